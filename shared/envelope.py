@@ -1,0 +1,90 @@
+"""The event envelope every message on every topic travels in, and its codec.
+
+The codec validates on both sides: a producer cannot publish an event its consumers would
+reject, and a consumer turns anything it cannot read into ``InvalidMessage`` (which the
+consumer runner dead-letters) instead of crashing on it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from ulid import ULID
+
+from shared.events import PAYLOAD_SCHEMAS
+
+
+class InvalidMessage(ValueError):
+    """A message that does not decode or validate; the reason says why."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Envelope:
+    type: str
+    key: str
+    payload: dict[str, Any]
+    producer: str
+    schema_version: int = 1
+    id: str = field(default_factory=new_id)
+    occurred_at: str = field(default_factory=lambda: utcnow().isoformat())
+
+
+class _EnvelopeSchema(Schema):
+    id = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-HJKMNP-TV-Z]{26}$"))
+    type = fields.String(required=True, validate=validate.Length(min=1))
+    schema_version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    occurred_at = fields.AwareDateTime(required=True)
+    producer = fields.String(required=True, validate=validate.Length(min=1))
+    key = fields.String(required=True, validate=validate.Length(min=1))
+    payload = fields.Dict(required=True)
+
+
+_ENVELOPE = _EnvelopeSchema()
+
+
+def validate_envelope(data: Any) -> None:
+    """Raise ``InvalidMessage`` naming every problem with ``data`` as an envelope."""
+    if not isinstance(data, dict):
+        raise InvalidMessage("envelope must be a JSON object")
+    errors = _ENVELOPE.validate(data)
+    if errors:
+        raise InvalidMessage(f"invalid envelope: {json.dumps(errors, sort_keys=True)}")
+    schema = PAYLOAD_SCHEMAS.get((data["type"], data["schema_version"]))
+    if schema is None:
+        raise InvalidMessage(
+            f"unknown event type {data['type']!r} version {data['schema_version']}"
+        )
+    errors = schema.validate(data["payload"])
+    if errors:
+        raise InvalidMessage(
+            f"invalid {data['type']} payload: {json.dumps(errors, sort_keys=True)}"
+        )
+
+
+def encode(envelope: Envelope) -> bytes:
+    data = asdict(envelope)
+    validate_envelope(data)
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(raw: bytes | None) -> Envelope:
+    if raw is None:
+        raise InvalidMessage("empty message")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidMessage(f"not JSON: {exc}") from None
+    validate_envelope(data)
+    return Envelope(**data)

@@ -1,0 +1,82 @@
+"""One settings object per process, built from the environment at start-up.
+
+Business code receives a ``Settings``; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+BUS_KINDS = ("embedded", "kafka")
+STORE_KINDS = ("embedded", "elasticsearch")
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value Accord cannot use; the message names it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    bus: str = "embedded"
+    store: str = "embedded"
+    data_dir: Path = Path("var")
+    kafka_bootstrap_servers: tuple[str, ...] = ("127.0.0.1:9092",)
+    # Group membership timing; the defaults suit a real cluster, tests shorten them.
+    kafka_session_timeout_ms: int = 10_000
+    kafka_heartbeat_interval_ms: int = 3_000
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    # Prefixes keep topic and index names apart between deployments (and between tests).
+    topic_prefix: str = "accord"
+    index_prefix: str = "accord"
+    host: str = "127.0.0.1"
+    intake_port: int = 8001
+    registry_port: int = 8002
+    notifier_port: int = 8003
+    # Public base URLs, used in links one service gives out (status URLs, incident pages).
+    intake_url: str = ""
+    registry_url: str = ""
+    webhook_url: str = ""
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.bus not in BUS_KINDS:
+            raise SettingsError(
+                f"ACCORD_BUS must be one of {', '.join(BUS_KINDS)}, got {self.bus!r}"
+            )
+        if self.store not in STORE_KINDS:
+            raise SettingsError(
+                f"ACCORD_STORE must be one of {', '.join(STORE_KINDS)}, got {self.store!r}"
+            )
+        if not self.intake_url:
+            object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")
+        if not self.registry_url:
+            object.__setattr__(self, "registry_url", f"http://{self.host}:{self.registry_port}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``ACCORD_<FIELD>`` variable; unset ones keep their defaults."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            name = f"ACCORD_{f.name.upper()}"
+            raw = env.get(name)
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(name, raw, f.type)
+        return cls(**values)
+
+
+def _parse(name: str, raw: str, kind: object) -> object:
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if kind == "Path":
+        return Path(raw)
+    if kind == "tuple[str, ...]":
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw.strip()
