@@ -1,0 +1,18 @@
+"""The notifier service's application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from shared.bus.interfaces import Bus
+from shared.http import health_blueprint, install_problem_handlers
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, bus: Bus) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["ACCORD"] = settings
+    install_problem_handlers(app)
+    app.register_blueprint(health_blueprint({"bus": bus.ping}))
+    return app

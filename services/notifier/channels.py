@@ -1,0 +1,63 @@
+"""Delivery channels. Every send has a timeout, bounded retries with backoff, and carries
+its dedup key so a receiver can drop a repeat."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+# Statuses worth another try; any other 4xx means the request itself is wrong.
+_RETRYABLE = {408, 425, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ok: bool
+    attempts: int
+    error: str = ""
+
+
+class WebhookChannel:
+    name = "webhook"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = 5.0,
+        attempts: int = 4,
+        backoff: float = 0.5,
+    ) -> None:
+        self.url = url
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._attempts = attempts
+        self._backoff = backoff
+
+    def send(self, body: dict[str, Any], *, dedup_key: str) -> Delivery:
+        headers = {"Idempotency-Key": dedup_key, "User-Agent": "accord-notifier"}
+        error = ""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                response = self._session.post(
+                    self.url, json=body, headers=headers, timeout=self._timeout
+                )
+            except requests.RequestException as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.ok:
+                    return Delivery(ok=True, attempts=attempt)
+                error = f"{response.status_code} {response.reason}"
+                if response.status_code not in _RETRYABLE:
+                    return Delivery(ok=False, attempts=attempt, error=error)
+            if attempt < self._attempts:
+                log.warning("webhook attempt %d failed (%s), retrying", attempt, error)
+                time.sleep(self._backoff * 2 ** (attempt - 1))
+        return Delivery(ok=False, attempts=self._attempts, error=error)

@@ -1,0 +1,52 @@
+"""Entrypoint: ``python -m services.registry``. Wires settings, bus, store, consumer, server."""
+
+from __future__ import annotations
+
+import sys
+
+from services.registry import store as stores
+from services.registry.app import create_app
+from services.registry.consumer import ReportProjection
+from shared import bus as buses
+from shared.bus.runner import ConsumerRunner
+from shared.logs import configure_logging
+from shared.serve import serve
+from shared.settings import Settings
+from shared.topics import DEAD_LETTERS, REGISTRY_EVENTS, REPORTS, all_topics, topic_name
+
+CONSUMER_GROUP = "registry"
+
+
+def main() -> int:
+    settings = Settings.from_env()
+    configure_logging("registry", settings.log_level)
+    prefix = settings.topic_prefix
+    bus = buses.connect(settings)
+    bus.create_topics(all_topics(prefix))
+    store = stores.connect(settings)
+    store.ensure()
+    producer = bus.producer()
+    runner = ConsumerRunner(
+        bus.consumer(f"{prefix}.{CONSUMER_GROUP}", [topic_name(prefix, REPORTS)]),
+        ReportProjection(
+            store,
+            producer,
+            events_topic=topic_name(prefix, REGISTRY_EVENTS),
+            registry_url=settings.registry_url,
+        ),
+        producer=producer,
+        dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
+        name="registry",
+    )
+    app = create_app(settings, bus=bus, store=store)
+    status = serve(
+        app, name="registry", host=settings.host, port=settings.registry_port, workers=[runner]
+    )
+    producer.close()
+    store.close()
+    bus.close()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
