@@ -1,0 +1,40 @@
+# Accord's interface: the same targets for a person and for CI. `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install Accord with its development tools
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install ## Start intake, registry and notifier (embedded profile), print URLs; Ctrl-C stops
+	$(PY) -m tools.run
+
+test: install ## Run every test: unit, contract (embedded, noida-db, Tansu), end-to-end
+	$(PY) -m pytest
+
+lint: install ## Check style and formatting with ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install ## Fix what ruff can fix
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install ## Run the benchmarks and write bench/REPORT.md
+	$(PY) -m bench
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
