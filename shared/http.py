@@ -71,9 +71,10 @@ def health_blueprint(checks: Mapping[str, Callable[[], None]]) -> Blueprint:
 
 def field_errors(errors: Mapping[Any, Any] | list, pointer: str = "") -> list[dict[str, str]]:
     """Flatten marshmallow's nested errors into ``{"pointer", "detail"}`` items, one per
-    problem, with a JSON Pointer (RFC 6901) to the field, e.g. ``/countries/0``."""
+    problem, with a JSON Pointer (RFC 6901) to the field, e.g. ``/countries/0``; an error
+    about the whole document has the empty pointer."""
     if isinstance(errors, list):
-        return [{"pointer": pointer or "/", "detail": str(message)} for message in errors]
+        return [{"pointer": pointer, "detail": str(message)} for message in errors]
     items = []
     for name, nested in errors.items():
         segment = "" if name == "_schema" else "/" + str(name).replace("~", "~0").replace("/", "~1")

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from flask import Flask
+from waitress import wasyncore
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
 
+_REQUEST_DRAIN_SECONDS = 10
 _WORKER_JOIN_SECONDS = 30
 
 
@@ -62,7 +64,10 @@ def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Work
     except _Stop as stop:
         log.info("%s: %s received, shutting down", name, stop)
     finally:
-        server.close()
+        # In-flight requests finish first; only then do the sockets close and the workers
+        # stop, so nothing touches a connection the entrypoint is about to close.
+        server.task_dispatcher.shutdown(timeout=_REQUEST_DRAIN_SECONDS)
+        wasyncore.close_all(server._map)
         for worker in workers:
             worker.stop()
         for thread in threads:

@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.errors import Unavailable
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -37,6 +39,14 @@ class OutboxEntry:
     published_at: str | None
 
 
+@dataclass
+class _PendingAdd:
+    row: tuple[str, str | None, str, bytes, str]
+    done: bool = False
+    report_id: str = ""
+    error: Exception | None = None
+
+
 class Outbox:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +54,9 @@ class Outbox:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection, one writer at a time
+        self._queue_lock = threading.Lock()
+        self._queue: list[_PendingAdd] = []
         self.added = threading.Event()  # set on every add, so the relay need not poll
 
     def add(
@@ -56,26 +68,64 @@ class Outbox:
         request_sha256: str,
         idempotency_key: str | None = None,
     ) -> str:
-        """Store a report; return its id, or the earlier report's id for a repeated key."""
+        """Store a report; return its id, or the earlier report's id for a repeated key.
+
+        Group commit: concurrent adds queue up and whoever holds the connection next writes
+        all of them in one transaction, so one fsync serves many requests.
+        """
+        item = _PendingAdd((report_id, idempotency_key, request_sha256, envelope, accepted_at))
+        with self._queue_lock:
+            self._queue.append(item)
         with self._lock:
-            if idempotency_key is not None:
-                row = self._conn.execute(
-                    "SELECT id, request_sha256 FROM reports WHERE idempotency_key = ?",
-                    (idempotency_key,),
-                ).fetchone()
-                if row is not None:
-                    if row[1] != request_sha256:
-                        raise IdempotencyConflict(
-                            "This Idempotency-Key was already used for a different report."
-                        )
-                    return row[0]
-            self._conn.execute(
-                "INSERT INTO reports (id, idempotency_key, request_sha256, envelope, accepted_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (report_id, idempotency_key, request_sha256, envelope, accepted_at),
-            )
+            if not item.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._write(batch)
+        if item.error is not None:
+            raise item.error
         self.added.set()
-        return report_id
+        return item.report_id
+
+    def _write(self, batch: list[_PendingAdd]) -> None:
+        conn = self._conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for item in batch:
+                item.report_id, item.error = self._insert(*item.row)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            for item in batch:
+                item.error = Unavailable(f"the outbox could not store the report: {exc}")
+        for item in batch:
+            item.done = True
+
+    def _insert(
+        self,
+        report_id: str,
+        idempotency_key: str | None,
+        request_sha256: str,
+        envelope: bytes,
+        accepted_at: str,
+    ) -> tuple[str, Exception | None]:
+        if idempotency_key is not None:
+            row = self._conn.execute(
+                "SELECT id, request_sha256 FROM reports WHERE idempotency_key = ?",
+                (idempotency_key,),
+            ).fetchone()
+            if row is not None:
+                if row[1] != request_sha256:
+                    return "", IdempotencyConflict(
+                        "This Idempotency-Key was already used for a different report."
+                    )
+                return row[0], None
+        self._conn.execute(
+            "INSERT INTO reports (id, idempotency_key, request_sha256, envelope, accepted_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (report_id, idempotency_key, request_sha256, envelope, accepted_at),
+        )
+        return report_id, None
 
     def get(self, report_id: str) -> OutboxEntry | None:
         with self._lock:

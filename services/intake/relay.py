@@ -43,7 +43,9 @@ class OutboxRelay:
             self._outbox.added.clear()
             batch = self._outbox.unpublished(self._batch_size)
             if not batch:
-                self._outbox.added.wait(timeout=1.0)
+                # Checked again after the clear: a stop() in between must not wait 1 s.
+                if not self._stopping.is_set():
+                    self._outbox.added.wait(timeout=1.0)
                 continue
             try:
                 self.publish(batch)
