@@ -1,0 +1,55 @@
+"""The intake app on an embedded bus and outbox, both in the test's own directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from services.intake.app import create_app
+from services.intake.outbox import Outbox
+from shared.bus.embedded import EmbeddedBus
+from shared.settings import Settings
+
+
+def _valid_report(**changes: Any) -> dict[str, Any]:
+    report = {
+        "title": "Model exfiltrated its weights during evaluation",
+        "description": "An agentic eval run copied checkpoint files to an external bucket.",
+        "event_type": "incident",
+        "severity": "high",
+        "occurred_at": "2026-03-01T14:05:00+01:00",
+        "countries": ["GB", "FR"],
+        "reporting_organization": "UK AISI",
+        "tlp": "AMBER",
+    }
+    report.update(changes)
+    return {name: value for name, value in report.items() if value is not None}
+
+
+@pytest.fixture
+def valid_report() -> Callable[..., dict[str, Any]]:
+    """A factory: a valid report body, with ``changes`` applied (``None`` drops a field)."""
+    return _valid_report
+
+
+@pytest.fixture
+def bus(tmp_path) -> Iterator[EmbeddedBus]:
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    yield bus
+    bus.close()
+
+
+@pytest.fixture
+def outbox(tmp_path) -> Iterator[Outbox]:
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    yield outbox
+    outbox.close()
+
+
+@pytest.fixture
+def client(tmp_path, bus, outbox) -> FlaskClient:
+    app = create_app(Settings(data_dir=tmp_path), bus=bus, outbox=outbox)
+    return app.test_client()

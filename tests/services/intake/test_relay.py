@@ -1,0 +1,125 @@
+"""The outbox relay: every accepted report reaches the reports topic once the bus takes it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from services.intake.relay import OutboxRelay
+from services.intake.reports import accept
+from shared.bus.interfaces import BusError
+from shared.envelope import decode
+from shared.topics import REPORTS, topic_name
+
+TOPIC = topic_name("test", REPORTS)
+
+
+@pytest.fixture
+def producer(bus):
+    producer = bus.producer()
+    yield producer
+    producer.close()
+
+
+@pytest.fixture
+def consumer(bus):
+    consumer = bus.consumer("test", [TOPIC])
+    yield consumer
+    consumer.close()
+
+
+@pytest.fixture
+def add_reports(outbox, valid_report):
+    def add(count: int) -> list[str]:
+        return [
+            accept(
+                valid_report(title=f"report {n}"),
+                channel="api",
+                outbox=outbox,
+                request_body=b"{}",
+            )
+            for n in range(count)
+        ]
+
+    return add
+
+
+def read_keys(consumer, count: int, timeout: float = 5.0) -> list[str]:
+    """Keys of the records on the topic, until ``count`` arrived or ``timeout`` passed."""
+    keys: list[str] = []
+    deadline = time.monotonic() + timeout
+    while len(keys) < count and time.monotonic() < deadline:
+        for record in consumer.poll(timeout=0.1):
+            assert decode(record.value).key == record.key
+            keys.append(record.key)
+    return keys
+
+
+def test_publish_sends_every_pending_report_and_marks_it_published(
+    bus, outbox, producer, consumer, add_reports
+):
+    bus.create_topics({TOPIC: 3})
+    ids = add_reports(3)
+
+    OutboxRelay(outbox, producer, TOPIC).publish(outbox.unpublished(100))
+
+    assert sorted(read_keys(consumer, 3)) == sorted(ids)
+    assert outbox.unpublished(100) == []
+    assert all(outbox.get(report_id).published_at for report_id in ids)
+    assert consumer.poll(timeout=0.1) == []
+
+
+def test_reports_wait_in_the_outbox_while_the_bus_refuses_them(
+    bus, outbox, producer, consumer, add_reports
+):
+    ids = add_reports(2)
+    relay = OutboxRelay(outbox, producer, TOPIC)
+
+    with pytest.raises(BusError, match="unknown topic"):
+        relay.publish(outbox.unpublished(100))  # before create_topics, as at first start-up
+    assert [report_id for report_id, _ in outbox.unpublished(100)] == ids
+    assert outbox.get(ids[0]).published_at is None
+
+    bus.create_topics({TOPIC: 1})
+    relay.publish(outbox.unpublished(100))
+
+    assert read_keys(consumer, 2) == ids
+    assert read_keys(consumer, 1, timeout=0.3) == []  # the failed attempt left nothing behind
+    assert outbox.unpublished(100) == []
+
+
+def test_run_retries_until_the_bus_accepts_and_drains_reports_added_while_running(
+    bus, outbox, producer, consumer, add_reports
+):
+    early = add_reports(2)
+    relay = OutboxRelay(outbox, producer, TOPIC, backoff=(0.01, 0.05))
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(0.1)  # a few refused attempts: the topic does not exist yet
+        assert len(outbox.unpublished(100)) == 2
+        bus.create_topics({TOPIC: 1})
+        assert read_keys(consumer, 2) == early
+
+        late = add_reports(2)
+        assert read_keys(consumer, 2) == late
+        assert read_keys(consumer, 1, timeout=0.3) == []
+        assert outbox.unpublished(100) == []
+    finally:
+        relay.stop()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+
+
+def test_stop_ends_an_idle_run_promptly(outbox, producer):
+    relay = OutboxRelay(outbox, producer, TOPIC)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    time.sleep(0.05)  # let it reach its idle wait
+    started = time.monotonic()
+    relay.stop()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert time.monotonic() - started < 0.5  # woken by stop, not by the 1 s idle timeout

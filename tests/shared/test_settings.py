@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import re
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from shared.settings import Settings, SettingsError
+
+FULL_ENV = {
+    "ACCORD_BUS": "kafka",
+    "ACCORD_STORE": "elasticsearch",
+    "ACCORD_DATA_DIR": "/srv/accord",
+    "ACCORD_KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093,,",
+    "ACCORD_KAFKA_SESSION_TIMEOUT_MS": "6000",
+    "ACCORD_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "ACCORD_ELASTICSEARCH_URL": "http://es:9200",
+    "ACCORD_TOPIC_PREFIX": "t1",
+    "ACCORD_INDEX_PREFIX": "i1",
+    "ACCORD_HOST": "0.0.0.0",
+    "ACCORD_INTAKE_PORT": "9001",
+    "ACCORD_REGISTRY_PORT": "9002",
+    "ACCORD_NOTIFIER_PORT": "9003",
+    "ACCORD_INTAKE_URL": "https://intake.example.org",
+    "ACCORD_REGISTRY_URL": "https://registry.example.org",
+    "ACCORD_WEBHOOK_URL": "https://hooks.example.org/accord",
+    "ACCORD_LOG_LEVEL": " DEBUG ",
+}
+
+
+def test_defaults_without_any_variable():
+    settings = Settings.from_env({})
+    assert settings == Settings()
+    assert settings.bus == "embedded"
+    assert settings.store == "embedded"
+    assert settings.data_dir == Path("var")
+    assert settings.kafka_bootstrap_servers == ("127.0.0.1:9092",)
+    assert settings.topic_prefix == settings.index_prefix == "accord"
+    assert settings.intake_url == "http://127.0.0.1:8001"
+    assert settings.registry_url == "http://127.0.0.1:8002"
+    assert settings.webhook_url == ""
+
+
+def test_every_variable_is_read_and_parsed():
+    assert set(FULL_ENV) == {f"ACCORD_{f.name.upper()}" for f in fields(Settings)}
+    assert Settings.from_env(FULL_ENV) == Settings(
+        bus="kafka",
+        store="elasticsearch",
+        data_dir=Path("/srv/accord"),
+        kafka_bootstrap_servers=("k1:9092", "k2:9093"),
+        kafka_session_timeout_ms=6000,
+        kafka_heartbeat_interval_ms=500,
+        elasticsearch_url="http://es:9200",
+        topic_prefix="t1",
+        index_prefix="i1",
+        host="0.0.0.0",
+        intake_port=9001,
+        registry_port=9002,
+        notifier_port=9003,
+        intake_url="https://intake.example.org",
+        registry_url="https://registry.example.org",
+        webhook_url="https://hooks.example.org/accord",
+        log_level="DEBUG",
+    )
+
+
+def test_empty_variables_keep_the_defaults():
+    assert Settings.from_env({"ACCORD_BUS": "", "ACCORD_INTAKE_PORT": ""}) == Settings()
+
+
+def test_reads_the_process_environment_by_default(monkeypatch):
+    monkeypatch.setenv("ACCORD_TOPIC_PREFIX", "from-env")
+    assert Settings.from_env().topic_prefix == "from-env"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACCORD_BUS", "rabbitmq"),
+        ("ACCORD_STORE", "postgres"),
+        ("ACCORD_INTAKE_PORT", "80a"),
+        ("ACCORD_REGISTRY_PORT", "8002.5"),
+        ("ACCORD_KAFKA_SESSION_TIMEOUT_MS", "ten"),
+    ],
+)
+def test_a_bad_value_raises_naming_the_variable(name, value):
+    with pytest.raises(SettingsError, match=rf"^{name} .*{re.escape(repr(value))}"):
+        Settings.from_env({name: value})
+
+
+def test_public_urls_derive_from_host_and_port():
+    settings = Settings.from_env(
+        {"ACCORD_HOST": "10.0.0.5", "ACCORD_INTAKE_PORT": "7001", "ACCORD_REGISTRY_PORT": "7002"}
+    )
+    assert settings.intake_url == "http://10.0.0.5:7001"
+    assert settings.registry_url == "http://10.0.0.5:7002"
+
+
+def test_given_public_urls_win_over_host_and_port():
+    settings = Settings.from_env(
+        {"ACCORD_INTAKE_PORT": "7001", "ACCORD_REGISTRY_URL": "https://registry.example.org"}
+    )
+    assert settings.intake_url == "http://127.0.0.1:7001"
+    assert settings.registry_url == "https://registry.example.org"
