@@ -51,8 +51,9 @@ class ServerProcess:
 
     def __init__(self, name: str, argv: list[str], workdir: Path) -> None:
         self.name = name
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "server.log"
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:  # appended: a restart keeps the earlier run
             self.process = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=workdir
             )
@@ -136,15 +137,24 @@ class Noida:
     elasticsearch_url: str
     server: ServerProcess
 
+    @property
+    def ports(self) -> tuple[int, int]:
+        return int(self.elasticsearch_url.rsplit(":", 1)[1]), int(
+            self.kafka_bootstrap.rsplit(":", 1)[1]
+        )
+
     def stop(self) -> None:
         self.server.stop()
 
 
-def start_noida(workdir: Path) -> Noida:
-    """Start noida-db (Kafka + Elasticsearch) with its data in ``workdir/data``."""
+def start_noida(workdir: Path, ports: tuple[int, int] | None = None) -> Noida:
+    """Start noida-db (Kafka + Elasticsearch) with its data in ``workdir/data``.
+
+    ``ports`` (Elasticsearch, Kafka) restarts a stopped instance where clients expect it.
+    """
     # The binary itself: stopping the Python wrapper would leave the server running.
     binary = os.path.join(os.path.dirname(noida_db.__file__), "noida-db")
-    es_port, kafka_port = free_ports(2)
+    es_port, kafka_port = ports or free_ports(2)
     argv = [
         binary, "start", "--only", "elasticsearch,kafka",
         "--elasticsearch-port", str(es_port), "--kafka-port", str(kafka_port),

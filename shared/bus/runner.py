@@ -76,7 +76,13 @@ class ConsumerRunner:
     def run(self) -> None:
         try:
             while not self._stopping.is_set():
-                records = self._consumer.poll(self._poll_timeout, self._max_records)
+                try:
+                    records = self._consumer.poll(self._poll_timeout, self._max_records)
+                except Unavailable as exc:
+                    # The broker is away: wait and poll again; the client reconnects.
+                    log.warning("%s: poll failed, retrying: %s", self._name, exc)
+                    self._stopping.wait(self._retry_backoff[1])
+                    continue
                 if records and self._process(records):
                     self._commit()
         finally:

@@ -1,0 +1,73 @@
+"""What the end-to-end tests share: the services' environment, polling, and API calls."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from servers import Noida, free_ports
+
+
+def report(title: str, severity: str = "medium") -> dict:
+    return {
+        "title": title,
+        "description": "Found during an end-to-end test of Accord.",
+        "event_type": "incident",
+        "severity": severity,
+        "occurred_at": "2026-11-20T10:00:00+01:00",
+        "countries": ["FR"],
+        "reporting_organization": "Test Lab",
+        "tlp": "GREEN",
+    }
+
+
+def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = None) -> dict:
+    """Environment for the three services on free ports, with names unique to this test;
+    on Kafka and Elasticsearch (noida-db) when ``noida`` is given, else embedded."""
+    intake, registry, notifier = free_ports(3)
+    env = {
+        "ACCORD_DATA_DIR": str(data_dir),
+        "ACCORD_INTAKE_PORT": str(intake),
+        "ACCORD_REGISTRY_PORT": str(registry),
+        "ACCORD_NOTIFIER_PORT": str(notifier),
+        "ACCORD_WEBHOOK_URL": webhook_url,
+        "ACCORD_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
+        "ACCORD_INDEX_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
+    }
+    if noida is not None:
+        env |= {
+            "ACCORD_BUS": "kafka",
+            "ACCORD_STORE": "elasticsearch",
+            "ACCORD_KAFKA_BOOTSTRAP_SERVERS": noida.kafka_bootstrap,
+            "ACCORD_ELASTICSEARCH_URL": noida.elasticsearch_url,
+            "ACCORD_KAFKA_SESSION_TIMEOUT_MS": "6000",  # noida's minimum
+            "ACCORD_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        }
+    return env
+
+
+def eventually(check, timeout: float = 30.0):
+    """Return check()'s first truthy value, polling until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout:.0f}s")
+
+
+def post(intake_url: str, body: dict) -> str:
+    response = requests.post(f"{intake_url}/v1/reports", json=body, timeout=10)
+    assert response.status_code == 202, response.text
+    return response.json()["id"]
+
+
+def search(registry_url: str, text: str, limit: int = 20) -> dict:
+    response = requests.get(
+        f"{registry_url}/v1/incidents", params={"q": text, "limit": limit}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
