@@ -1,0 +1,32 @@
+"""`make bench`: measure Accord on this machine and write bench/REPORT.md.
+
+Not part of `make test`: these are measurements, not pass/fail checks.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import bus_throughput, report_latency
+
+REPORT = Path(__file__).parent / "REPORT.md"
+
+
+def main() -> int:
+    sections = [report_latency.run(), bus_throughput.run()]
+    header = (
+        "# Accord benchmarks\n\n"
+        f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"Python {platform.python_version()}, {platform.machine()}, "
+        f"{len(__import__('os').sched_getaffinity(0))} cores.\n"
+    )
+    REPORT.write_text(header + "\n" + "\n".join(sections))
+    print(REPORT.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
