@@ -82,11 +82,12 @@ def field_errors(errors: Mapping[Any, Any] | list, pointer: str = "") -> list[di
     return items
 
 
-def validation_problem(errors: Mapping[Any, Any]):
+def validation_problem(errors: Mapping[Any, Any], subject: str = "The report"):
+    """A 422 naming every invalid field; ``subject`` says what was invalid."""
     items = field_errors(errors)
     return problem(
         422,
         "Unprocessable Content",
-        f"The report has {len(items)} invalid field{'s' if len(items) != 1 else ''}.",
+        f"{subject} has {len(items)} invalid field{'s' if len(items) != 1 else ''}.",
         errors=items,
     )

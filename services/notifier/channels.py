@@ -46,13 +46,18 @@ class WebhookChannel:
         error = ""
         for attempt in range(1, self._attempts + 1):
             try:
+                # No redirects: requests would turn the POST into a GET and call it done.
                 response = self._session.post(
-                    self.url, json=body, headers=headers, timeout=self._timeout
+                    self.url,
+                    json=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 error = f"{type(exc).__name__}: {exc}"
             else:
-                if response.ok:
+                if 200 <= response.status_code < 300:
                     return Delivery(ok=True, attempts=attempt)
                 error = f"{response.status_code} {response.reason}"
                 if response.status_code not in _RETRYABLE:

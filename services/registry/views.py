@@ -28,7 +28,7 @@ def search():
     try:
         args = _QUERY_ARGS.load(request.args.to_dict())
     except ValidationError as exc:
-        return validation_problem(exc.messages)
+        return validation_problem(exc.messages, "The query")
     result = _store().search(args["q"], limit=args["limit"], offset=args["offset"])
     return {
         "total": result.total,
