@@ -19,7 +19,8 @@ class ReportAccepted(Schema):
 class IncidentRegistered(Schema):
     incident_id = fields.String(required=True)
     title = fields.String(required=True)
-    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    # None: the source gave no severity (bulk imports); triage assesses it.
+    severity = fields.String(required=True, allow_none=True, validate=validate.OneOf(SEVERITIES))
     event_type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     tlp = fields.String(required=True, validate=validate.OneOf(TLP_LEVELS))
     status = fields.String(required=True)

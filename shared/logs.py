@@ -20,5 +20,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # kafka-python logs every connection step at INFO.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    # kafka-python logs every connection step, and the Elasticsearch client every request,
+    # at INFO.
+    for chatty in ("kafka", "elastic_transport"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 BUS_KINDS = ("embedded", "kafka")
@@ -39,6 +39,10 @@ class Settings:
     intake_url: str = ""
     registry_url: str = ""
     webhook_url: str = ""
+    # Per API key, in flask-limiter's notation.
+    intake_rate_limit: str = "600/minute"
+    # Signs the form's CSRF tokens; every intake process behind one address needs the same.
+    secret_key: str = field(default="", repr=False)
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:

@@ -26,6 +26,8 @@ FULL_ENV = {
     "ACCORD_REGISTRY_URL": "https://registry.example.org",
     "ACCORD_WEBHOOK_URL": "https://hooks.example.org/accord",
     "ACCORD_LOG_LEVEL": " DEBUG ",
+    "ACCORD_INTAKE_RATE_LIMIT": "10/second",
+    "ACCORD_SECRET_KEY": "s3cret",
 }
 
 
@@ -62,7 +64,13 @@ def test_every_variable_is_read_and_parsed():
         registry_url="https://registry.example.org",
         webhook_url="https://hooks.example.org/accord",
         log_level="DEBUG",
+        intake_rate_limit="10/second",
+        secret_key="s3cret",
     )
+
+
+def test_the_secret_key_stays_out_of_the_repr():
+    assert "s3cret" not in repr(Settings(secret_key="s3cret"))
 
 
 def test_empty_variables_keep_the_defaults():

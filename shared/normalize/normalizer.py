@@ -1,0 +1,330 @@
+"""``normalize``: a lenient report in, a v1 report with its provenance out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields
+
+from shared.normalize import countries, dates, domains, language, ratings, severity, terms
+from shared.normalize.provenance import Record
+from shared.normalize.result import Mapped, Outside, Rejected, Unknown
+from shared.report import ReportInputSchema, ReportV1Schema
+
+NORMALIZER_VERSION = "1.0.0"
+
+# What a lab filing a report must give. Bulk adapters pass less: a source that has no
+# severity leaves it out of the report, flagged "not given by the source".
+REQUIRED_FOR_REPORTERS = frozenset(
+    {
+        "title",
+        "description",
+        "event_type",
+        "severity",
+        "occurred_at",
+        "countries",
+        "reporting_organization",
+        "tlp",
+    }
+)
+# What every v1 report has, whatever the caller requires (ReportV1Schema's required fields).
+ALWAYS_REQUIRED = frozenset({"title", "description", "event_type", "reporting_organization", "tlp"})
+DATE_FIELDS = ("occurred_at", "detected_at", "reported_at")
+NO_DEFAULTS: Mapping[str, Any] = MappingProxyType({})
+
+MISSING = "Missing data for required field."
+NOT_GIVEN = "Not given by the source."
+NONE_GIVEN = "Give at least one value."
+
+_INPUT = ReportInputSchema()
+_ORDER = tuple(ReportV1Schema().fields)
+
+
+def normalize(
+    raw: Any,
+    *,
+    channel: str,
+    source_format: str,
+    payload: bytes,
+    require: frozenset[str] = REQUIRED_FOR_REPORTERS,
+    defaults: Mapping[str, Any] = NO_DEFAULTS,
+) -> dict[str, Any]:
+    """The v1 report for ``raw`` (a JSON object as a channel received it), JSON-ready and
+    without what intake assigns (id, received_at, channel, submitted_by).
+
+    ``payload`` is the original bytes, whose hash the provenance keeps. ``require`` names
+    the fields that must be given and usable (``ALWAYS_REQUIRED`` always are). ``defaults``
+    fills fields the input leaves out, each recorded as a decision: bulk adapters use it for
+    the TLP level a whole upload is shared under, or ``{"timezone": "UTC"}`` when a source's
+    naive times are known to be UTC. Null and blank values count as not given.
+
+    A value no rule maps rejects the report if its field is required, and is otherwise kept
+    as a flag in the provenance, out of the report's fields. Raises ``Rejected`` naming
+    every bad field at once, and nothing else whatever ``raw`` is.
+    """
+    if not isinstance(raw, Mapping):
+        raise Rejected({"_schema": ["The report must be a JSON object."]})
+    record = Record()
+    required = require | ALWAYS_REQUIRED
+    given = _given(raw, _INPUT)
+    for name, value in defaults.items():
+        if name not in given:
+            given[name] = value
+            record.decide(name, None, value, "default given by the caller")
+    _check_json(given, record, ())
+    data = _shape(given, record)
+    for name in sorted(required - given.keys()):
+        record.reject((name,), MISSING)
+    for name in sorted(REQUIRED_FOR_REPORTERS - required - given.keys()):
+        record.flag(name, None, NOT_GIVEN)
+
+    report: dict[str, Any] = {}
+    for step in _STEPS:
+        step(data, report, record, required)
+    if record.errors:
+        raise Rejected(record.errors)
+    report = {name: report[name] for name in _ORDER if name in report}
+    report["provenance"] = record.provenance(
+        channel=channel,
+        source_format=source_format,
+        payload=payload,
+        normalizer_version=NORMALIZER_VERSION,
+    )
+    return report
+
+
+def warm_up() -> None:
+    """Load now what the first report would wait for (about a second: the language model,
+    the country and time zone indexes); for a service's start-up."""
+    language.detect("warm up")
+    countries.country("FR")
+    dates.zone("Europe/Paris")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == {} or (isinstance(value, str) and not value.strip())
+
+
+def _given(value: Mapping, schema: Schema) -> dict[Any, Any]:
+    """``value`` without the null or blank values of known fields, nested objects included:
+    a blank required field is missing, a blank optional one absent. An unknown field stays,
+    to be refused."""
+    given = {}
+    for key, item in value.items():
+        field = schema.fields.get(key)
+        if isinstance(field, fields.Nested) and isinstance(item, Mapping):
+            item = _given(item, field.schema)
+        elif isinstance(getattr(field, "inner", None), fields.Nested) and isinstance(item, list):
+            nested = field.inner.schema
+            item = [
+                _given(entry, nested) if isinstance(entry, Mapping) else entry for entry in item
+            ]
+        if field is None or not _blank(item):
+            given[key] = item
+    return given
+
+
+def _check_json(value: Any, record: Record, path: tuple) -> None:
+    """Refuse what cannot travel as JSON text: unpaired surrogates (which a "\\ud800" escape
+    decodes to) and non-finite numbers (Python's json module reads NaN)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            record.reject(path, "Contains an unpaired surrogate, which is not a character.")
+    elif isinstance(value, float) and not math.isfinite(value):
+        record.reject(path, "Not a finite number.")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _check_json(key, record, (*path, key))
+            _check_json(item, record, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json(item, record, (*path, index))
+
+
+def _shape(given: dict[Any, Any], record: Record) -> dict[str, Any]:
+    try:
+        return _INPUT.load(given)
+    except ValidationError as exc:
+        record.add_errors(exc.messages)
+        # A field with a shape error is not normalized: its error says all there is to say.
+        return {name: value for name, value in exc.valid_data.items() if name not in exc.messages}
+
+
+# One step per group of fields: each reads the shaped input, writes the report and records.
+
+Step = Callable[[dict[str, Any], dict[str, Any], Record, frozenset[str]], None]
+
+
+def _keep_or_flag(record: Record, path: tuple, value: Any, exc: Exception, required: bool) -> None:
+    if isinstance(exc, Unknown) and required:
+        record.reject(path, str(exc))
+    else:
+        record.flag("/".join(map(str, path)), value, str(exc))
+
+
+def _map_one(
+    data: dict,
+    report: dict,
+    record: Record,
+    name: str,
+    mapper: Callable[[Any], Mapped],
+    required: bool,
+) -> None:
+    if name not in data:
+        return
+    value = data[name]
+    try:
+        mapped = mapper(value)
+    except (Unknown, Outside) as exc:
+        _keep_or_flag(record, (name,), value, exc, required)
+        return
+    report[name] = mapped.value
+    if mapped.value != value:
+        record.decide(name, value, mapped.value, mapped.rule)
+
+
+def _split_on_semicolons(text: str) -> list[str]:
+    # Labels such as "7. AI system safety, failures, and limitations" hold commas.
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
+def _map_list(
+    data: dict,
+    report: dict,
+    record: Record,
+    name: str,
+    mapper: Callable[[str], Mapped],
+    required: bool,
+    split: Callable[[str], list[str]] = _split_on_semicolons,
+) -> None:
+    if name not in data:
+        return
+    entries = data[name]
+    if isinstance(entries, str):
+        entries = split(entries)
+        if entries != [data[name]]:
+            record.decide(name, data[name], entries, "one string read as a list")
+    result: list[str] = []
+    kept_aside = False
+    for index, entry in enumerate(entries):
+        if not entry.strip():
+            continue
+        try:
+            mapped = mapper(entry)
+        except (Unknown, Outside) as exc:
+            _keep_or_flag(record, (name, index), entry, exc, required)
+            kept_aside = True
+            continue
+        rule = mapped.rule
+        if mapped.value in result:
+            rule += "; a duplicate, listed once"
+        else:
+            result.append(mapped.value)
+        if mapped.value != entry or rule != mapped.rule:
+            record.decide(f"{name}/{index}", entry, mapped.value, rule)
+    if required and not result and not kept_aside:
+        record.reject((name,), NONE_GIVEN)
+    report[name] = result
+
+
+def _as_given(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+    # Stored exactly as given: markup is escaped where text is displayed, not here.
+    for name in ("title", "description", "reporting_organization", "contact", "ai_system"):
+        if name in data:
+            report[name] = data[name]
+
+
+def _language(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+    _map_one(data, report, record, "language", language.declared, "language" in required)
+    if "language" not in report:
+        text = "\n".join(data[name] for name in ("title", "description") if name in data)
+        mapped = language.detect(text)
+        report["language"] = mapped.value
+        record.decide("language", None, mapped.value, mapped.rule)
+
+
+def _classification(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+    scalars: dict[str, Callable[[Any], Mapped]] = {
+        "event_type": lambda value: terms.lookup("event_types", value),
+        "severity": severity.severity,
+        "likelihood": lambda value: ratings.rating("likelihood", value),
+        "impact": lambda value: ratings.rating("impact", value),
+        "tlp": lambda value: terms.lookup("tlp", value),
+    }
+    for name, mapper in scalars.items():
+        _map_one(data, report, record, name, mapper, name in required)
+    lists: dict[str, Callable[[str], Mapped]] = {
+        "harm_domains": domains.domain,
+        "harm_subdomains": domains.subdomain,
+        "harm_types": lambda value: terms.lookup("harm_types", value),
+        "affected_parties": lambda value: terms.lookup("affected_parties", value),
+        "jurisdictions": lambda value: terms.lookup("jurisdictions", value),
+    }
+    for name, mapper in lists.items():
+        _map_list(data, report, record, name, mapper, name in required)
+    for subdomain in report.get("harm_subdomains", []):
+        domain = domains.parent(subdomain)
+        listed = report.setdefault("harm_domains", [])
+        if domain not in listed:
+            listed.append(domain)
+            record.decide("harm_domains", None, domain, f"implied by harm_subdomains {subdomain}")
+
+
+def _when_and_where(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+    # A reporter who must date the event gets an error for a time zone we cannot read,
+    # rather than a puzzling "give a time zone" on the date.
+    zone_required = "timezone" in required or bool(required.intersection(DATE_FIELDS))
+    _map_one(data, report, record, "timezone", dates.zone, zone_required)
+    zone = report.get("timezone")
+    for name in DATE_FIELDS:
+        _map_one(
+            data, report, record, name, lambda value: dates.to_utc(value, zone), name in required
+        )
+    _map_list(
+        data,
+        report,
+        record,
+        "countries",
+        countries.country,
+        "countries" in required,
+        split=countries.split,
+    )
+
+
+def _facts(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+    if "quantities" in data:
+        quantities = dict(data["quantities"])
+        cost = quantities.pop("financial_cost", None)
+        if cost is not None:
+            try:
+                currency = countries.currency(cost["currency"])
+            except Unknown as exc:
+                record.flag("quantities/financial_cost", cost, str(exc))
+            else:
+                quantities["financial_cost"] = {**cost, "currency": currency.value}
+                if currency.value != cost["currency"]:
+                    record.decide(
+                        "quantities/financial_cost/currency",
+                        cost["currency"],
+                        currency.value,
+                        currency.rule,
+                    )
+        if quantities:
+            report["quantities"] = quantities
+    if "references" in data:
+        report["references"] = data["references"]
+    if "evidence" in data:
+        report["evidence"] = []
+        for index, item in enumerate(data["evidence"]):
+            digest = item["sha256"].lower()
+            if digest != item["sha256"]:
+                record.decide(f"evidence/{index}/sha256", item["sha256"], digest, "lower case")
+            report["evidence"].append({**item, "sha256": digest})
+
+
+_STEPS: tuple[Step, ...] = (_as_given, _language, _classification, _when_and_where, _facts)
