@@ -1,0 +1,48 @@
+"""The real datasets, whole, through the adapters and the real normalizer.
+
+Each dataset takes 2-4 s on a development machine (most of it normalizing), so every row
+is run; none is sampled. The data stays in ../shared/datasets (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from services.intake.bulk import import_rows
+from services.intake.bulk.survey import DATASETS, dry_accept, read_dataset
+
+# Header rows above the first record, counted with the csv module independently of the
+# readers; a JSON Lines file has none and counts its non-blank lines.
+HEADER_ROWS = {"aiid": 1, "aiaaic": 3}
+
+
+def _records(path) -> int:
+    data = path.read_bytes()
+    if path.suffix == ".jsonl":
+        return sum(1 for line in data.splitlines() if line.strip())
+    reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    return sum(1 for cells in reader if cells)
+
+
+@pytest.mark.parametrize("dataset", DATASETS, ids=lambda dataset: dataset.source_format)
+def test_every_row_of_the_dataset_gets_one_result(datasets, dataset):
+    rows = read_dataset(datasets, dataset)
+
+    results = import_rows(rows, source_format=dataset.source_format, accept_fn=dry_accept)
+
+    expected = _records(datasets / dataset.path) - HEADER_ROWS.get(dataset.source_format, 0)
+    assert len(results) == len(rows) == expected
+    assert len({result["row"] for result in results}) == expected
+    accepted = [result for result in results if "id" in result]
+    rejected = [result for result in results if "id" not in result]
+    assert accepted
+    assert len(accepted) > len(rejected)
+    for result in rejected:
+        assert result["errors"], result
+        for error in result["errors"]:
+            assert set(error) == {"pointer", "detail"}
+            assert error["detail"]
+            assert error["pointer"] == "" or error["pointer"].startswith("/")
