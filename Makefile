@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format bench clean
@@ -19,10 +20,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The browser tests drive Debian's Chromium (Playwright must not download its own).
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
 run: install ## Start intake, registry and notifier (embedded profile), print URLs; Ctrl-C stops
 	$(PY) -m tools.run
 
-test: install ## Run every test: unit, contract (embedded, noida-db, Tansu), end-to-end
+test: install $(CHROMIUM) ## Run every test: unit, contract, end-to-end, browser
 	$(PY) -m pytest
 
 lint: install ## Check style and formatting with ruff

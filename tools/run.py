@@ -6,10 +6,26 @@ import signal
 import sys
 import time
 
+from services.intake.keys import ApiKeys, keys_path
+from shared.settings import Settings
 from tools import stack
 
 
+def demo_key(settings: Settings) -> str:
+    """A key for trying things out, made on the first run and kept in the data folder."""
+    path = settings.data_dir / "demo-api-key"
+    if not path.exists():
+        keys = ApiKeys(keys_path(settings))
+        _, plain = keys.create("Demo Lab")
+        keys.close()
+        path.write_text(plain + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def main() -> int:
+    settings = Settings.from_env()
+    key = demo_key(settings)
     running = stack.start({})
     try:
         running.wait_ready()
@@ -20,11 +36,15 @@ def main() -> int:
     print("\nAccord is running (embedded profile). Ctrl-C stops everything.")
     for name, url in running.urls.items():
         print(f"  {name:<9} {url}")
+    intake, registry = running.urls["intake"], running.urls["registry"]
     print(
-        "\nTry:\n"
-        f"  curl -X POST {running.urls['intake']}/v1/reports -H 'Content-Type: application/json'"
-        " -d @docs/example-report.json\n"
-        f"  curl '{running.urls['registry']}/v1/incidents?q=weights'\n",
+        f"\nA demo lab's API key (kept in {settings.data_dir}/demo-api-key):\n"
+        f"  export ACCORD_KEY={key}\n"
+        "Try:\n"
+        f'  curl -X POST {intake}/v1/reports -H "Authorization: Bearer $ACCORD_KEY"'
+        " -H 'Content-Type: application/json' -d @docs/example-report.json\n"
+        f"  curl '{registry}/v1/incidents?q=weights'\n"
+        f"  open {intake}/report for the form, {intake}/openapi.json for the API\n",
         flush=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

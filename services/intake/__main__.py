@@ -1,33 +1,50 @@
-"""Entrypoint: ``python -m services.intake``. Wires settings, bus, outbox, relay, server."""
+"""Entrypoint: ``python -m services.intake``. Wires settings, bus, outbox, relay, the
+registry-status consumer and the server."""
 
 from __future__ import annotations
 
 import sys
 
 from services.intake.app import create_app
-from services.intake.outbox import Outbox
+from services.intake.consumer import RegistryStatusProjection
+from services.intake.outbox import Outbox, outbox_path
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
+from shared import normalize
+from shared.bus.runner import ConsumerRunner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import REPORTS, all_topics, topic_name
+from shared.topics import DEAD_LETTERS, REGISTRY_EVENTS, REPORTS, all_topics, topic_name
+
+CONSUMER_GROUP = "intake"
 
 
 def main() -> int:
     settings = Settings.from_env()
     configure_logging("intake", settings.log_level)
+    prefix = settings.topic_prefix
+    normalize.warm_up()  # the language model loads now, not during the first request
     bus = buses.connect(settings)
-    bus.create_topics(all_topics(settings.topic_prefix))
-    outbox = Outbox(settings.data_dir / "intake-outbox.sqlite3")
-    relay = OutboxRelay(outbox, bus.producer(), topic_name(settings.topic_prefix, REPORTS))
-    app = create_app(settings, bus=bus, outbox=outbox)
-    status = serve(
-        app, name="intake", host=settings.host, port=settings.intake_port, workers=[relay]
+    bus.create_topics(all_topics(prefix))
+    outbox = Outbox(outbox_path(settings))
+    producer = bus.producer()
+    relay = OutboxRelay(outbox, producer, topic_name(prefix, REPORTS))
+    status = ConsumerRunner(
+        bus.consumer(f"{prefix}.{CONSUMER_GROUP}", [topic_name(prefix, REGISTRY_EVENTS)]),
+        RegistryStatusProjection(outbox),
+        producer=producer,
+        dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
+        name="intake",
     )
+    app = create_app(settings, bus=bus, outbox=outbox)
+    exit_status = serve(
+        app, name="intake", host=settings.host, port=settings.intake_port, workers=[relay, status]
+    )
+    producer.close()
     outbox.close()
     bus.close()
-    return status
+    return exit_status
 
 
 if __name__ == "__main__":

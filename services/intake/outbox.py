@@ -2,7 +2,8 @@
 
 A report is written here first (synchronous=FULL, so a 202 survives a power cut) and the
 relay publishes it to the bus afterwards, so intake keeps accepting while the bus is down.
-The same table answers status queries and idempotent retries.
+The same database answers idempotent retries and each lab's status queries: what became
+of a report after it left intake is recorded from the registry's events.
 """
 
 from __future__ import annotations
@@ -13,19 +14,40 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.errors import Unavailable
+from shared.settings import Settings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    idempotency_key TEXT UNIQUE,
+    submitted_by TEXT NOT NULL,
+    title TEXT NOT NULL,
+    idempotency_key TEXT,
     request_sha256 TEXT NOT NULL,
     envelope BLOB NOT NULL,
     accepted_at TEXT NOT NULL,
-    published_at TEXT
+    published_at TEXT,
+    UNIQUE (submitted_by, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS reports_unpublished ON reports (seq) WHERE published_at IS NULL;
+CREATE INDEX IF NOT EXISTS reports_by_submitter ON reports (submitted_by, seq);
+-- Where each report went after intake, from the registry's events: the first time it
+-- reached each status, with the reason given (if any).
+CREATE TABLE IF NOT EXISTS report_status (
+    report_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (report_id, status)
+) WITHOUT ROWID;
 """
+
+
+_ENTRY_COLUMNS = "id, submitted_by, title, accepted_at, published_at"
+
+
+def outbox_path(settings: Settings) -> Path:
+    return settings.data_dir / "intake-outbox.sqlite3"
 
 
 class IdempotencyConflict(ValueError):
@@ -33,15 +55,33 @@ class IdempotencyConflict(ValueError):
 
 
 @dataclass(frozen=True)
+class StatusChange:
+    status: str
+    at: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class OutboxEntry:
     id: str
+    submitted_by: str
+    title: str
     accepted_at: str
     published_at: str | None
+    history: tuple[StatusChange, ...] = ()
+
+    @property
+    def status(self) -> str:
+        """The latest status: accepted (in intake), forwarded (on the bus), then whatever
+        the registry reported last."""
+        if self.history:
+            return self.history[-1].status
+        return "forwarded" if self.published_at else "accepted"
 
 
 @dataclass
 class _PendingAdd:
-    row: tuple[str, str | None, str, bytes, str]
+    row: tuple[str, str, str, str | None, str, bytes, str]
     done: bool = False
     report_id: str = ""
     error: Exception | None = None
@@ -63,17 +103,30 @@ class Outbox:
         self,
         *,
         report_id: str,
+        submitted_by: str,
+        title: str,
         envelope: bytes,
         accepted_at: str,
         request_sha256: str,
         idempotency_key: str | None = None,
     ) -> str:
-        """Store a report; return its id, or the earlier report's id for a repeated key.
+        """Store a report; return its id, or the id of the report this submitter already
+        sent with the same Idempotency-Key.
 
         Group commit: concurrent adds queue up and whoever holds the connection next writes
         all of them in one transaction, so one fsync serves many requests.
         """
-        item = _PendingAdd((report_id, idempotency_key, request_sha256, envelope, accepted_at))
+        item = _PendingAdd(
+            (
+                report_id,
+                submitted_by,
+                title,
+                idempotency_key,
+                request_sha256,
+                envelope,
+                accepted_at,
+            )
+        )
         with self._queue_lock:
             self._queue.append(item)
         with self._lock:
@@ -104,6 +157,8 @@ class Outbox:
     def _insert(
         self,
         report_id: str,
+        submitted_by: str,
+        title: str,
         idempotency_key: str | None,
         request_sha256: str,
         envelope: bytes,
@@ -111,8 +166,9 @@ class Outbox:
     ) -> tuple[str, Exception | None]:
         if idempotency_key is not None:
             row = self._conn.execute(
-                "SELECT id, request_sha256 FROM reports WHERE idempotency_key = ?",
-                (idempotency_key,),
+                "SELECT id, request_sha256 FROM reports"
+                " WHERE submitted_by = ? AND idempotency_key = ?",
+                (submitted_by, idempotency_key),
             ).fetchone()
             if row is not None:
                 if row[1] != request_sha256:
@@ -121,18 +177,52 @@ class Outbox:
                     )
                 return row[0], None
         self._conn.execute(
-            "INSERT INTO reports (id, idempotency_key, request_sha256, envelope, accepted_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (report_id, idempotency_key, request_sha256, envelope, accepted_at),
+            "INSERT INTO reports (id, submitted_by, title, idempotency_key, request_sha256,"
+            " envelope, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                report_id,
+                submitted_by,
+                title,
+                idempotency_key,
+                request_sha256,
+                envelope,
+                accepted_at,
+            ),
         )
         return report_id, None
 
     def get(self, report_id: str) -> OutboxEntry | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT id, accepted_at, published_at FROM reports WHERE id = ?", (report_id,)
+                f"SELECT {_ENTRY_COLUMNS} FROM reports WHERE id = ?", (report_id,)
             ).fetchone()
-        return OutboxEntry(*row) if row else None
+            return self._entry(row) if row else None
+
+    def submitted_by(self, organization: str, *, limit: int, offset: int) -> list[OutboxEntry]:
+        """One submitter's reports, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM reports WHERE submitted_by = ?"
+                " ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (organization, limit, offset),
+            ).fetchall()
+            return [self._entry(row) for row in rows]
+
+    def record_statuses(self, changes: list[tuple[str, StatusChange]]) -> None:
+        """Note that reports reached statuses; the first time counts, so replays are no-ops."""
+        with self._lock:
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO report_status (report_id, status, at, reason)"
+                " VALUES (?, ?, ?, ?)",
+                [(report_id, c.status, c.at, c.reason) for report_id, c in changes],
+            )
+
+    def _entry(self, row: tuple) -> OutboxEntry:
+        history = self._conn.execute(
+            "SELECT status, at, reason FROM report_status WHERE report_id = ? ORDER BY at",
+            (row[0],),
+        ).fetchall()
+        return OutboxEntry(*row, history=tuple(StatusChange(*h) for h in history))
 
     def unpublished(self, limit: int) -> list[tuple[str, bytes]]:
         with self._lock:

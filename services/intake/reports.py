@@ -1,43 +1,70 @@
-"""Accepting a report: validate, give it an id, and put it in the outbox."""
+"""Accepting a report: normalize it, give it an id, and put it in the outbox."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from services.intake.outbox import Outbox
 from shared.envelope import Envelope, encode, new_id, utcnow
-from shared.report import AcceptedReportSchema, ReportSchema
+from shared.normalize import NO_DEFAULTS, REQUIRED_FOR_REPORTERS, normalize
 
-_SUBMITTED = ReportSchema()
-_ACCEPTED = AcceptedReportSchema()
+
+@dataclass(frozen=True)
+class Accepted:
+    id: str
+    flags: list[dict[str, Any]]
 
 
 def accept(
-    data: dict[str, Any],
+    raw: Any,
     *,
     channel: str,
+    source_format: str,
+    submitted_by: str,
     outbox: Outbox,
-    request_body: bytes,
+    payload: bytes,
     idempotency_key: str | None = None,
-) -> str:
-    """Store a valid report durably and return its id. Raises marshmallow's
-    ``ValidationError`` for an invalid one and ``IdempotencyConflict`` for a reused key."""
-    report = _SUBMITTED.load(data)
-    report["occurred_at"] = report["occurred_at"].astimezone(UTC)
-    report_id = new_id()
-    received_at = utcnow()
-    accepted = _ACCEPTED.dump(
-        {**report, "id": report_id, "received_at": received_at, "channel": channel}
+    require: frozenset[str] = REQUIRED_FOR_REPORTERS,
+    defaults: Mapping[str, Any] = NO_DEFAULTS,
+) -> Accepted:
+    """Store a report durably; return its id and what the normalizer flagged.
+
+    ``payload`` is the bytes the report came in (a request body, a bulk file's row): its
+    hash goes into the provenance and tells an idempotent retry from a reused key.
+    ``require`` and ``defaults`` are ``normalize``'s. Raises ``Rejected`` (a marshmallow
+    ``ValidationError``) for a report that cannot be normalized and ``IdempotencyConflict``
+    for a reused key.
+    """
+    report = normalize(
+        raw,
+        channel=channel,
+        source_format=source_format,
+        payload=payload,
+        require=require,
+        defaults=defaults,
     )
+    report_id = new_id()
+    received_at = utcnow().isoformat()
+    accepted = {
+        **report,
+        "id": report_id,
+        "received_at": received_at,
+        "channel": channel,
+        "submitted_by": submitted_by,
+    }
     envelope = Envelope(
         type="report.accepted", key=report_id, producer="intake", payload={"report": accepted}
     )
-    return outbox.add(
+    stored_id = outbox.add(
         report_id=report_id,
+        submitted_by=submitted_by,
+        title=report["title"],
         envelope=encode(envelope),
-        accepted_at=received_at.isoformat(),
-        request_sha256=hashlib.sha256(request_body).hexdigest(),
+        accepted_at=received_at,
+        request_sha256=report["provenance"]["payload_sha256"],
         idempotency_key=idempotency_key,
     )
+    # A retry gets the first report's id; its flags were the same (same payload).
+    return Accepted(stored_id, report["provenance"]["flags"])

@@ -1,17 +1,39 @@
-"""Intake's HTTP API: submit a report, follow its status."""
+"""Intake's HTTP API: file reports (one, or a bulk file), follow their status, read the
+OpenAPI document. Every /v1 route needs a lab's API key and is rate-limited per key."""
 
 from __future__ import annotations
 
+import io
 import json
+from functools import partial
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 from marshmallow import ValidationError
 
+from services.intake import schemas
+from services.intake.auth import limiter, require_api_key
+from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
+from services.intake.bulk.formats import REQUIRED
+from services.intake.openapi import document
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
 from shared.http import problem, validation_problem
 
 bp = Blueprint("reports", __name__)
+
+BULK_MAX_BYTES = 32 << 20  # the largest sample dataset is about 4 MB
+
+_STATUS = schemas.ReportStatusSchema()
+_STATUS_LIST = schemas.ReportStatusListSchema()
+_PAGE_ARGS = schemas.PageArgsSchema()
+
+
+def _rate_limit() -> str:
+    return current_app.config["ACCORD"].intake_rate_limit
+
+
+def _outbox():
+    return current_app.extensions["accord.outbox"]
 
 
 def _status_url(report_id: str) -> str:
@@ -20,6 +42,8 @@ def _status_url(report_id: str) -> str:
 
 
 @bp.post("/v1/reports")
+@require_api_key
+@limiter.limit(_rate_limit)
 def submit():
     if not request.is_json:
         return problem(
@@ -32,40 +56,87 @@ def submit():
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}.")
-    if not isinstance(data, dict):
-        return validation_problem({"_schema": ["The report must be a JSON object."]})
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         return problem(400, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 255 characters.")
     try:
-        report_id = accept(
+        accepted = accept(
             data,
             channel="api",
-            outbox=current_app.extensions["accord.outbox"],
-            request_body=body,
+            source_format="json",
+            submitted_by=g.api_key.organization,
+            outbox=_outbox(),
+            payload=body,
             idempotency_key=key,
         )
     except ValidationError as exc:
         return validation_problem(exc.messages)
     except IdempotencyConflict as exc:
         return problem(409, "Idempotency-Key Reused", str(exc))
-    status_url = _status_url(report_id)
+    status_url = _status_url(accepted.id)
     return (
-        {"id": report_id, "status": "accepted", "status_url": status_url},
+        {
+            "id": accepted.id,
+            "status": "accepted",
+            "status_url": status_url,
+            "flags": accepted.flags,
+        },
         202,
         {"Location": status_url},
     )
 
 
+@bp.post("/v1/reports/bulk")
+@require_api_key
+@limiter.limit(_rate_limit)
+def submit_bulk():
+    """A CSV or JSON Lines file, or a source dataset's own format; one result per row."""
+    source_format = request.args.get("format", "")
+    if source_format not in FORMATS:
+        return validation_problem(
+            {"format": [f"Give ?format= one of {', '.join(FORMATS)}."]}, "The upload"
+        )
+    request.max_content_length = BULK_MAX_BYTES
+    body = request.get_data(cache=False)
+    try:
+        rows = read_rows(io.BytesIO(body), source_format=source_format)
+        results = import_rows(
+            rows,
+            source_format=source_format,
+            accept_fn=partial(
+                accept,
+                channel="bulk",
+                submitted_by=g.api_key.organization,
+                outbox=_outbox(),
+                require=REQUIRED[source_format],
+            ),
+        )
+    except UploadError as exc:
+        return problem(400, "Unreadable Upload", str(exc))
+    return {"summary": summarize(results), "results": results}
+
+
+@bp.get("/v1/reports")
+@require_api_key
+def mine():
+    try:
+        page = _PAGE_ARGS.load(request.args.to_dict())
+    except ValidationError as exc:
+        return validation_problem(exc.messages, "The query")
+    entries = _outbox().submitted_by(g.api_key.organization, **page)
+    return _STATUS_LIST.dump({"items": entries, **page})
+
+
 @bp.get("/v1/reports/<report_id>")
+@require_api_key
 def status(report_id: str):
-    entry = current_app.extensions["accord.outbox"].get(report_id)
-    if entry is None:
-        return problem(404, "Not Found", f"No report with id {report_id}.")
-    return {
-        "id": entry.id,
-        # "accepted": durable in intake; "forwarded": on the bus, on its way to the registry.
-        "status": "forwarded" if entry.published_at else "accepted",
-        "accepted_at": entry.accepted_at,
-        "forwarded_at": entry.published_at,
-    }
+    entry = _outbox().get(report_id)
+    # Another lab's report is as invisible as a missing one.
+    if entry is None or entry.submitted_by != g.api_key.organization:
+        return problem(404, "Not Found", f"Your lab has no report with id {report_id}.")
+    return _STATUS.dump(entry)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return document(current_app.config["ACCORD"].intake_url)

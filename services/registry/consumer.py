@@ -52,7 +52,7 @@ class ReportProjection:
             payload={
                 "incident_id": incident["id"],
                 "title": incident["title"],
-                "severity": incident["severity"],
+                "severity": incident.get("severity"),
                 "event_type": incident["event_type"],
                 "tlp": incident["tlp"],
                 "status": incident["status"],

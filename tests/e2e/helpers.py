@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +51,16 @@ def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = 
     return env
 
 
+def create_api_key(env: dict[str, str], organization: str = "Test Lab") -> str:
+    """A lab key made with the admin command, as an operator would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "services.intake.admin", "keys", "create",
+         "--organization", organization],
+        env={**os.environ, **env}, capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
 def eventually(check, timeout: float = 30.0):
     """Return check()'s first truthy value, polling until ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -59,8 +72,13 @@ def eventually(check, timeout: float = 30.0):
     raise AssertionError(f"not true within {timeout:.0f}s")
 
 
-def post(intake_url: str, body: dict) -> str:
-    response = requests.post(f"{intake_url}/v1/reports", json=body, timeout=10)
+def post(intake_url: str, key: str, body: dict) -> str:
+    response = requests.post(
+        f"{intake_url}/v1/reports",
+        json=body,
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
+    )
     assert response.status_code == 202, response.text
     return response.json()["id"]
 

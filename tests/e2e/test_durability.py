@@ -3,53 +3,47 @@ outbox, and once the broker is back every report reaches the registry exactly on
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
-from e2e.helpers import eventually, post, report, search, service_env
+from e2e.helpers import create_api_key, eventually, post, report, search, service_env
 from servers import start_noida
 
 from tools import stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka, pytest.mark.elasticsearch]
 
-REPORTS = 120
-STOP_AFTER = 40
+BEFORE, DURING = 40, 80
 
 
 def test_reports_accepted_while_the_broker_is_down_all_reach_the_registry_once(tmp_path):
     noida = start_noida(tmp_path / "noida")
-    running = stack.start(service_env(tmp_path / "data", noida=noida), log_dir=tmp_path)
+    env = service_env(tmp_path / "data", noida=noida)
+    key = create_api_key(env)
+    auth = {"Authorization": f"Bearer {key}"}
+    running = stack.start(env, log_dir=tmp_path)
     try:
         running.wait_ready()
         intake, registry = running.urls["intake"], running.urls["registry"]
-        accepted: list[str] = []
-        broker_down = threading.Event()
+        accepted = [post(intake, key, report(f"Durability report {n}")) for n in range(BEFORE)]
+        # Wait for the first reports to land before the stop: noida-db can lose a record it
+        # acknowledged while it shuts down (a test-server flaw a real cluster with acks=all
+        # does not have), and this test is about intake, not about the broker.
+        eventually(lambda: search(registry, "durability")["total"] == BEFORE)
 
-        def file_reports() -> None:
-            for n in range(REPORTS):
-                accepted.append(post(intake, report(f"Durability report {n}")))
-                if n == STOP_AFTER:
-                    broker_down.set()
+        noida.stop()
+        accepted += [post(intake, key, report(f"Durability report {n}")) for n in range(DURING)]
+        assert requests.get(f"{intake}/readyz", timeout=30).status_code == 503
+        waiting = requests.get(f"{intake}/v1/reports/{accepted[-1]}", headers=auth, timeout=10)
+        assert waiting.json()["status"] == "accepted"  # in the outbox, not on the bus
 
-        poster = threading.Thread(target=file_reports)
-        poster.start()
-        assert broker_down.wait(60)
-        noida.stop()  # mid-stream: intake goes on accepting into its outbox
-        poster.join(120)
-        assert len(accepted) == REPORTS
-        # While the broker is down, the latest reports wait in the outbox.
-        assert requests.get(f"{intake}/readyz", timeout=10).status_code == 503
-        last = requests.get(f"{intake}/v1/reports/{accepted[-1]}", timeout=10).json()
-        assert last["status"] == "accepted"
         noida = start_noida(tmp_path / "noida", ports=noida.ports)
-
         found = eventually(
-            lambda: (r := search(registry, "durability", limit=200))["total"] >= REPORTS and r,
+            lambda: (
+                (r := search(registry, "durability", limit=200))["total"] >= len(accepted) and r
+            ),
             timeout=90,
         )
-        assert found["total"] == REPORTS
+        assert found["total"] == BEFORE + DURING
         assert sorted(hit["id"] for hit in found["items"]) == sorted(accepted)
     finally:
         codes = running.stop()

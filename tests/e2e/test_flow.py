@@ -8,10 +8,11 @@ Elasticsearch, both served by noida-db).
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import pytest
 import requests
-from e2e.helpers import eventually, post, report, search, service_env
+from e2e.helpers import create_api_key, eventually, post, report, search, service_env
 
 from tools import stack
 
@@ -28,10 +29,11 @@ def services(request, tmp_path, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_json({"ok": True})
     noida = request.getfixturevalue("noida") if request.param == "cluster" else None
     env = service_env(tmp_path / "data", webhook_url=httpserver.url_for("/hook"), noida=noida)
+    key = create_api_key(env)
     running = stack.start(env, log_dir=tmp_path)
     try:
         running.wait_ready()
-        yield running
+        yield SimpleNamespace(urls=running.urls, key=key)
     finally:
         codes = running.stop()
     assert codes == {"intake": 0, "registry": 0, "notifier": 0}, running.log("registry")
@@ -39,8 +41,10 @@ def services(request, tmp_path, httpserver):
 
 def test_a_critical_report_is_searchable_and_paged_once(services, httpserver):
     intake, registry = services.urls["intake"], services.urls["registry"]
-    routine = post(intake, report("Routine drift in a ranking model", "low"))
-    critical = post(intake, report("Model weights exfiltrated by an insider", "critical"))
+    routine = post(intake, services.key, report("Routine drift in a ranking model", "low"))
+    critical = post(
+        intake, services.key, report("Model weights exfiltrated by an insider", "critical")
+    )
 
     found = eventually(lambda: search(registry, "exfiltrated insider")["items"])
     assert [hit["id"] for hit in found] == [critical]
@@ -55,5 +59,18 @@ def test_a_critical_report_is_searchable_and_paged_once(services, httpserver):
     assert calls[0].headers["Idempotency-Key"] == f"incident.registered:{critical}"
     assert routine not in {b["incident"]["incident_id"] for b in bodies}
 
-    status = requests.get(f"{intake}/v1/reports/{critical}", timeout=5).json()
-    assert status["status"] == "forwarded"
+    # The lab sees its report registered, from the registry's own event.
+    status = eventually(
+        lambda: (
+            (
+                s := requests.get(
+                    f"{intake}/v1/reports/{critical}",
+                    headers={"Authorization": f"Bearer {services.key}"},
+                    timeout=5,
+                ).json()
+            )["status"]
+            == "registered"
+            and s
+        )
+    )
+    assert [change["status"] for change in status["history"]] == ["registered"]

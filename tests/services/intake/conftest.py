@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from services.intake.app import create_app
+from services.intake.keys import ApiKeys
 from services.intake.outbox import Outbox
 from shared.bus.embedded import EmbeddedBus
 from shared.settings import Settings
@@ -50,6 +52,26 @@ def outbox(tmp_path) -> Iterator[Outbox]:
 
 
 @pytest.fixture
-def client(tmp_path, bus, outbox) -> FlaskClient:
-    app = create_app(Settings(data_dir=tmp_path), bus=bus, outbox=outbox)
-    return app.test_client()
+def keys(tmp_path) -> Iterator[ApiKeys]:
+    keys = ApiKeys(tmp_path / "keys.sqlite3")
+    yield keys
+    keys.close()
+
+
+@pytest.fixture
+def app(tmp_path, bus, outbox, keys) -> Flask:
+    return create_app(Settings(data_dir=tmp_path), bus=bus, outbox=outbox, keys=keys)
+
+
+def client_for(app: Flask, keys: ApiKeys, organization: str) -> FlaskClient:
+    """A test client that sends a new API key of ``organization`` with every request."""
+    _, plain = keys.create(organization)
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
+    return client
+
+
+@pytest.fixture
+def client(app, keys) -> FlaskClient:
+    """Signed in as the lab the valid report names."""
+    return client_for(app, keys, "UK AISI")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -46,6 +47,27 @@ def test_a_valid_report_is_accepted_and_stored_in_the_outbox(client, outbox, val
     assert report["channel"] == "api"
     assert report["occurred_at"] == "2026-03-01T13:05:00+00:00"
     assert report["countries"] == ["GB", "FR"]
+    assert report["submitted_by"] == "UK AISI"
+
+
+def test_a_report_is_normalized_with_its_provenance(client, outbox, valid_report):
+    body = valid_report(severity="SEV1", countries="Royaume-Uni; USA", tlp="TLP:WHITE")
+    raw = json.dumps(body).encode()
+    response = client.post("/v1/reports", data=raw, headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 202
+    [envelope] = stored_reports(outbox)
+    report = envelope.payload["report"]
+    assert (report["severity"], report["countries"], report["tlp"]) == (
+        "critical",
+        ["GB", "US"],
+        "CLEAR",
+    )
+    assert report["provenance"]["channel"] == "api"
+    assert report["provenance"]["source_format"] == "json"
+    assert report["provenance"]["payload_sha256"] == hashlib.sha256(raw).hexdigest()
+    changed = {d["field"] for d in report["provenance"]["decisions"]}
+    assert {"severity", "countries/0", "countries/1", "tlp"} <= changed
 
 
 def test_markup_in_a_title_is_stored_exactly_as_given(client, outbox, valid_report):
@@ -147,9 +169,9 @@ def test_json_that_is_not_an_object_is_unprocessable(client, outbox, body):
     [
         ({"title": None, "tlp": None}, {"/title", "/tlp"}),
         ({"reporter_email": "a@example.org"}, {"/reporter_email"}),
-        ({"severity": "catastrophic", "event_type": "accident"}, {"/severity", "/event_type"}),
+        ({"severity": "purple", "event_type": "rumour"}, {"/severity", "/event_type"}),
         ({"occurred_at": "2026-03-01T14:05:00"}, {"/occurred_at"}),
-        ({"countries": ["gb", "FR", "Fra"]}, {"/countries/0", "/countries/2"}),
+        ({"countries": ["Atlantis", "FR", "XX"]}, {"/countries/0", "/countries/2"}),
         ({"countries": []}, {"/countries"}),
         ({"title": ""}, {"/title"}),
     ],

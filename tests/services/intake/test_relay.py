@@ -37,9 +37,11 @@ def add_reports(outbox, valid_report):
             accept(
                 valid_report(title=f"report {n}"),
                 channel="api",
+                source_format="json",
+                submitted_by="UK AISI",
                 outbox=outbox,
-                request_body=b"{}",
-            )
+                payload=b"{}",
+            ).id
             for n in range(count)
         ]
 

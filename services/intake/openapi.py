@@ -1,0 +1,127 @@
+"""Intake's OpenAPI 3 document, generated from the same marshmallow schemas the views use."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from services.intake import schemas
+from shared.report import ReportInputSchema
+
+PROBLEM = {"application/problem+json": {"schema": "Problem"}}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    reasons = {
+        400: "Malformed request (e.g. invalid JSON)",
+        401: "Missing, unknown or revoked API key",
+        404: "No such report for this lab",
+        409: "Idempotency-Key reused for a different report",
+        413: "Body larger than 1 MiB",
+        415: "Wrong content type",
+        422: "Invalid fields, each named by a JSON pointer",
+        429: "Rate limit reached; see Retry-After",
+    }
+    return {str(code): {"description": reasons[code], "content": PROBLEM} for code in codes}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+@cache
+def document(server_url: str) -> dict[str, Any]:
+    spec = APISpec(
+        title="Accord intake",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "File AI incidents, near misses and hazards; follow their status."},
+        servers=[{"url": server_url}],
+    )
+    spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
+    )
+    spec.components.schema("ReportInput", schema=ReportInputSchema)
+    for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    secured = [{"apiKey": []}]
+    spec.path(
+        path="/v1/reports",
+        operations={
+            "post": {
+                "summary": "File a report",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                        "description": "A retry with the same key returns the same report id",
+                    }
+                ],
+                "requestBody": {"required": True, "content": _json("ReportInput")},
+                "responses": {
+                    "202": {
+                        "description": "Accepted and durably stored",
+                        "content": _json("Receipt"),
+                    },
+                    **_problems(400, 401, 409, 413, 415, 422, 429),
+                },
+            },
+            "get": {
+                "summary": "This lab's reports, newest first, with where each stands",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
+                    },
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                ],
+                "responses": {
+                    "200": {"description": "Reports", "content": _json("ReportStatusList")},
+                    **_problems(401, 422),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/v1/reports/{report_id}",
+        operations={
+            "get": {
+                "summary": "Where one of this lab's reports stands",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "report_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "Status and history", "content": _json("ReportStatus")},
+                    **_problems(401, 404),
+                },
+            }
+        },
+    )
+    for path, summary in (("/healthz", "The process answers"), ("/readyz", "The bus answers")):
+        spec.path(
+            path=path,
+            operations={
+                "get": {
+                    "summary": summary,
+                    "responses": {
+                        "200": {"description": "OK"},
+                        "503": {"description": "Not ready"},
+                    },
+                }
+            },
+        )
+    return spec.to_dict()

@@ -1,0 +1,59 @@
+"""Marshmallow schemas of intake's HTTP responses; the views dump through them and the
+OpenAPI document is generated from them, so the two cannot disagree."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class FieldErrorSchema(Schema):
+    pointer = fields.String(required=True, metadata={"description": "JSON Pointer to the field"})
+    detail = fields.String(required=True)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
+class ReceiptSchema(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True)
+    status_url = fields.Url(required=True, require_tld=False)
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True)
+    at = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+
+
+class ReportStatusSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        metadata={
+            "description": "accepted: durable in intake; forwarded: on the bus; "
+            "registered: in the risk registry; later, the triage decisions"
+        },
+    )
+    accepted_at = fields.String(required=True)
+    forwarded_at = fields.String(allow_none=True, attribute="published_at")
+    history = fields.List(fields.Nested(StatusChangeSchema), required=True)
+
+
+class ReportStatusListSchema(Schema):
+    items = fields.List(fields.Nested(ReportStatusSchema), required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+
+
+class PageArgsSchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
