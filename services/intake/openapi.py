@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.intake import schemas
+from services.intake.bulk import FORMATS
 from shared.report import ReportInputSchema
 
 PROBLEM = {"application/problem+json": {"schema": "Problem"}}
@@ -20,7 +21,7 @@ def _problems(*codes: int) -> dict[str, Any]:
         401: "Missing, unknown or revoked API key",
         404: "No such report for this lab",
         409: "Idempotency-Key reused for a different report",
-        413: "Body larger than 1 MiB",
+        413: "Body too large (1 MiB for a report, 32 MiB for a bulk file)",
         415: "Wrong content type",
         422: "Invalid fields, each named by a JSON pointer",
         429: "Rate limit reached; see Retry-After",
@@ -46,7 +47,7 @@ def document(server_url: str) -> dict[str, Any]:
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
     )
     spec.components.schema("ReportInput", schema=ReportInputSchema)
-    for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList"):
+    for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     secured = [{"apiKey": []}]
     spec.path(
@@ -88,6 +89,37 @@ def document(server_url: str) -> dict[str, Any]:
                     **_problems(401, 422),
                 },
             },
+        },
+    )
+    spec.path(
+        path="/v1/reports/bulk",
+        operations={
+            "post": {
+                "summary": "File many reports from one file; one result per row",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "format",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "enum": list(FORMATS)},
+                        "description": "csv and jsonl carry ReportInput fields (CSV: dotted "
+                        "headers for nested fields, ';' between list items); aiid, aiaaic "
+                        "and avid are those databases' own export formats",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        media: {"schema": {"type": "string"}}
+                        for media in ("text/csv", "application/x-ndjson")
+                    },
+                },
+                "responses": {
+                    "200": {"description": "A result per row", "content": _json("BulkResult")},
+                    **_problems(400, 401, 413, 422, 429),
+                },
+            }
         },
     )
     spec.path(

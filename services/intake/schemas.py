@@ -21,10 +21,39 @@ class ProblemSchema(Schema):
     errors = fields.List(fields.Nested(FieldErrorSchema))
 
 
+class FlagSchema(Schema):
+    """A value the normalizer kept but could not map, and why."""
+
+    field = fields.String(required=True)
+    value = fields.Raw(required=True)
+    reason = fields.String(required=True)
+
+
 class ReceiptSchema(Schema):
     id = fields.String(required=True)
     status = fields.String(required=True)
     status_url = fields.Url(required=True, require_tld=False)
+    flags = fields.List(fields.Nested(FlagSchema), required=True)
+
+
+class BulkRowResultSchema(Schema):
+    row = fields.Integer(required=True)
+    source_id = fields.String(allow_none=True, required=True)
+    id = fields.String()
+    flags = fields.List(fields.Nested(FlagSchema))
+    errors = fields.List(fields.Nested(FieldErrorSchema))
+
+
+class BulkSummarySchema(Schema):
+    rows = fields.Integer(required=True)
+    accepted = fields.Integer(required=True)
+    flagged = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+
+
+class BulkResultSchema(Schema):
+    summary = fields.Nested(BulkSummarySchema, required=True)
+    results = fields.List(fields.Nested(BulkRowResultSchema), required=True)
 
 
 class StatusChangeSchema(Schema):

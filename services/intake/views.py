@@ -23,6 +23,8 @@ bp = Blueprint("reports", __name__)
 
 BULK_MAX_BYTES = 32 << 20  # the largest sample dataset is about 4 MB
 
+_RECEIPT = schemas.ReceiptSchema()
+_BULK_RESULT = schemas.BulkResultSchema()
 _STATUS = schemas.ReportStatusSchema()
 _STATUS_LIST = schemas.ReportStatusListSchema()
 _PAGE_ARGS = schemas.PageArgsSchema()
@@ -74,16 +76,8 @@ def submit():
     except IdempotencyConflict as exc:
         return problem(409, "Idempotency-Key Reused", str(exc))
     status_url = _status_url(accepted.id)
-    return (
-        {
-            "id": accepted.id,
-            "status": "accepted",
-            "status_url": status_url,
-            "flags": accepted.flags,
-        },
-        202,
-        {"Location": status_url},
-    )
+    receipt = {"id": accepted.id, "status": "accepted", "status_url": status_url}
+    return _RECEIPT.dump({**receipt, "flags": accepted.flags}), 202, {"Location": status_url}
 
 
 @bp.post("/v1/reports/bulk")
@@ -113,7 +107,7 @@ def submit_bulk():
         )
     except UploadError as exc:
         return problem(400, "Unreadable Upload", str(exc))
-    return {"summary": summarize(results), "results": results}
+    return _BULK_RESULT.dump({"summary": summarize(results), "results": results})
 
 
 @bp.get("/v1/reports")
