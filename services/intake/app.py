@@ -8,6 +8,7 @@ from services.intake.auth import limiter
 from services.intake.form import init_app as init_form
 from services.intake.keys import ApiKeys, keys_path
 from services.intake.outbox import Outbox, outbox_path
+from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
 from shared.bus.interfaces import Bus
 from shared.http import health_blueprint, install_problem_handlers
@@ -36,4 +37,5 @@ def create_app(
     app.register_blueprint(health_blueprint({"bus": bus.ping}))
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
+    app.register_blueprint(status_pages)  # a lab's reports, signed in with its key
     return app

@@ -22,9 +22,8 @@ def require_api_key(view):
     @wraps(view)
     def checked(*args, **kwargs):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        key = None
-        if scheme.lower() == "bearer" and token:
-            key = current_app.extensions["accord.keys"].verify(token.strip())
+        token = token.strip() if scheme.lower() == "bearer" else ""
+        key = current_app.extensions["accord.keys"].verify(token) if token else None
         if key is None:
             response = problem(
                 401,

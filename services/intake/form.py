@@ -14,6 +14,10 @@
   so ``SECRET_KEY`` must be the same in every process of a deployment.
 - Double submissions: each rendered form carries a random submission id, used as the
   report's idempotency key, so pressing "Submit" twice files one report.
+- Who filed it: anonymous, unless a lab has signed in with its API key (``status_pages``);
+  then the report is the lab's, as if sent through the API, and listed with its reports.
+- The helpers shared by intake's pages (``translator``, ``render``, ``protect``,
+  ``page_headers``) are public; ``status_pages`` uses them too.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import (
     Blueprint,
@@ -47,6 +51,7 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from services.intake.lab_session import signed_in_lab
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
 from shared import vocab
@@ -177,7 +182,7 @@ def negotiate_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE)
 
 
-def _translator() -> Translator:
+def translator() -> Translator:
     if "form_lang" not in g:
         g.form_lang = negotiate_language()
     return Translator(g.form_lang)
@@ -392,14 +397,14 @@ def _field_views(
 
 
 @bp.before_request
-def _protect():
+def protect():
     g.form_lang = negotiate_language()
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         current_app.extensions["csrf"].protect()  # raises CSRFError (a 400) on a bad token
 
 
 @bp.after_request
-def _headers(response):
+def page_headers(response):
     response.headers.setdefault(
         "Content-Security-Policy",
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -413,28 +418,32 @@ def _headers(response):
     return response
 
 
-def _render(template: str, t: Translator, **context: Any) -> str:
-    languages = [(code, catalogs()[code]["meta.native_name"]) for code in LANGUAGES]
-    on_form_page = request.blueprint == bp.name and request.endpoint != "form.static"
-    endpoint = request.endpoint if on_form_page else "form.new_report"
-    view_args = (request.view_args or {}) if on_form_page else {}
+def render(template: str, t: Translator, **context: Any) -> str:
+    """A page of intake's HTML channel, with its language links and the signed-in lab."""
+    path, args = url_for("form.new_report"), {}
+    adapter = current_app.create_url_adapter(request)
+    if request.endpoint not in (None, "form.static") and adapter.test(request.path, "GET"):
+        # This page itself, where a GET shows it again: a re-shown form or a list's page.
+        path, args = quote(request.script_root + request.path), request.args.to_dict()
     links = [
         {
             "code": code,
             "tag": catalogs()[code]["meta.lang_tag"],
-            "name": name,
-            "href": url_for(endpoint, **{**view_args, "lang": code}),
+            "name": catalogs()[code]["meta.native_name"],
+            "href": path + "?" + urlencode({**args, "lang": code}),
         }
-        for code, name in languages
+        for code in LANGUAGES
     ]
-    return render_template(template, t=t, lang=t.lang, languages=links, **context)
+    return render_template(
+        template, t=t, lang=t.lang, languages=links, lab=signed_in_lab(), **context
+    )
 
 
 def _render_form(
     values: Mapping[str, str], errors: Mapping[str, list[str]], submission: str
 ) -> str:
-    t = _translator()
-    return _render(
+    t = translator()
+    return render(
         "form/form.html",
         t,
         f=_field_views(values, errors, t),
@@ -463,7 +472,7 @@ def submit_report():
             raw_report(form), payload=payload.encode(), idempotency_key=f"form:{submission}"
         )
     except ValidationError as exc:
-        errors = form_errors(exc.messages, form, _translator())  # type: ignore[arg-type]
+        errors = form_errors(exc.messages, form, translator())  # type: ignore[arg-type]
         return _render_form(form, errors, submission), 422
     except IdempotencyConflict:
         abort(409)
@@ -475,8 +484,8 @@ def _accept(raw: dict[str, Any], *, payload: bytes, idempotency_key: str) -> str
         raw,
         channel="form",
         source_format="form",
-        # Nobody signs in to the form: the report says so rather than trust a typed name.
-        submitted_by=ANONYMOUS,
+        # The signed-in lab's, else anonymous: the report says so rather than trust a typed name.
+        submitted_by=lab.organization if (lab := signed_in_lab()) else ANONYMOUS,
         outbox=current_app.extensions["accord.outbox"],
         payload=payload,
         idempotency_key=idempotency_key,
@@ -490,9 +499,9 @@ def receipt(report_id: str):
     entry = current_app.extensions["accord.outbox"].get(report_id)
     if entry is None:
         abort(404)
-    return _render(
+    return render(
         "form/receipt.html",
-        _translator(),
+        translator(),
         report_id=entry.id,
         # The reference is a random 26-character id: knowing it is what lets one follow it.
         status=entry.status,
@@ -507,7 +516,7 @@ def _error_page(exc: HTTPException):
     """Errors on the form's pages are pages too, in the reader's language."""
     status = exc.code or 500
     kind = "csrf" if isinstance(exc, CSRFError) else _ERROR_PAGES.get(status, "generic")
-    body = _render("form/error.html", _translator(), kind=kind, status=status)
+    body = render("form/error.html", translator(), kind=kind, status=status)
     response = make_response(body, status)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":

@@ -81,6 +81,14 @@ class ApiKeys:
             ).fetchone()
         return ApiKey(*row) if row else None
 
+    def is_active(self, key_id: str) -> bool:
+        """Whether the key with this id exists and is not revoked."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT 1 FROM api_keys WHERE key_id = ? AND revoked_at IS NULL", (key_id,)
+            ).fetchone()
+        return row is not None
+
     def revoke(self, key_id: str) -> bool:
         with self._lock:
             cursor = self._conn.execute(

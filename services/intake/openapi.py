@@ -82,7 +82,15 @@ def document(server_url: str) -> dict[str, Any]:
                         "in": "query",
                         "schema": {"type": "integer", "minimum": 1, "maximum": 500},
                     },
-                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                    {
+                        "name": "offset",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": schemas.OFFSET_MAX,
+                        },
+                    },
                 ],
                 "responses": {
                     "200": {"description": "Reports", "content": _json("ReportStatusList")},

@@ -83,6 +83,10 @@ class ReportStatusListSchema(Schema):
     offset = fields.Integer(required=True)
 
 
+# SQLite's largest integer: a larger OFFSET cannot even be bound to the query.
+OFFSET_MAX = 2**63 - 1
+
+
 class PageArgsSchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=OFFSET_MAX))

@@ -34,6 +34,10 @@ def _rate_limit() -> str:
     return current_app.config["ACCORD"].intake_rate_limit
 
 
+# One budget per key across both ways of filing, so bulk cannot bypass the report limit.
+_limited = limiter.shared_limit(_rate_limit, scope="filing")
+
+
 def _outbox():
     return current_app.extensions["accord.outbox"]
 
@@ -45,7 +49,7 @@ def _status_url(report_id: str) -> str:
 
 @bp.post("/v1/reports")
 @require_api_key
-@limiter.limit(_rate_limit)
+@_limited
 def submit():
     if not request.is_json:
         return problem(
@@ -56,8 +60,10 @@ def submit():
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except ValueError as exc:  # not JSON, not UTF-8, or an integer of over 4,300 digits
         return problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}.")
+    except RecursionError:
+        return problem(400, "Malformed JSON", "The body nests arrays or objects too deeply.")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         return problem(400, "Bad Idempotency-Key", "An Idempotency-Key has 1 to 255 characters.")
@@ -82,7 +88,7 @@ def submit():
 
 @bp.post("/v1/reports/bulk")
 @require_api_key
-@limiter.limit(_rate_limit)
+@_limited
 def submit_bulk():
     """A CSV or JSON Lines file, or a source dataset's own format; one result per row."""
     source_format = request.args.get("format", "")

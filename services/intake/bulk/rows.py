@@ -124,6 +124,8 @@ def json_lines(file: IO[bytes]) -> Iterator[tuple[int, bytes, dict[str, Any] | V
             yield number, line, row_error("", message)
         except RecursionError:
             yield number, line, row_error("", "The line nests too deeply.")
+        except ValueError as exc:  # e.g. an integer past Python's 4,300-digit limit
+            yield number, line, row_error("", f"The line cannot be read: {exc}.")
         else:
             if isinstance(value, dict):
                 yield number, line, value
