@@ -5,23 +5,24 @@ Not part of `make test`: these are measurements, not pass/fail checks.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bus_throughput, report_latency
+from bench import bus_throughput, normalizer, report_latency
 
 REPORT = Path(__file__).parent / "REPORT.md"
 
 
 def main() -> int:
-    sections = [report_latency.run(), bus_throughput.run()]
+    sections = [report_latency.run(), normalizer.run(), bus_throughput.run()]
     header = (
         "# Accord benchmarks\n\n"
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"Python {platform.python_version()}, {platform.machine()}, "
-        f"{len(__import__('os').sched_getaffinity(0))} cores.\n"
+        f"{len(os.sched_getaffinity(0))} cores.\n"
     )
     REPORT.write_text(header + "\n" + "\n".join(sections))
     print(REPORT.read_text())
