@@ -7,8 +7,9 @@ consumer runner dead-letters) instead of crashing on it.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,7 +75,8 @@ def validate_envelope(data: Any) -> None:
 
 
 def encode(envelope: Envelope) -> bytes:
-    data = asdict(envelope)
+    # Shallow: dataclasses.asdict would deep-copy the payload only to serialize it.
+    data = {f.name: getattr(envelope, f.name) for f in dataclasses.fields(envelope)}
     validate_envelope(data)
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
