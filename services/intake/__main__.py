@@ -11,11 +11,11 @@ from services.intake.outbox import Outbox, outbox_path
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
 from shared import normalize
-from shared.bus.runner import ConsumerRunner
+from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import DEAD_LETTERS, REGISTRY_EVENTS, REPORTS, all_topics, topic_name
+from shared.topics import REGISTRY_EVENTS, REPORTS, all_topics, topic_name
 
 CONSUMER_GROUP = "intake"
 
@@ -30,12 +30,13 @@ def main() -> int:
     outbox = Outbox(outbox_path(settings))
     producer = bus.producer()
     relay = OutboxRelay(outbox, producer, topic_name(prefix, REPORTS))
-    status = ConsumerRunner(
-        bus.consumer(f"{prefix}.{CONSUMER_GROUP}", [topic_name(prefix, REGISTRY_EVENTS)]),
+    status = service_runner(
+        bus,
+        producer,
         RegistryStatusProjection(outbox),
-        producer=producer,
-        dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
-        name="intake",
+        prefix=prefix,
+        group=CONSUMER_GROUP,
+        topic=REGISTRY_EVENTS,
     )
     app = create_app(settings, bus=bus, outbox=outbox)
     exit_status = serve(

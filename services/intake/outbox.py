@@ -12,6 +12,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from shared.errors import Unavailable
 from shared.settings import Settings
@@ -79,9 +80,21 @@ class OutboxEntry:
         return "forwarded" if self.published_at else "accepted"
 
 
+class _NewReport(NamedTuple):
+    """A row of ``reports`` as inserted, in its columns' order."""
+
+    id: str
+    submitted_by: str
+    title: str
+    idempotency_key: str | None
+    request_sha256: str
+    envelope: bytes
+    accepted_at: str
+
+
 @dataclass
 class _PendingAdd:
-    row: tuple[str, str, str, str | None, str, bytes, str]
+    row: _NewReport
     done: bool = False
     report_id: str = ""
     error: Exception | None = None
@@ -117,7 +130,7 @@ class Outbox:
         all of them in one transaction, so one fsync serves many requests.
         """
         item = _PendingAdd(
-            (
+            _NewReport(
                 report_id,
                 submitted_by,
                 title,
@@ -144,7 +157,7 @@ class Outbox:
         try:
             conn.execute("BEGIN IMMEDIATE")
             for item in batch:
-                item.report_id, item.error = self._insert(*item.row)
+                item.report_id, item.error = self._insert(item.row)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             if conn.in_transaction:
@@ -154,42 +167,25 @@ class Outbox:
         for item in batch:
             item.done = True
 
-    def _insert(
-        self,
-        report_id: str,
-        submitted_by: str,
-        title: str,
-        idempotency_key: str | None,
-        request_sha256: str,
-        envelope: bytes,
-        accepted_at: str,
-    ) -> tuple[str, Exception | None]:
-        if idempotency_key is not None:
+    def _insert(self, new: _NewReport) -> tuple[str, Exception | None]:
+        if new.idempotency_key is not None:
             row = self._conn.execute(
                 "SELECT id, request_sha256 FROM reports"
                 " WHERE submitted_by = ? AND idempotency_key = ?",
-                (submitted_by, idempotency_key),
+                (new.submitted_by, new.idempotency_key),
             ).fetchone()
             if row is not None:
-                if row[1] != request_sha256:
+                if row[1] != new.request_sha256:
                     return "", IdempotencyConflict(
                         "This Idempotency-Key was already used for a different report."
                     )
                 return row[0], None
         self._conn.execute(
-            "INSERT INTO reports (id, submitted_by, title, idempotency_key, request_sha256,"
-            " envelope, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                report_id,
-                submitted_by,
-                title,
-                idempotency_key,
-                request_sha256,
-                envelope,
-                accepted_at,
-            ),
+            f"INSERT INTO reports ({', '.join(_NewReport._fields)})"
+            f" VALUES ({', '.join('?' * len(_NewReport._fields))})",
+            new,
         )
-        return report_id, None
+        return new.id, None
 
     def get(self, report_id: str) -> OutboxEntry | None:
         with self._lock:

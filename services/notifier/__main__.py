@@ -9,11 +9,11 @@ from services.notifier.app import create_app
 from services.notifier.channels import WebhookChannel
 from services.notifier.consumer import CriticalIncidentNotifier, sent_keys
 from shared import bus as buses
-from shared.bus.runner import ConsumerRunner
+from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import DEAD_LETTERS, NOTIFIER_EVENTS, REGISTRY_EVENTS, all_topics, topic_name
+from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, all_topics, topic_name
 
 CONSUMER_GROUP = "notifier"
 log = logging.getLogger("services.notifier")
@@ -36,12 +36,8 @@ def main() -> int:
             already_sent=sent_keys(bus.replay(events_topic)),
         )
         workers.append(
-            ConsumerRunner(
-                bus.consumer(f"{prefix}.{CONSUMER_GROUP}", [topic_name(prefix, REGISTRY_EVENTS)]),
-                handler,
-                producer=producer,
-                dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
-                name="notifier",
+            service_runner(
+                bus, producer, handler, prefix=prefix, group=CONSUMER_GROUP, topic=REGISTRY_EVENTS
             )
         )
     else:

@@ -8,11 +8,11 @@ from services.registry import store as stores
 from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
 from shared import bus as buses
-from shared.bus.runner import ConsumerRunner
+from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import DEAD_LETTERS, REGISTRY_EVENTS, REPORTS, all_topics, topic_name
+from shared.topics import REGISTRY_EVENTS, REPORTS, all_topics, topic_name
 
 CONSUMER_GROUP = "registry"
 
@@ -26,17 +26,14 @@ def main() -> int:
     store = stores.connect(settings)
     store.ensure()
     producer = bus.producer()
-    runner = ConsumerRunner(
-        bus.consumer(f"{prefix}.{CONSUMER_GROUP}", [topic_name(prefix, REPORTS)]),
-        ReportProjection(
-            store,
-            producer,
-            events_topic=topic_name(prefix, REGISTRY_EVENTS),
-            registry_url=settings.registry_url,
-        ),
-        producer=producer,
-        dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
-        name="registry",
+    projection = ReportProjection(
+        store,
+        producer,
+        events_topic=topic_name(prefix, REGISTRY_EVENTS),
+        registry_url=settings.registry_url,
+    )
+    runner = service_runner(
+        bus, producer, projection, prefix=prefix, group=CONSUMER_GROUP, topic=REPORTS
     )
     app = create_app(settings, bus=bus, store=store)
     status = serve(

@@ -14,9 +14,10 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from shared.bus.interfaces import BusError, Consumer, Producer, Record
+from shared.bus.interfaces import Bus, BusError, Consumer, Producer, Record
 from shared.envelope import Envelope, InvalidMessage, decode, encode
 from shared.errors import Unavailable
+from shared.topics import DEAD_LETTERS, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -146,3 +147,17 @@ class ConsumerRunner:
             },
         )
         self._producer.send(self._dead_letter_topic, key=key, value=encode(envelope))
+
+
+def service_runner(
+    bus: Bus, producer: Producer, handler: Handler, *, prefix: str, group: str, topic: str
+) -> ConsumerRunner:
+    """The runner a service uses: its consumer group on one logical topic, both named under
+    the deployment's prefix, dead letters to the deployment's dead-letter topic."""
+    return ConsumerRunner(
+        bus.consumer(f"{prefix}.{group}", [topic_name(prefix, topic)]),
+        handler,
+        producer=producer,
+        dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
+        name=group,
+    )

@@ -9,10 +9,10 @@ import copy
 import html
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from html_page import Page
 
 from services.intake import status_pages
 from services.intake.consumer import RegistryStatusProjection
@@ -22,33 +22,6 @@ from shared.envelope import decode
 CONTRACT = Path(__file__).parents[3] / "shared" / "contracts" / "registry-events.json"
 SCRIPT = "<script>alert(1)</script>"
 REFUSED = "This API key is unknown or revoked. Check that you pasted all of it."
-
-
-class Page(HTMLParser):
-    """Elements with their attributes, and the text of the page."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str]]] = []
-        self.text: list[str] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, {name: value or "" for name, value in attrs}))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-    def find(self, tag: str, **attrs: str) -> list[dict[str, str]]:
-        return [
-            found
-            for name, found in self.elements
-            if name == tag and all(found.get(key) == value for key, value in attrs.items())
-        ]
-
-    def by_id(self, element_id: str) -> dict[str, str]:
-        [found] = [found for _, found in self.elements if found.get("id") == element_id]
-        return found
 
 
 def row_ids(html: str) -> list[str]:
