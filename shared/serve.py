@@ -47,6 +47,10 @@ def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Work
             os.kill(os.getpid(), signal.SIGTERM)
 
     def on_signal(signum: int, _frame: object) -> None:
+        # Once is enough: a second signal (Ctrl-C reaches the whole process group, then a
+        # supervisor's SIGTERM follows) must not interrupt the shutdown it started.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         raise _Stop(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, on_signal)
