@@ -49,8 +49,9 @@ def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Work
     def on_signal(signum: int, _frame: object) -> None:
         # Once is enough: a second signal (Ctrl-C reaches the whole process group, then a
         # supervisor's SIGTERM follows) must not interrupt the shutdown it started.
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # (A no-op handler, not SIG_IGN: a signal already on its way would then raise.)
+        for each in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(each, lambda *_: None)
         raise _Stop(signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, on_signal)
