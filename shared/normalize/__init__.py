@@ -2,8 +2,9 @@
 recording each mapping decision in the report's provenance.
 
 Pure functions, one module per concern: ``severity``, ``ratings``, ``countries``,
-``dates``, ``language``, ``domains`` and ``terms`` (every other vocabulary). ``normalize``
-runs them over a whole report.
+``dates``, ``language``, ``domains`` and ``terms`` (every other vocabulary), with
+``crosswalks`` for the public datasets' own categories. ``normalize`` runs them over a
+whole report.
 """
 
 from shared.normalize.normalizer import (

@@ -9,12 +9,21 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from shared.normalize import countries, dates, domains, language, ratings, severity, terms
+from shared.normalize import (
+    countries,
+    crosswalks,
+    dates,
+    domains,
+    language,
+    ratings,
+    severity,
+    terms,
+)
 from shared.normalize.provenance import Record
 from shared.normalize.result import Mapped, Outside, Rejected, Unknown
 from shared.report import ReportInputSchema, ReportV1Schema
 
-NORMALIZER_VERSION = "1.0.0"
+NORMALIZER_VERSION = "1.1.0"
 
 # What a lab filing a report must give. Bulk adapters pass less: a source that has no
 # severity leaves it out of the report, flagged "not given by the source".
@@ -55,11 +64,14 @@ def normalize(
     """The v1 report for ``raw`` (a JSON object as a channel received it), JSON-ready and
     without what intake assigns (id, received_at, channel, submitted_by).
 
-    ``payload`` is the original bytes, whose hash the provenance keeps. ``require`` names
-    the fields that must be given and usable (``ALWAYS_REQUIRED`` always are). ``defaults``
-    fills fields the input leaves out, each recorded as a decision: bulk adapters use it for
-    the TLP level a whole upload is shared under, or ``{"timezone": "UTC"}`` when a source's
-    naive times are known to be UTC. Null and blank values count as not given.
+    ``source_format`` is recorded; for a public dataset (``aiaaic``, ``avid``, ``aiid``) it
+    also picks the crosswalks of the dataset's own categories onto the vocabularies
+    (``crosswalks``). ``payload`` is the original bytes, whose hash the provenance keeps.
+    ``require`` names the fields that must be given and usable (``ALWAYS_REQUIRED`` always
+    are). ``defaults`` fills fields the input leaves out, each recorded as a decision: bulk
+    adapters use it for the TLP level a whole upload is shared under, or ``{"timezone":
+    "UTC"}`` when a source's naive times are known to be UTC. Null and blank values count
+    as not given.
 
     A value no rule maps rejects the report if its field is required, and is otherwise kept
     as a flag in the provenance, out of the report's fields. Raises ``Rejected`` naming
@@ -83,7 +95,7 @@ def normalize(
 
     report: dict[str, Any] = {}
     for step in _STEPS:
-        step(data, report, record, required)
+        step(data, report, record, required, source_format)
     if record.errors:
         raise Rejected(record.errors)
     report = {name: report[name] for name in _ORDER if name in report}
@@ -156,8 +168,9 @@ def _shape(given: dict[Any, Any], record: Record) -> dict[str, Any]:
 
 
 # One step per group of fields: each reads the shaped input, writes the report and records.
+# The source format picks the crosswalks of a public dataset's own categories (crosswalks.py).
 
-Step = Callable[[dict[str, Any], dict[str, Any], Record, frozenset[str]], None]
+Step = Callable[[dict[str, Any], dict[str, Any], Record, frozenset[str], str], None]
 
 
 def _keep_or_flag(record: Record, path: tuple, value: Any, exc: Exception, required: bool) -> None:
@@ -232,14 +245,18 @@ def _map_list(
     report[name] = result
 
 
-def _as_given(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+def _as_given(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
     # Stored exactly as given: markup is escaped where text is displayed, not here.
     for name in ("title", "description", "reporting_organization", "contact", "ai_system"):
         if name in data:
             report[name] = data[name]
 
 
-def _language(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+def _language(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
     _map_one(data, report, record, "language", language.declared, "language" in required)
     if "language" not in report:
         text = "\n".join(data[name] for name in ("title", "description") if name in data)
@@ -248,7 +265,9 @@ def _language(data: dict, report: dict, record: Record, required: frozenset[str]
         record.decide("language", None, mapped.value, mapped.rule)
 
 
-def _classification(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+def _classification(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
     scalars: dict[str, Callable[[Any], Mapped]] = {
         "event_type": lambda value: terms.lookup("event_types", value),
         "severity": severity.severity,
@@ -266,6 +285,7 @@ def _classification(data: dict, report: dict, record: Record, required: frozense
         "jurisdictions": lambda value: terms.lookup("jurisdictions", value),
     }
     for name, mapper in lists.items():
+        mapper = crosswalks.mapper(source_format, name, mapper)
         _map_list(data, report, record, name, mapper, name in required)
     for subdomain in report.get("harm_subdomains", []):
         domain = domains.parent(subdomain)
@@ -275,7 +295,9 @@ def _classification(data: dict, report: dict, record: Record, required: frozense
             record.decide("harm_domains", None, domain, f"implied by harm_subdomains {subdomain}")
 
 
-def _when_and_where(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+def _when_and_where(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
     # A reporter who must date the event gets an error for a time zone we cannot read,
     # rather than a puzzling "give a time zone" on the date.
     zone_required = "timezone" in required or bool(required.intersection(DATE_FIELDS))
@@ -296,7 +318,9 @@ def _when_and_where(data: dict, report: dict, record: Record, required: frozense
     )
 
 
-def _facts(data: dict, report: dict, record: Record, required: frozenset[str]) -> None:
+def _facts(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
     if "quantities" in data:
         quantities = dict(data["quantities"])
         cost = quantities.pop("financial_cost", None)

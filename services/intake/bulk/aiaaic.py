@@ -82,7 +82,7 @@ def source_id(record: Mapping[str, str]) -> str | None:
 
 def aiaaic_report(record: Mapping[str, str]) -> tuple[str | None, dict[str, Any]]:
     """One record (column name → cell) as ``(source id, raw report)``. AIAAIC has no
-    severity, contact or harm domains: they stay absent."""
+    severity or contact: they stay absent."""
 
     def cell(column: str) -> str:
         return record.get(column, "").strip()
@@ -107,10 +107,12 @@ def aiaaic_report(record: Mapping[str, str]) -> tuple[str | None, dict[str, Any]
                 "developer": join_names(split_list(cell("Developer(s)"))),
             }
         ),
-        # As AIAAIC gives them: the issues (e.g. "Accountability; Safety") and the external
-        # harms. Internal impacts (reputational damage, litigation) fall on the deployer,
-        # not on the people harmed, and are left out.
-        "harm_types": list(dict.fromkeys([*issues, *harms])),
+        # As AIAAIC gives them, for the normalizer's AIAAIC crosswalks: the issues (what is
+        # of concern, e.g. "Privacy/surveillance") onto MIT subdomains, the external harms
+        # (e.g. "Anxiety/distress") onto harm types. Internal impacts (reputational damage,
+        # litigation) fall on the deployer, not on the people harmed, and are left out.
+        "harm_subdomains": issues,
+        "harm_types": list(dict.fromkeys(harms)),
         "references": cell("Summary/links").split(),
         "tlp": "CLEAR",  # The AIAAIC Repository is public.
     }

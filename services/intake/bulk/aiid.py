@@ -93,8 +93,9 @@ def aiid_report(
         "ai_system": drop_empty(
             {"deployer": join_names(deployer), "developer": join_names(developer)}
         ),
-        # As AIID gives them (slugs such as "pedestrians"): the normalizer maps the ones it
-        # knows onto the vocabulary and flags the others.
+        # As AIID gives them (slugs such as "pedestrians"): the normalizer's AIID crosswalk
+        # maps groups and roles onto the vocabulary and flags the others (named people and
+        # organizations among them).
         "affected_parties": harmed,
         "references": [CITE_URL.format(incident_id)] if incident_id else [],
         "tlp": "CLEAR",  # AIID is public.

@@ -66,8 +66,11 @@ def avid_report(report: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
                 "deployer": join_names(_strings(affects.get("deployer"))),
             }
         ),
-        # AVID's risk domains (Security, Ethics, Performance), as given.
-        "harm_types": _strings(avid_impact.get("risk_domain")),
+        # AVID's taxonomy as given, for the normalizer's AVID crosswalks: the risk domains
+        # (Security, Ethics, Performance) onto MIT domains, the finer codes of the effect
+        # view ("E0101: Group fairness") onto MIT subdomains.
+        "harm_domains": _strings(avid_impact.get("risk_domain")),
+        "harm_subdomains": _strings(avid_impact.get("sep_view")),
         # Only links a reader can follow: AVID's "url" is at times a relative path on its
         # site, a Hugging Face dataset id or a file on its author's machine.
         "references": [url for url in urls if url.startswith(("https://", "http://"))],

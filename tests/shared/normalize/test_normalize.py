@@ -219,6 +219,46 @@ def test_labels_of_the_mit_taxonomy_become_ids(raw_report):
     assert (report["harm_domains"], report["harm_subdomains"]) == (["7"], ["7.3", "7.4"])
 
 
+def test_a_public_datasets_own_categories_go_through_its_crosswalks(raw_report):
+    raw = raw_report(
+        harm_subdomains=["Privacy/surveillance", "Privacy", "Safety", "Bogus", "7.4"],
+        harm_types=["Anxiety/distress", "physical"],
+    )
+    report = run(raw, channel="bulk", source_format="aiaaic")
+    mit = versions()["mit_risk_domains"]
+
+    assert report["harm_subdomains"] == ["2.1", "7.4"]
+    assert report["harm_domains"] == ["2", "7"]
+    assert report["harm_types"] == ["psychological", "physical"]
+    assert decisions(report)["harm_subdomains/0"] == {
+        "field": "harm_subdomains/0",
+        "original": "Privacy/surveillance",
+        "normalized": "2.1",
+        "rule": f"mit_risk_domains {mit}: crosswalk aiaaic-issues",
+    }
+    assert decisions(report)["harm_subdomains/1"]["rule"].endswith("; a duplicate, listed once")
+    assert decisions(report)["harm_types/0"]["rule"].startswith("harm_types 1.")
+    # Understood but left unmapped on purpose, or not understood: both kept aside as flags.
+    safety, bogus = flags(report)["harm_subdomains/2"], flags(report)["harm_subdomains/3"]
+    assert safety["value"] == "Safety"
+    assert safety["reason"].startswith(
+        f"'Safety' is left unmapped by crosswalk aiaaic-issues (mit_risk_domains {mit}): "
+    )
+    assert bogus == {
+        "field": "harm_subdomains/3",
+        "value": "Bogus",
+        "reason": "Unknown harm domain 'Bogus'; use an id of the MIT AI Risk Repository's "
+        "domain taxonomy, such as 7 or 7.3, or its label.",
+    }
+
+
+def test_another_formats_values_are_not_read_as_a_datasets_categories(raw_report):
+    report = run(raw_report(harm_subdomains=["Privacy/surveillance"], harm_types=["Trauma"]))
+
+    assert report["harm_subdomains"] == report["harm_types"] == []
+    assert set(flags(report)) == {"harm_subdomains/0", "harm_types/0"}
+
+
 def test_countries_as_one_string_are_split_and_regions_flagged_not_mapped(raw_report):
     report = run(raw_report(countries="USA, UK; Global"))
 

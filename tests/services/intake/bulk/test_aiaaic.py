@@ -8,7 +8,9 @@ import pytest
 
 from services.intake.bulk import UploadError, read_rows
 from services.intake.bulk.aiaaic import aiaaic_report
+from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
+from shared.normalize import normalize
 
 HEADER = (
     "Incidents [ REPORT INCIDENT ],,,,,,,,,,,,,,,,,,,\n"
@@ -44,10 +46,34 @@ def test_an_incident_becomes_a_public_incident_report():
         "countries": ["USA"],
         "reporting_organization": "AIAAIC",
         "ai_system": {"name": "ChatGPT", "deployer": "Brett Michael Dadig", "developer": "OpenAI"},
-        "harm_types": ["Accountability", "Safety", "Anxiety/distress", "Harassment"],
+        "harm_subdomains": ["Accountability", "Safety"],
+        "harm_types": ["Anxiety/distress", "Harassment"],
         "references": ["https://www.aiaaic.org/aiaaic-repository/x"],
         "tlp": "CLEAR",
     }
+
+
+def test_the_normalizer_maps_issues_and_harms_through_the_aiaaic_crosswalks():
+    (row,) = read(STALKER)
+
+    report = normalize(
+        row.raw,
+        channel="bulk",
+        source_format="aiaaic",
+        payload=row.payload,
+        require=REQUIRED["aiaaic"],
+    )
+
+    assert report["harm_subdomains"] == ["6.5"]  # Accountability
+    assert report["harm_domains"] == ["6"]
+    assert report["harm_types"] == ["psychological"]  # Anxiety/distress; Harassment
+    rules = {d["field"]: d["rule"] for d in report["provenance"]["decisions"]}
+    assert "crosswalk aiaaic-issues" in rules["harm_subdomains/0"]
+    assert "crosswalk aiaaic-harms" in rules["harm_types/0"]
+    assert rules["harm_types/1"].endswith("; a duplicate, listed once")
+    (safety,) = [f for f in report["provenance"]["flags"] if f["field"] == "harm_subdomains/1"]
+    assert safety["value"] == "Safety"
+    assert "left unmapped by crosswalk aiaaic-issues" in safety["reason"]
 
 
 def record(**cells: str) -> dict[str, str]:
@@ -69,6 +95,28 @@ def test_countries_split_on_semicolons_and_commas_and_a_region_names_its_country
     _, raw = aiaaic_report(record(**{"Country(ies)": cell}))
 
     assert raw["countries"] == ["UK", "Ireland", "UAE", "Korea, Republic of"]
+
+
+def test_issues_go_to_subdomains_and_external_harms_to_harm_types_listed_once():
+    _, raw = aiaaic_report(
+        record(
+            **{
+                "Issue(s)": "Privacy/surveillance; Transparency",
+                "External harms: Individual": "Privacy loss; Financial loss",
+                "External harms: Societal": "Financial loss; Institutional trust loss",
+                "External harms: Environmental": "Excessive energy consumption",
+                "Internal impacts: Legal/regulatory": "Litigation",
+            }
+        )
+    )
+
+    assert raw["harm_subdomains"] == ["Privacy/surveillance", "Transparency"]
+    assert raw["harm_types"] == [
+        "Privacy loss",
+        "Financial loss",
+        "Institutional trust loss",
+        "Excessive energy consumption",
+    ]
 
 
 def test_a_headline_without_issues_or_harms_is_its_own_description():

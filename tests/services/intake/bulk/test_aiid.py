@@ -9,7 +9,9 @@ from marshmallow import ValidationError
 
 from services.intake.bulk import UploadError
 from services.intake.bulk.aiid import MitLabel, aiid_report, read_aiid
+from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
+from shared.normalize import normalize
 
 HEADER = (
     "_id,incident_id,date,reports,Alleged deployer of AI system,Alleged developer of AI system,"
@@ -58,6 +60,23 @@ def test_an_incident_becomes_a_public_incident_report():
             "harm_subdomains": ["7.3. Lack of capability or robustness"],
         },
     )
+
+
+def test_the_normalizer_maps_harmed_parties_through_the_aiid_crosswalk_and_flags_names():
+    parties = '["elaine-herzberg", "pedestrians", "tesla-drivers", "uber-drivers", "minors"]'
+    _, raw = aiid_report(record(**{"Alleged harmed or nearly harmed parties": parties}))
+
+    report = normalize(
+        raw, channel="bulk", source_format="aiid", payload=b"{}", require=REQUIRED["aiid"]
+    )
+
+    assert report["affected_parties"] == ["general_public", "users", "workers", "children"]
+    rules = {d["field"]: d["rule"] for d in report["provenance"]["decisions"]}
+    assert "crosswalk aiid-harmed-parties" in rules["affected_parties/1"]
+    assert rules["affected_parties/4"] == "affected_parties: synonym (en)"
+    (name,) = [f for f in report["provenance"]["flags"] if f["field"] == "affected_parties/0"]
+    assert name["value"] == "elaine-herzberg"
+    assert name["reason"].startswith("Unknown affected party 'elaine-herzberg'")
 
 
 def test_empty_lists_and_blank_cells_are_left_out_and_severity_stays_absent():

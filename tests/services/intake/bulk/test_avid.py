@@ -7,7 +7,9 @@ import json
 
 from services.intake.bulk import read_rows
 from services.intake.bulk.avid import avid_report
+from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
+from shared.normalize import normalize
 
 REPORT = {
     "data_type": "AVID",
@@ -44,11 +46,45 @@ def test_a_report_becomes_a_public_issue():
             "occurred_at": "2022-11-09",
             "reporting_organization": "AI Vulnerability Database",
             "ai_system": {"name": "bert-base-uncased", "deployer": "HuggingFace"},
-            "harm_types": ["Ethics"],
+            "harm_domains": ["Ethics"],
+            "harm_subdomains": ["E0101: Group fairness"],
             "references": ["https://github.com/MilaNLProc/honest"],
             "tlp": "CLEAR",
         },
     )
+
+
+def test_the_normalizer_maps_risk_domains_and_effect_codes_through_the_avid_crosswalks():
+    impact = {
+        "risk_domain": ["Security", "Performance"],
+        "sep_view": ["S0403: Adversarial Example", "P0204: Accuracy"],
+    }
+    _, raw = avid_report({**REPORT, "impact": {"avid": impact}})
+
+    report = normalize(
+        raw, channel="bulk", source_format="avid", payload=b"{}", require=REQUIRED["avid"]
+    )
+
+    assert report["harm_domains"] == ["2", "7"]
+    assert report["harm_subdomains"] == ["2.2", "7.3"]
+    rules = {d["field"]: d["rule"] for d in report["provenance"]["decisions"]}
+    assert "crosswalk avid-risk-domains" in rules["harm_domains/0"]
+    assert "crosswalk avid-sep-view" in rules["harm_subdomains/1"]
+    assert not [f for f in report["provenance"]["flags"] if f["field"].startswith("harm")]
+
+
+def test_ethics_spans_several_mit_domains_and_is_flagged_while_its_codes_map():
+    _, raw = avid_report(REPORT)
+
+    report = normalize(
+        raw, channel="bulk", source_format="avid", payload=b"{}", require=REQUIRED["avid"]
+    )
+
+    assert report["harm_subdomains"] == ["1.1"]
+    assert report["harm_domains"] == ["1"]  # implied by 1.1
+    (ethics,) = [f for f in report["provenance"]["flags"] if f["field"] == "harm_domains/0"]
+    assert ethics["value"] == "Ethics"
+    assert "left unmapped by crosswalk avid-risk-domains" in ethics["reason"]
 
 
 def test_missing_and_null_parts_are_left_out():
