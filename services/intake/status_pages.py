@@ -10,8 +10,8 @@ each one stands, the page twin of ``GET /v1/reports``.
   registry, then what the registry's events said).
 - ``POST /reports/sign-out`` ends the session.
 
-Same language negotiation, CSRF protection and headers as the report form (``form``); no
-JavaScript.
+Same language negotiation (``i18n``), CSRF protection and headers as the report form
+(``pages``); no JavaScript.
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from services.intake import form
+from services.intake.i18n import Translator, translator
 from services.intake.lab_session import NOTICE, Lab, sign_in, sign_out, signed_in_lab
 from services.intake.outbox import OutboxEntry
+from services.intake.pages import page_headers, protect, render
 from services.intake.schemas import OFFSET_MAX
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ KEY_FIELD = "api_key"
 KEY_FIELD_ID = "field-api-key"
 
 bp = Blueprint("status_pages", __name__, template_folder="templates")
-bp.before_request(form.protect)  # the language, and CSRF on every POST
-bp.after_request(form.page_headers)
+bp.before_request(protect)  # the language, and CSRF on every POST
+bp.after_request(page_headers)
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,12 @@ def shown_time(at: str) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def status_text(status: str, t: form.Translator) -> str:
+def status_text(status: str, t: Translator) -> str:
     """A status in words; one the registry adds later is shown as it is named until then."""
     return t(f"status.{status}") if t.has(f"status.{status}") else status
 
 
-def steps(entry: OutboxEntry, t: form.Translator) -> tuple[Step, ...]:
+def steps(entry: OutboxEntry, t: Translator) -> tuple[Step, ...]:
     """Every status the report reached, oldest first: accepted, forwarded, then the
     registry's."""
     reached = [("accepted", entry.accepted_at, None)]
@@ -100,7 +101,7 @@ def steps(entry: OutboxEntry, t: form.Translator) -> tuple[Step, ...]:
     )
 
 
-def report_row(entry: OutboxEntry, t: form.Translator) -> ReportRow:
+def report_row(entry: OutboxEntry, t: Translator) -> ReportRow:
     history = steps(entry, t)
     return ReportRow(
         id=entry.id,
@@ -120,10 +121,10 @@ def page_number(value: str | None) -> int:
 
 
 def _sign_in_url() -> str:
-    return url_for("status_pages.sign_in", lang=g.form_lang)
+    return url_for("status_pages.sign_in", lang=g.page_lang)
 
 
-def _notices(t: form.Translator) -> list[str]:
+def _notices(t: Translator) -> list[str]:
     return [
         t(f"signin.notice.{kind}")
         for kind in get_flashed_messages(category_filter=[NOTICE])
@@ -132,8 +133,8 @@ def _notices(t: form.Translator) -> list[str]:
 
 
 def _sign_in_page(error: str | None = None) -> str:
-    t = form.translator()
-    return form.render(
+    t = translator()
+    return render(
         "status/sign_in.html",
         t,
         error=error,
@@ -150,14 +151,14 @@ def sign_in_page():
         return _sign_in_page()
     plain = (request.form.get(KEY_FIELD) or "").strip()
     if not plain:
-        return _sign_in_page(form.translator()("signin.error.required")), 422
+        return _sign_in_page(translator()("signin.error.required")), 422
     key = current_app.extensions["accord.keys"].verify(plain)
     if key is None:
         log.info("a sign-in to the status pages was refused: unknown or revoked key")
-        return _sign_in_page(form.translator()("signin.error.refused")), 422
+        return _sign_in_page(translator()("signin.error.refused")), 422
     sign_in(key)
     log.info("key %s signed in to the status pages", key.key_id)
-    return redirect(url_for("status_pages.reports", lang=g.form_lang), 303)
+    return redirect(url_for("status_pages.reports", lang=g.page_lang), 303)
 
 
 @bp.get("/reports")
@@ -169,8 +170,8 @@ def reports():
     entries = current_app.extensions["accord.outbox"].submitted_by(
         lab.organization, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
-    t = form.translator()
-    return form.render(
+    t = translator()
+    return render(
         "status/reports.html",
         t,
         rows=[report_row(entry, t) for entry in entries[:PAGE_SIZE]],
@@ -183,8 +184,8 @@ def reports():
 
 def _page_url(page: int) -> str:
     if page == 1:
-        return url_for("status_pages.reports", lang=g.form_lang)
-    return url_for("status_pages.reports", page=page, lang=g.form_lang)
+        return url_for("status_pages.reports", lang=g.page_lang)
+    return url_for("status_pages.reports", page=page, lang=g.page_lang)
 
 
 @bp.post("/reports/sign-out", endpoint="sign_out")
@@ -201,7 +202,7 @@ def _error_page(exc: HTTPException):
     """Errors here are pages too, in the reader's language, leading back to the reports."""
     status = exc.code or 500
     kind = "csrf" if isinstance(exc, CSRFError) else "generic"
-    body = form.render("status/error.html", form.translator(), kind=kind, status=status)
+    body = render("status/error.html", translator(), kind=kind, status=status)
     response = make_response(body, status)
     for name, value in exc.get_headers():
         if name.lower() != "content-type":

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from html_page import Page
 
-from services.intake import form as form_module
+from services.intake import form_fields, i18n
 from shared import vocab
 from shared.envelope import decode
 
@@ -115,11 +115,11 @@ def test_an_asked_for_language_beats_the_browsers(client):
 
 
 def test_every_catalog_says_every_message_with_the_same_placeholders():
-    folder = Path(form_module.__file__).with_name("translations")
+    folder = Path(i18n.__file__).with_name("translations")
     catalogs = {
         path.stem: json.loads(path.read_text(encoding="utf-8")) for path in folder.glob("*.json")
     }
-    assert sorted(catalogs) == sorted(form_module.LANGUAGES)
+    assert sorted(catalogs) == sorted(i18n.LANGUAGES)
     english = catalogs["en"]
     for lang, messages in catalogs.items():
         assert messages.keys() == english.keys(), lang
@@ -131,13 +131,13 @@ def test_every_catalog_says_every_message_with_the_same_placeholders():
 
 def test_the_vocabularies_are_said_as_the_shared_vocabulary_files_define_them():
     """When a vocabulary's term or definition changes, every catalog needs the new text."""
-    catalogs = form_module.catalogs()
-    for control, name in form_module.VOCABULARIES.items():
+    catalogs = i18n.catalogs()
+    for control, name in form_fields.VOCABULARIES.items():
         for term in vocab.load(name).terms:
             assert catalogs["en"][f"{control}.{term.id}"] == term.label
-            if control in form_module.DEFINED:
+            if control in form_fields.DEFINED:
                 assert catalogs["en"][f"{control}.{term.id}.definition"] == term.definition
-            for lang in form_module.LANGUAGES:
+            for lang in i18n.LANGUAGES:
                 assert f"{control}.{term.id}" in catalogs[lang]
 
 
@@ -149,12 +149,12 @@ def test_every_control_has_a_label_and_its_hint(client):
     labelled = {label["for"] for label in page.find("label")}
 
     controls = page.controls()
-    assert len(controls) == len(form_module.FIELDS)
+    assert len(controls) == len(form_fields.FIELDS)
     for control in controls:
         assert control["id"] in labelled, control
         for described_by in control.get("aria-describedby", "").split():
             page.by_id(described_by)  # every reference resolves to exactly one element
-    assert [c["name"] for c in controls] == list(form_module.FIELDS)
+    assert [c["name"] for c in controls] == list(form_fields.FIELDS)
     assert len(page.find("fieldset")) == len(page.find("legend")) == 6
     assert page.by_id("field-occurred-at")["type"] == "datetime-local"
     assert {name for name, _ in page.elements if name == "script"} == set()
