@@ -28,8 +28,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, abort, current_app, g, make_response, redirect, request, url_for
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
+from flask_wtf.csrf import CSRFProtect
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -38,7 +38,7 @@ from services.intake.form_fields import REQUIRED, field_views, form_errors, raw_
 from services.intake.i18n import translator
 from services.intake.lab_session import signed_in_lab
 from services.intake.outbox import IdempotencyConflict
-from services.intake.pages import page_headers, protect, render
+from services.intake.pages import error_page, page_headers, protect, render
 from services.intake.reports import accept
 
 log = logging.getLogger(__name__)
@@ -157,11 +157,4 @@ _ERROR_PAGES = {400: "bad_request", 404: "not_found", 409: "conflict", 413: "too
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException):
     """Errors on the form's pages are pages too, in the reader's language."""
-    status = exc.code or 500
-    kind = "csrf" if isinstance(exc, CSRFError) else _ERROR_PAGES.get(status, "generic")
-    body = render("form/error.html", translator(), kind=kind, status=status)
-    response = make_response(body, status)
-    for name, value in exc.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
+    return error_page(exc, "form/error.html", _ERROR_PAGES)

@@ -6,6 +6,7 @@
 - ``page_headers``, a blueprint's ``after_request``: the content security policy and the
   other headers of a page that carries a CSRF token.
 - ``render``: a page with its language links and the signed-in lab.
+- ``error_page``: an HTTP error as a page in the reader's language.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import current_app, g, render_template, request, url_for
+from flask import current_app, g, make_response, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
-from services.intake.i18n import LANGUAGES, Translator, catalogs, negotiate_language
+from services.intake.i18n import LANGUAGES, Translator, catalogs, negotiate_language, translator
 from services.intake.lab_session import signed_in_lab
 
 
@@ -58,3 +61,15 @@ def render(template: str, t: Translator, **context: Any) -> str:
     return render_template(
         template, t=t, lang=t.lang, languages=links, lab=signed_in_lab(), **context
     )
+
+
+def error_page(exc: HTTPException, template: str, kinds: dict[int, str]):
+    """``exc`` rendered with ``template``, its kind of error (``kinds`` by status, "csrf"
+    for a bad token, else "generic") saying what to do; its headers (Allow, ...) kept."""
+    status = exc.code or 500
+    kind = "csrf" if isinstance(exc, CSRFError) else kinds.get(status, "generic")
+    response = make_response(render(template, translator(), kind=kind, status=status), status)
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -25,18 +25,16 @@ from flask import (
     current_app,
     g,
     get_flashed_messages,
-    make_response,
     redirect,
     request,
     url_for,
 )
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from services.intake.i18n import Translator, translator
 from services.intake.lab_session import NOTICE, Lab, sign_in, sign_out, signed_in_lab
 from services.intake.outbox import OutboxEntry
-from services.intake.pages import page_headers, protect, render
+from services.intake.pages import error_page, page_headers, protect, render
 from services.intake.schemas import OFFSET_MAX
 
 log = logging.getLogger(__name__)
@@ -200,11 +198,4 @@ def sign_out_page():
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException):
     """Errors here are pages too, in the reader's language, leading back to the reports."""
-    status = exc.code or 500
-    kind = "csrf" if isinstance(exc, CSRFError) else "generic"
-    body = render("status/error.html", translator(), kind=kind, status=status)
-    response = make_response(body, status)
-    for name, value in exc.get_headers():
-        if name.lower() != "content-type":
-            response.headers[name] = value
-    return response
+    return error_page(exc, "status/error.html", {})
