@@ -11,13 +11,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bus_throughput, normalizer, report_latency
+from bench import bus_throughput, intake_cost, normalizer, report_latency
 
 REPORT = Path(__file__).parent / "REPORT.md"
 
 
 def main() -> int:
-    sections = [report_latency.run(), normalizer.run(), bus_throughput.run()]
+    sections = [
+        report_latency.run(),
+        intake_cost.run(),
+        normalizer.run(),
+        bus_throughput.run(),
+    ]
     header = (
         "# Accord benchmarks\n\n"
         f"Written by `make bench` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
