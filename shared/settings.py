@@ -27,6 +27,12 @@ class Settings:
     # Group membership timing; the defaults suit a real cluster, tests shorten them.
     kafka_session_timeout_ms: int = 10_000
     kafka_heartbeat_interval_ms: int = 3_000
+    # Of the topics Accord creates. acks=all protects nothing at replication 1: a cluster
+    # deployment sets 3 and 2, so a write survives the loss of one broker.
+    kafka_replication_factor: int = 1
+    kafka_min_insync_replicas: int = 1
+    # How long a Kafka client waits for a first broker before reporting the bus away.
+    kafka_connect_timeout_ms: int = 10_000
     elasticsearch_url: str = "http://127.0.0.1:9200"
     # Prefixes keep topic and index names apart between deployments (and between tests).
     topic_prefix: str = "accord"
@@ -53,6 +59,12 @@ class Settings:
         if self.store not in STORE_KINDS:
             raise SettingsError(
                 f"ACCORD_STORE must be one of {', '.join(STORE_KINDS)}, got {self.store!r}"
+            )
+        if not 1 <= self.kafka_min_insync_replicas <= self.kafka_replication_factor:
+            raise SettingsError(
+                "ACCORD_KAFKA_MIN_INSYNC_REPLICAS must be between 1 and"
+                f" ACCORD_KAFKA_REPLICATION_FACTOR ({self.kafka_replication_factor}),"
+                f" got {self.kafka_min_insync_replicas}"
             )
         if not self.intake_url:
             object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")

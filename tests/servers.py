@@ -24,6 +24,12 @@ from kafka.errors import KafkaError
 READY_TIMEOUT_S = 30.0
 STOP_GRACE_S = 5.0
 
+# The Kafka ports of the brokers this test session started. kafka-python 3.0 abandons a
+# socket whose connect is in flight when its client closes (its I/O thread drops the
+# coroutine that owns it), so such sockets are garbage-collected unclosed; the suite's
+# conftest ignores ResourceWarnings for sockets to exactly these ports, and no others.
+KAFKA_PORTS: set[int] = set()
+
 
 class ServerError(RuntimeError):
     """A test server did not start; the message includes its log."""
@@ -127,6 +133,7 @@ def kafka_answers(bootstrap: str) -> bool:
 
 
 def wait_for_kafka(server: ServerProcess, bootstrap: str) -> None:
+    KAFKA_PORTS.add(int(bootstrap.rsplit(":", 1)[1]))
     server.wait_until(lambda: port_open(bootstrap), "Kafka: port accepts connections")
     server.wait_until(lambda: kafka_answers(bootstrap), "Kafka: list topics")
 

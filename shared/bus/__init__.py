@@ -14,6 +14,9 @@ def connect(settings: Settings) -> Bus:
             settings.kafka_bootstrap_servers,
             session_timeout_ms=settings.kafka_session_timeout_ms,
             heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+            replication_factor=settings.kafka_replication_factor,
+            min_insync_replicas=settings.kafka_min_insync_replicas,
+            connect_timeout_ms=settings.kafka_connect_timeout_ms,
         )
     from shared.bus.embedded import EmbeddedBus
 

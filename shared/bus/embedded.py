@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
-from shared.bus.interfaces import BusError, Record
+from shared.bus.interfaces import BusClosed, BusError, Record
+from shared.clock import SYSTEM_CLOCK, Clock
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -69,68 +70,97 @@ def _decode_headers(encoded: str | None) -> tuple[tuple[str, bytes], ...]:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # FULL: a record the producer acknowledged survives a power cut, not just a crash.
-    conn.execute("PRAGMA synchronous=FULL")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: a record the producer acknowledged survives a power cut, not just a crash.
+        conn.execute("PRAGMA synchronous=FULL")
+    except (OSError, sqlite3.Error) as exc:
+        raise BusError(f"embedded bus at {path}: {exc}") from exc
     return conn
 
 
-class EmbeddedBus:
-    def __init__(self, path: Path) -> None:
+@contextmanager
+def _errors(what: str) -> Iterator[None]:
+    """SQLite's errors (locked past the busy timeout, disk full, I/O) as ``BusError``."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise BusError(f"embedded bus: {what} failed: {exc}") from exc
+
+
+class _Closeable:
+    """Raises ``BusClosed`` on use after ``close()``, the same on every adapter."""
+
+    _closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BusClosed(f"{type(self).__name__} used after close()")
+
+
+class EmbeddedBus(_Closeable):
+    def __init__(self, path: Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.path = Path(path)
+        self._clock = clock
         self._conn = _connect(self.path)
-        self._conn.executescript(_SCHEMA)
+        with _errors("creating the bus tables"):
+            self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
     def create_topics(self, topics: Mapping[str, int]) -> None:
-        with self._lock:
+        self._check_open()
+        with self._lock, _errors("creating topics"):
             self._conn.executemany(
                 "INSERT OR IGNORE INTO topics (name, partitions) VALUES (?, ?)", topics.items()
             )
 
     def producer(self) -> EmbeddedProducer:
-        return EmbeddedProducer(self.path)
+        self._check_open()
+        return EmbeddedProducer(self.path, clock=self._clock)
 
     def consumer(self, group: str, topics: Iterable[str]) -> EmbeddedConsumer:
-        return EmbeddedConsumer(self.path, group, list(topics))
+        self._check_open()
+        return EmbeddedConsumer(self.path, group, list(topics), clock=self._clock)
 
     def replay(self, topic: str) -> Iterator[Record]:
+        self._check_open()
         # A dedicated connection: one read transaction gives a consistent end of the log.
         conn = _connect(self.path)
         try:
-            conn.execute("BEGIN")
-            rows = conn.execute(
-                'SELECT partition, "offset", key, value, headers FROM records'
-                ' WHERE topic = ? ORDER BY partition, "offset"',
-                (topic,),
-            )
-            for partition, offset, key, value, headers in rows:
-                yield Record(topic, partition, offset, key, value, _decode_headers(headers))
-            conn.execute("COMMIT")
+            with _errors(f"replaying {topic}"):
+                conn.execute("BEGIN")
+                rows = conn.execute(
+                    'SELECT partition, "offset", key, value, headers FROM records'
+                    ' WHERE topic = ? ORDER BY partition, "offset"',
+                    (topic,),
+                )
+                for partition, offset, key, value, headers in rows:
+                    yield Record(topic, partition, offset, key, value, _decode_headers(headers))
+                conn.execute("COMMIT")
         finally:
             conn.close()
 
     def ping(self) -> None:
-        try:
-            with self._lock:
-                self._conn.execute("SELECT 1 FROM topics LIMIT 1").fetchall()
-        except sqlite3.Error as exc:
-            raise BusError(f"embedded bus at {self.path}: {exc}") from exc
+        self._check_open()
+        with self._lock, _errors(f"ping of {self.path}"):
+            self._conn.execute("SELECT 1 FROM topics LIMIT 1").fetchall()
 
     def close(self) -> None:
+        self._closed = True
         self._conn.close()
 
 
-class EmbeddedProducer:
+class EmbeddedProducer(_Closeable):
     """Buffers records and appends them in one transaction per ``flush``.
 
     Thread-safe, with Kafka's contract: each thread's ``flush`` covers that thread's own
     sends, and records whose write failed are dropped (the caller sends them again).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._clock = clock
         self._conn = _connect(path)
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -143,21 +173,20 @@ class EmbeddedProducer:
     def send(
         self, topic: str, *, key: str, value: bytes, headers: Mapping[str, bytes] | None = None
     ) -> None:
+        self._check_open()
         self._pending().append((topic, key, bytes(value), _encode_headers(headers)))
 
     def flush(self, timeout: float = 10.0) -> None:
+        self._check_open()
         pending, self._local.pending = self._pending(), []
         if not pending:
             return
-        try:
-            with self._lock:
-                self._append(pending)
-        except sqlite3.Error as exc:
-            raise BusError(f"append failed: {exc}") from exc
+        with self._lock, _errors("append"):
+            self._append(pending)
 
     def _append(self, pending: list[tuple[str, str, bytes, str | None]]) -> None:
         conn = self._conn
-        now = time.time()
+        now = self._clock.time()
         conn.execute("BEGIN IMMEDIATE")
         try:
             partitions: dict[str, int] = {}
@@ -192,14 +221,22 @@ class EmbeddedProducer:
         conn.execute("COMMIT")
 
     def close(self) -> None:
-        self.flush()
-        self._conn.close()
+        if self._closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            self._conn.close()
 
 
-class EmbeddedConsumer:
+class EmbeddedConsumer(_Closeable):
     """One member of a consumer group. Not thread-safe: use it from one thread."""
 
-    def __init__(self, path: Path, group: str, topics: list[str]) -> None:
+    def __init__(
+        self, path: Path, group: str, topics: list[str], *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self._clock = clock
         self._conn = _connect(path)
         self._group = group
         self._topics = topics
@@ -210,7 +247,12 @@ class EmbeddedConsumer:
         self._next_partition = 0
 
     def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[Record]:
-        deadline = time.monotonic() + timeout
+        self._check_open()
+        with _errors(f"poll for group {self._group!r}"):
+            return self._poll(timeout, max_records)
+
+    def _poll(self, timeout: float, max_records: int) -> list[Record]:
+        deadline = self._clock.monotonic() + timeout
         while True:
             version = self._data_version()
             if self._renew_lease():
@@ -218,44 +260,56 @@ class EmbeddedConsumer:
                 if records:
                     return records
             # Sleep until another connection commits (data_version moves) or time is up.
-            remaining = deadline - time.monotonic()
+            remaining = deadline - self._clock.monotonic()
             while remaining > 0 and self._data_version() == version:
-                time.sleep(min(_WAIT_STEP, remaining))
-                remaining = deadline - time.monotonic()
+                self._clock.wait(min(_WAIT_STEP, remaining))
+                remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 return []
 
     def commit(self) -> None:
+        self._check_open()
         if not self._positions:
             return
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if not self._extend_lease():
-                raise BusError(f"group {self._group!r}: lease lost to another member")
-            conn.executemany(
-                "INSERT INTO group_offsets (grp, topic, partition, committed) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (grp, topic, partition) DO UPDATE SET committed = excluded.committed",
-                [(self._group, t, p, pos) for (t, p), pos in self._positions.items()],
-            )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._holds_lease = False
-            raise
-        conn.execute("COMMIT")
+        with _errors(f"commit for group {self._group!r}"):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if not self._extend_lease():
+                    raise BusError(f"group {self._group!r}: lease lost to another member")
+                conn.executemany(
+                    "INSERT INTO group_offsets (grp, topic, partition, committed)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (grp, topic, partition)"
+                    " DO UPDATE SET committed = excluded.committed",
+                    [(self._group, t, p, pos) for (t, p), pos in self._positions.items()],
+                )
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._holds_lease = False
+                raise
+            conn.execute("COMMIT")
 
     def close(self) -> None:
-        if self._holds_lease:
-            self._conn.execute(
-                "DELETE FROM group_leases WHERE grp = ? AND owner = ?", (self._group, self._owner)
-            )
-        self._conn.close()
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._holds_lease:
+                # Hand the group over at once instead of making a standby wait for expiry.
+                self._conn.execute(
+                    "DELETE FROM group_leases WHERE grp = ? AND owner = ?",
+                    (self._group, self._owner),
+                )
+        except sqlite3.Error:
+            pass  # the lease then lapses by itself
+        finally:
+            self._conn.close()
 
     def _data_version(self) -> int:
         return self._conn.execute("PRAGMA data_version").fetchone()[0]
 
     def _extend_lease(self) -> bool:
-        now = time.time()
+        now = self._clock.time()
         cursor = self._conn.execute(
             "INSERT INTO group_leases (grp, owner, expires_at) VALUES (?, ?, ?)"
             " ON CONFLICT (grp) DO UPDATE SET owner = excluded.owner,"
@@ -273,7 +327,7 @@ class EmbeddedConsumer:
         Writes only when the lease is a third spent or free to take: a write wakes every
         waiting consumer, so renewing on each poll would have consumers wake each other.
         """
-        now = time.time()
+        now = self._clock.time()
         if self._holds_lease and now < self._lease_renewed_at + LEASE_SECONDS / 3:
             return True
         if not self._holds_lease:

@@ -10,11 +10,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from shared.errors import Unavailable
+from shared.errors import Rejected, Unavailable
 
 
 class BusError(Unavailable):
-    """The bus could not do what was asked (unreachable, timed out, refused)."""
+    """The bus is away or overloaded (unreachable, timed out, unknown topic, lease lost):
+    the same call may succeed later."""
+
+
+class RecordRejected(Rejected):
+    """The bus refused a record that can never be accepted as it is (too large)."""
+
+
+class BusClosed(RuntimeError):
+    """A bus, producer or consumer was used after ``close()``: a bug, not an outage."""
 
 
 @dataclass(frozen=True)

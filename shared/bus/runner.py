@@ -3,8 +3,12 @@
 Delivery is at least once: offsets are committed only after the handler has finished the
 batch and the dead letters are flushed, so a crash replays the batch and handlers must be
 idempotent. A record that does not decode or validate goes to the dead-letter topic with
-the reason and the runner goes on; if too many of the recent records were dead-lettered,
-the runner halts instead (a bad deploy should stop, not drain the topic away).
+the reason and the runner goes on, and so does one the handler rejects (``Rejected``: this
+message can never succeed); if too many of the recent records were dead-lettered, the
+runner halts instead (a bad deploy should stop, not drain the topic away).
+
+Failures of the other kind (``Unavailable``: the bus, the store or a channel is away) are
+retried with backoff, never skipped. All waiting goes through the injected clock.
 """
 
 from __future__ import annotations
@@ -13,19 +17,26 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from shared.bus.interfaces import Bus, BusError, Consumer, Producer, Record
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.envelope import Envelope, InvalidMessage, decode, encode
-from shared.errors import Unavailable
-from shared.topics import DEAD_LETTERS, topic_name
+from shared.errors import Rejected, Unavailable
+from shared.topics import DEAD_LETTERS, all_topics, topic_name
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[list[Envelope]], None]
+T = TypeVar("T")
+
+
+class _Stopped(Exception):
+    """``stop()`` was called while the runner waited to retry: leave without committing."""
 
 
 class DeadLetterRateExceeded(RuntimeError):
-    """Too many recent records were undecodable: halt rather than dead-letter them all."""
+    """Too many recent records were dead-lettered: halt rather than dead-letter them all."""
 
 
 class DeadLetterBudget:
@@ -41,7 +52,7 @@ class DeadLetterBudget:
         dead_count = sum(self._recent)
         if dead_count >= self._min_count and dead_count > self._max_ratio * len(self._recent):
             raise DeadLetterRateExceeded(
-                f"{dead_count} of the last {len(self._recent)} records were undecodable"
+                f"{dead_count} of the last {len(self._recent)} records were dead-lettered"
             )
 
 
@@ -58,7 +69,12 @@ class ConsumerRunner:
         poll_timeout: float = 0.5,
         max_records: int = 500,
         retry_backoff: tuple[float, float] = (0.2, 5.0),
+        prepare: Callable[[], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """``prepare`` runs once before the first poll, retried like the handler while it
+        raises ``Unavailable``: creating topics or an index the service needs, so the
+        service can start while the bus or the store is still away."""
         self._consumer = consumer
         self._handler = handler
         self._producer = producer
@@ -68,6 +84,8 @@ class ConsumerRunner:
         self._poll_timeout = poll_timeout
         self._max_records = max_records
         self._retry_backoff = retry_backoff
+        self._prepare = prepare
+        self._clock = clock
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -76,44 +94,83 @@ class ConsumerRunner:
 
     def run(self) -> None:
         try:
+            if self._prepare is not None:
+                self._retry("prepare", self._prepare)
             while not self._stopping.is_set():
-                try:
-                    records = self._consumer.poll(self._poll_timeout, self._max_records)
-                except Unavailable as exc:
-                    # The broker is away: wait and poll again; the client reconnects.
-                    log.warning("%s: poll failed, retrying: %s", self._name, exc)
-                    self._stopping.wait(self._retry_backoff[1])
-                    continue
-                if records and self._process(records):
+                records = self._retry("poll", self._poll)
+                if records:
+                    self._process(records)
                     self._commit()
+        except _Stopped:
+            pass
         finally:
             self._consumer.close()
 
-    def _process(self, records: list[Record]) -> bool:
-        """Handle one batch; False if stopped before the handler succeeded (no commit)."""
-        envelopes = []
+    def _poll(self) -> list[Record]:
+        return self._consumer.poll(self._poll_timeout, self._max_records)
+
+    def _retry(self, what: str, action: Callable[[], T]) -> T:
+        """Run ``action`` until it does not raise ``Unavailable``, waiting with exponential
+        backoff between tries; raise ``_Stopped`` if stopped while waiting. Anything else
+        propagates: a bug stops the runner before the commit."""
+        delay, max_delay = self._retry_backoff
+        while True:
+            try:
+                return action()
+            except Unavailable as exc:
+                log.warning("%s: %s failed, retrying in %.1fs: %s", self._name, what, delay, exc)
+                if self._clock.wait(delay, self._stopping):
+                    raise _Stopped from exc
+                delay = min(delay * 2, max_delay)
+
+    def _process(self, records: list[Record]) -> None:
+        dead: list[tuple[Record, str]] = []
+        envelopes: list[tuple[Record, Envelope]] = []
         for record in records:
             try:
-                envelopes.append(decode(record.value))
+                envelopes.append((record, decode(record.value)))
             except InvalidMessage as exc:
-                self._dead_letter(record, str(exc))
-                self._budget.record(dead=True)
-            else:
-                self._budget.record(dead=False)
-        delay, max_delay = self._retry_backoff
-        while envelopes:
+                self._reject(dead, record, str(exc))
+        if envelopes:
+            self._handle(envelopes, dead)
+        # The dead letters (and whatever the handler sent) are durable before the commit
+        # moves past their records; a failed flush drops its records, so send them again.
+        self._retry("dead-letter", lambda: self._send_dead_letters(dead))
+
+    def _handle(self, batch: list[tuple[Record, Envelope]], dead: list[tuple[Record, str]]) -> None:
+        """Give the batch to the handler; when it rejects the batch, hand each message over
+        alone so that only the one it rejects is dead-lettered (handlers are idempotent,
+        so the messages handled before the rejection may be handled again)."""
+
+        def attempt() -> Rejected | None:
             try:
-                self._handler(envelopes)
-                break
-            except (Unavailable, OSError) as exc:
-                # A dependency is down: retry the same batch with backoff, never skip it.
-                # Anything else is a bug and stops the runner before the commit.
-                log.warning("%s: handler failed, retrying in %.1fs: %s", self._name, delay, exc)
-                if self._stopping.wait(delay):
-                    return False
-                delay = min(delay * 2, max_delay)
-        self._producer.flush()
-        return True
+                self._handler([envelope for _, envelope in batch])
+            except Rejected as exc:
+                return exc
+            return None
+
+        rejection = self._retry("handler", attempt)
+        if rejection is None:
+            for _ in batch:
+                self._budget.record(dead=False)
+            return
+        if len(batch) == 1:
+            self._reject(dead, batch[0][0], f"rejected by the handler: {rejection}")
+            return
+        for item in batch:
+            self._handle([item], dead)
+
+    def _reject(self, dead: list[tuple[Record, str]], record: Record, reason: str) -> None:
+        log.warning(
+            "%s: dead-lettering %s[%d]@%d: %s",
+            self._name,
+            record.topic,
+            record.partition,
+            record.offset,
+            reason,
+        )
+        dead.append((record, reason))
+        self._budget.record(dead=True)
 
     def _commit(self) -> None:
         try:
@@ -123,41 +180,51 @@ class ConsumerRunner:
             # re-reads from the last commit, so nothing is lost.
             log.warning("%s: commit refused: %s", self._name, exc)
 
-    def _dead_letter(self, record: Record, reason: str) -> None:
-        log.warning(
-            "%s: dead-lettering %s[%d]@%d: %s",
-            self._name,
-            record.topic,
-            record.partition,
-            record.offset,
-            reason,
-        )
-        key = record.key or f"{record.topic}:{record.partition}:{record.offset}"
-        envelope = Envelope(
-            type="message.dead_lettered",
-            key=key,
-            producer=self._name,
-            payload={
-                "source_topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "key": record.key,
-                "reason": reason,
-                "value": record.value.decode("utf-8", "replace") if record.value else "",
-            },
-        )
-        self._producer.send(self._dead_letter_topic, key=key, value=encode(envelope))
+    def _send_dead_letters(self, dead: list[tuple[Record, str]]) -> None:
+        for record, reason in dead:
+            key = record.key or f"{record.topic}:{record.partition}:{record.offset}"
+            envelope = Envelope(
+                type="message.dead_lettered",
+                key=key,
+                producer=self._name,
+                payload={
+                    "source_topic": record.topic,
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "key": record.key,
+                    "reason": reason,
+                    "value": record.value.decode("utf-8", "replace") if record.value else "",
+                },
+            )
+            self._producer.send(self._dead_letter_topic, key=key, value=encode(envelope))
+        self._producer.flush()
 
 
 def service_runner(
-    bus: Bus, producer: Producer, handler: Handler, *, prefix: str, group: str, topic: str
+    bus: Bus,
+    producer: Producer,
+    handler: Handler,
+    *,
+    prefix: str,
+    group: str,
+    topic: str,
+    prepare: Callable[[], None] | None = None,
 ) -> ConsumerRunner:
     """The runner a service uses: its consumer group on one logical topic, both named under
-    the deployment's prefix, dead letters to the deployment's dead-letter topic."""
+    the deployment's prefix, dead letters to the deployment's dead-letter topic. Before the
+    first poll it creates the deployment's topics (and runs ``prepare``), retrying while
+    the bus is away, so the service itself starts without the bus."""
+
+    def prepare_all() -> None:
+        bus.create_topics(all_topics(prefix))
+        if prepare is not None:
+            prepare()
+
     return ConsumerRunner(
         bus.consumer(f"{prefix}.{group}", [topic_name(prefix, topic)]),
         handler,
         producer=producer,
         dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
         name=group,
+        prepare=prepare_all,
     )

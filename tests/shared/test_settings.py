@@ -15,6 +15,9 @@ FULL_ENV = {
     "ACCORD_KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9093,,",
     "ACCORD_KAFKA_SESSION_TIMEOUT_MS": "6000",
     "ACCORD_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+    "ACCORD_KAFKA_REPLICATION_FACTOR": "3",
+    "ACCORD_KAFKA_MIN_INSYNC_REPLICAS": "2",
+    "ACCORD_KAFKA_CONNECT_TIMEOUT_MS": "2500",
     "ACCORD_ELASTICSEARCH_URL": "http://es:9200",
     "ACCORD_TOPIC_PREFIX": "t1",
     "ACCORD_INDEX_PREFIX": "i1",
@@ -53,6 +56,9 @@ def test_every_variable_is_read_and_parsed():
         kafka_bootstrap_servers=("k1:9092", "k2:9093"),
         kafka_session_timeout_ms=6000,
         kafka_heartbeat_interval_ms=500,
+        kafka_replication_factor=3,
+        kafka_min_insync_replicas=2,
+        kafka_connect_timeout_ms=2500,
         elasticsearch_url="http://es:9200",
         topic_prefix="t1",
         index_prefix="i1",
@@ -67,6 +73,16 @@ def test_every_variable_is_read_and_parsed():
         intake_rate_limit="10/second",
         secret_key="s3cret",
     )
+
+
+@pytest.mark.parametrize(("replicas", "insync"), [(1, 2), (3, 0), (3, 4)])
+def test_min_insync_replicas_must_fit_the_replication_factor(replicas, insync):
+    env = {
+        "ACCORD_KAFKA_REPLICATION_FACTOR": str(replicas),
+        "ACCORD_KAFKA_MIN_INSYNC_REPLICAS": str(insync),
+    }
+    with pytest.raises(SettingsError, match="ACCORD_KAFKA_MIN_INSYNC_REPLICAS must be between"):
+        Settings.from_env(env)
 
 
 def test_the_secret_key_stays_out_of_the_repr():

@@ -24,9 +24,8 @@ def test_ready_when_the_bus_answers(tmp_path, bus):
     assert response.get_json() == {"status": "ok", "checks": {"bus": "ok"}}
 
 
-def test_not_ready_when_the_bus_does_not_answer(tmp_path, bus):
-    client = client_for(tmp_path, bus)
-    bus.close()
+def test_not_ready_when_the_bus_does_not_answer(tmp_path, unreachable_bus):
+    client = client_for(tmp_path, unreachable_bus)
 
     response = client.get("/readyz")
 

@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from shared.bus.embedded import EmbeddedBus
-from shared.bus.interfaces import Bus, Consumer, Record
+from shared.bus.interfaces import Bus, BusClosed, BusError, Consumer, Record
 from shared.bus.kafka import KafkaBus
 
 ADAPTERS = [
@@ -157,3 +157,74 @@ def test_replay_of_an_empty_topic_is_empty(bus, topic):
 
 def test_ping_answers(bus):
     bus.ping()
+
+
+# The error paths: what each adapter raises when used after close() and when the bus
+# cannot be reached. Callers rely on the kinds: BusError (Unavailable) is retried,
+# BusClosed is a bug.
+
+
+def test_clients_refuse_every_call_after_close(bus, topic):
+    producer = bus.producer()
+    consumer = bus.consumer("closed", [topic])
+    producer.close()
+    consumer.close()
+    with pytest.raises(BusClosed):
+        producer.send(topic, key="k", value=b"v")
+    with pytest.raises(BusClosed):
+        producer.flush()
+    with pytest.raises(BusClosed):
+        consumer.poll(timeout=0.1)
+    with pytest.raises(BusClosed):
+        consumer.commit()
+
+
+def test_a_closed_bus_refuses_every_call(bus, topic):
+    bus.close()
+    with pytest.raises(BusClosed):
+        bus.ping()
+    with pytest.raises(BusClosed):
+        bus.create_topics({topic: 1})
+    with pytest.raises(BusClosed):
+        list(bus.replay(topic))
+
+
+@pytest.fixture(params=["embedded", "kafka"])
+def unreachable(request, tmp_path):
+    """Makes a bus whose broker (or file) cannot be reached, inside the test's raises."""
+    if request.param == "embedded":
+        (tmp_path / "not-a-folder").write_text("")
+        return lambda: EmbeddedBus(tmp_path / "not-a-folder" / "bus.sqlite3")
+    bus = request.getfixturevalue("unreachable_bus")
+    return lambda: bus
+
+
+def _send(bus: Bus) -> None:
+    producer = bus.producer()
+    try:
+        producer.send("t", key="k", value=b"v")
+        producer.flush()
+    finally:
+        producer.close()
+
+
+def _poll(bus: Bus) -> None:
+    consumer = bus.consumer("g", ["t"])
+    try:
+        consumer.poll(timeout=0.1)
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [lambda bus: bus.ping(), lambda bus: bus.create_topics({"t": 1}), _send, _poll],
+    ids=["ping", "create_topics", "send", "poll"],
+)
+def test_an_unreachable_bus_is_a_bus_error_on_every_call(unreachable, call):
+    with pytest.raises(BusError):
+        bus = unreachable()  # the embedded bus opens its file here, Kafka on first use
+        try:
+            call(bus)
+        finally:
+            bus.close()

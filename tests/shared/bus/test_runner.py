@@ -17,8 +17,9 @@ from shared.bus.runner import (
     DeadLetterRateExceeded,
     Handler,
 )
+from shared.clock import TestClock
 from shared.envelope import Envelope, decode, encode
-from shared.errors import Unavailable
+from shared.errors import Rejected, Unavailable
 from shared.topics import CONTRACTS
 
 TOPIC = "in"
@@ -70,6 +71,7 @@ class RecordingConsumer:
 def runner(
     bus: EmbeddedBus, handler: Handler, consumer: Consumer | None = None, **options
 ) -> ConsumerRunner:
+    options.setdefault("clock", TestClock())
     return ConsumerRunner(
         consumer or bus.consumer(GROUP, [TOPIC]),
         handler,
@@ -77,7 +79,7 @@ def runner(
         dead_letter_topic=DLQ,
         name="test",
         poll_timeout=0.05,
-        retry_backoff=(0.01, 0.02),
+        retry_backoff=(0.1, 0.4),
         **options,
     )
 
@@ -160,12 +162,111 @@ def test_a_handler_that_finds_a_dependency_down_gets_the_same_batch_again(bus):
             raise Unavailable("store down")
         events.append("handled")
 
-    run = runner(bus, handler, consumer=RecordingConsumer(bus.consumer(GROUP, [TOPIC]), events))
+    clock = TestClock()
+    consumer = RecordingConsumer(bus.consumer(GROUP, [TOPIC]), events)
+    run = runner(bus, handler, consumer=consumer, clock=clock)
     assert run_until(run, lambda: "commit" in events) is None
 
     assert calls == [["r0", "r1"]] * 3
     assert events == ["failed", "failed", "handled", "commit"]
+    assert clock.waits == [0.1, 0.2]  # exponential backoff between the tries
     assert uncommitted_keys(bus) == []
+
+
+def test_the_backoff_doubles_up_to_its_ceiling(bus):
+    publish(bus, ("r0", accepted("r0")))
+    clock = TestClock()
+    calls: list[int] = []
+
+    def handler(batch: list[Envelope]) -> None:
+        calls.append(len(batch))
+        if len(calls) <= 5:
+            raise Unavailable("store down")
+
+    assert run_until(runner(bus, handler, clock=clock), lambda: len(calls) > 5) is None
+
+    assert clock.waits[:5] == [0.1, 0.2, 0.4, 0.4, 0.4]
+
+
+def test_a_rejected_message_is_dead_lettered_alone_and_its_batch_goes_on(bus):
+    publish(bus, *[(f"r{i}", accepted(f"r{i}")) for i in range(4)])
+    handled: list[str] = []
+    batches: list[list[str]] = []
+
+    def handler(batch: list[Envelope]) -> None:
+        batches.append([e.key for e in batch])
+        if any(e.key == "r2" for e in batch):
+            raise Rejected("the store refuses r2's document")
+        handled.extend(e.key for e in batch)
+
+    run = runner(bus, handler)
+    assert run_until(run, lambda: {"r0", "r1", "r3"} <= set(handled)) is None
+
+    # The whole batch first; once rejected, one message at a time.
+    assert batches == [["r0", "r1", "r2", "r3"], ["r0"], ["r1"], ["r2"], ["r3"]]
+    [record] = bus.replay(DLQ)
+    dead = decode(record.value)
+    assert dead.key == "r2"
+    assert dead.payload["reason"] == "rejected by the handler: the store refuses r2's document"
+    assert dead.payload["offset"] == 2
+    assert uncommitted_keys(bus) == []
+
+
+def test_rejections_count_against_the_dead_letter_budget(bus):
+    publish(bus, *[(f"r{i}", accepted(f"r{i}")) for i in range(3)])
+    budget = DeadLetterBudget(window=10, max_ratio=0.5, min_count=2)
+
+    def handler(batch: list[Envelope]) -> None:
+        raise Rejected("nothing fits")
+
+    raised = run_until(runner(bus, handler, budget=budget), lambda: False)
+
+    assert isinstance(raised, DeadLetterRateExceeded)
+    assert uncommitted_keys(bus) == ["r0", "r1", "r2"]
+
+
+def test_prepare_is_retried_until_the_dependency_answers_then_records_flow(bus):
+    publish(bus, ("r0", accepted("r0")))
+    clock = TestClock()
+    tries: list[int] = []
+    seen: list[str] = []
+
+    def prepare() -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise Unavailable("index not reachable yet")
+
+    run = runner(bus, lambda b: seen.extend(e.key for e in b), prepare=prepare, clock=clock)
+    assert run_until(run, lambda: seen == ["r0"]) is None
+
+    assert len(tries) == 3
+    assert clock.waits == [0.1, 0.2]
+
+
+class FlakyConsumer(RecordingConsumer):
+    """Polls fail ``failures`` times (the broker is away), then the real consumer answers."""
+
+    def __init__(self, consumer: Consumer, failures: int) -> None:
+        super().__init__(consumer, [])
+        self.failures = failures
+
+    def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[Record]:
+        if self.failures:
+            self.failures -= 1
+            raise Unavailable("broker away")
+        return super().poll(timeout, max_records)
+
+
+def test_a_poll_that_finds_the_bus_away_is_retried_with_backoff(bus):
+    publish(bus, ("r0", accepted("r0")))
+    clock = TestClock()
+    seen: list[str] = []
+    consumer = FlakyConsumer(bus.consumer(GROUP, [TOPIC]), failures=3)
+
+    run = runner(bus, lambda b: seen.extend(e.key for e in b), consumer=consumer, clock=clock)
+    assert run_until(run, lambda: seen == ["r0"]) is None
+
+    assert clock.waits == [0.1, 0.2, 0.4]
 
 
 def test_stop_during_retries_returns_without_committing(bus):
@@ -205,15 +306,26 @@ def test_too_many_dead_letters_halt_the_runner_without_committing(bus):
     assert uncommitted_keys(bus) == ["r0", "bad0", "bad1", "bad2"]
 
 
+class PollCounter(RecordingConsumer):
+    def __init__(self, consumer: Consumer) -> None:
+        super().__init__(consumer, [])
+        self.polled = threading.Event()
+
+    def poll(self, timeout: float = 1.0, max_records: int = 500) -> list[Record]:
+        self.polled.set()
+        return super().poll(timeout, max_records)
+
+
 def test_stop_from_another_thread_makes_an_idle_run_return(bus):
-    run = runner(bus, lambda batch: None)
+    consumer = PollCounter(bus.consumer(GROUP, [TOPIC]))
+    run = runner(bus, lambda batch: None, consumer=consumer)
     thread = threading.Thread(target=run.run, daemon=True)
     thread.start()
-    time.sleep(0.05)
+    assert consumer.polled.wait(5.0)  # it is in its idle loop
     assert thread.is_alive()
 
     run.stop()
-    thread.join(2.0)
+    thread.join(5.0)
 
     assert not thread.is_alive()
 
@@ -247,6 +359,6 @@ def test_dead_letter_budget_halts_at_the_record_past_its_ratio(window, deads):
     for dead in deads[:-1]:
         budget.record(dead)
     with pytest.raises(
-        DeadLetterRateExceeded, match=r"^\d+ of the last \d+ records were undecodable$"
+        DeadLetterRateExceeded, match=r"^\d+ of the last \d+ records were dead-lettered$"
     ):
         budget.record(deads[-1])
