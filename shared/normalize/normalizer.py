@@ -22,7 +22,7 @@ from shared.normalize import (
     suggest,
     terms,
 )
-from shared.normalize.provenance import Record
+from shared.normalize.provenance import Record, at
 from shared.normalize.result import Mapped, Outside, Rejected, Unknown
 from shared.normalize.source import SourceRecord
 from shared.report import SCHEMA_VERSION, ReportInputSchema, ReportV1Schema
@@ -30,7 +30,8 @@ from shared.report import SCHEMA_VERSION, ReportInputSchema, ReportV1Schema
 NORMALIZER_VERSION = "1.2.0"
 
 # What a lab filing a report must give. Bulk adapters pass less: a source that has no
-# severity leaves it out of the report, flagged "not given by the source".
+# severity leaves it out of the report, flagged as not given, unless a severity rule
+# derives one from the report's facts.
 REQUIRED_FOR_REPORTERS = frozenset(
     {
         "title",
@@ -135,19 +136,13 @@ def warm_up() -> None:
     suggest.available()
 
 
-def _at(tree: Mapping[str, Any], path: str) -> Any:
-    for name in path.split("/"):
-        tree = tree.get(name) if isinstance(tree, Mapping) else None
-    return tree
-
-
 def _cite(data: dict, report: dict, record: Record, source: SourceRecord) -> None:
     """A decision for each value the source's classification files gave, naming where from;
     a value the normalizer kept aside has its flag instead."""
     for path, origin in source.origins.items():
-        value = _at(report, path)
+        value = at(report, path)
         if value is not None and value != []:
-            record.decide(path, _at(data, path), value, f"from {origin}", basis="source")
+            record.decide(path, at(data, path), value, f"from {origin}", basis="source")
 
 
 def _blank(value: Any) -> bool:

@@ -14,6 +14,13 @@ from shared import vocab
 ErrorPath = tuple[str | int, ...]
 
 
+def at(tree: Any, path: str) -> Any:
+    """The value at a decision's field path (``quantities/lives_lost``) in a report, or None."""
+    for name in path.split("/"):
+        tree = tree.get(name) if isinstance(tree, dict) else None
+    return tree
+
+
 class Record:
     def __init__(self) -> None:
         self.decisions: list[dict[str, Any]] = []

@@ -10,6 +10,7 @@ from typing import Any
 
 from shared import vocab
 from shared.normalize import terms
+from shared.normalize.provenance import at
 
 
 @dataclass(frozen=True)
@@ -19,27 +20,17 @@ class Derived:
     reason: str  # what in the report meets it: "5 lives lost"
 
 
-def _at(tree: Mapping[str, Any], path: str) -> Any:
-    """The value at ``quantities/lives_lost``, or None."""
-    value: Any = tree
-    for name in path.split("/"):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(name)
-    return value
-
-
 def _met(rule: Mapping[str, Any], report: Mapping[str, Any], given: Mapping[str, Any]) -> Any:
     """The value that meets ``rule``'s condition, or None."""
     if "at_least" in rule:
-        value = _at(report, rule["field"])
+        value = at(report, rule["field"])
         is_number = isinstance(value, int) and not isinstance(value, bool)
         return value if is_number and value >= rule["at_least"] else None
     if "equals" in rule:
-        value = _at(report, rule["field"])
+        value = at(report, rule["field"])
         return value if value is not None and value == rule["equals"] else None
     if "given_any" in rule:
-        value = _at(given, rule["field"])
+        value = at(given, rule["field"])
         entries = [value] if isinstance(value, str) else value or []
         wanted = {terms.fold(text) for text in rule["given_any"]}
         return next((e for e in entries if isinstance(e, str) and terms.fold(e) in wanted), None)

@@ -30,6 +30,7 @@ from services.intake.bulk.formats import REQUIRED, read_rows
 from services.intake.bulk.importer import Accepted, AcceptFn, RowResult, import_rows
 from services.intake.bulk.rows import Row
 from shared.normalize import NORMALIZER_VERSION, normalize
+from shared.normalize.provenance import at
 from shared.normalize.source import SourceRecord
 
 
@@ -112,17 +113,10 @@ class DryRun:
         return Accepted(idempotency_key or "-", report["provenance"]["flags"])
 
 
-def _at(report: dict[str, Any], path: str) -> Any:
-    value: Any = report
-    for name in path.split("/"):
-        value = value.get(name) if isinstance(value, dict) else None
-    return value
-
-
 def origin(report: dict[str, Any], path: str) -> str | None:
     """Where the report's value of a vocabulary field came from: "source" (the reporter or
     the source dataset), "derived" (a rule), "suggested" (the model only), or None."""
-    if _at(report, path) not in (None, [], {}):
+    if at(report, path) not in (None, [], {}):
         derived = any(
             d["field"] == path and d.get("basis") == "derived"
             for d in report["provenance"]["decisions"]
