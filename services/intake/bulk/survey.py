@@ -88,22 +88,10 @@ def dry_normalize(
     )
 
 
-def dry_accept(
-    raw: dict[str, Any],
-    *,
-    source_format: str,
-    payload: bytes,
-    idempotency_key: str | None,
-    source: SourceRecord | None,
-) -> Accepted:
-    """Normalize as intake would, and keep nothing: the "id" is the source id."""
-    report = dry_normalize(raw, source_format=source_format, payload=payload, source=source)
-    return Accepted(idempotency_key or "-", report["provenance"]["flags"])
-
-
 @dataclass
 class DryRun:
-    """``dry_accept``, keeping each report for the field counts."""
+    """An accept function that normalizes as intake would and keeps the reports, not in an
+    outbox: the "id" it gives is the source id."""
 
     reports: list[dict[str, Any]] = field(default_factory=list)
 

@@ -9,12 +9,14 @@ import pytest
 from services.intake.bulk import UploadError
 from services.intake.bulk.aiid import read_aiid
 from services.intake.bulk.aiid_classifications import (
+    HARM_LEVELS,
     cset_row,
     joined,
     mit_row,
     read_classifications,
 )
 from services.intake.bulk.formats import REQUIRED
+from shared import vocab
 from shared.normalize import normalize
 
 INCIDENTS = (
@@ -169,3 +171,9 @@ def test_normalized_the_classifications_become_the_shared_vocabulary():
     assert report["event_type"] == "incident"
     assert (report["severity"], report["severity_derivation"]["rule"]) == ("critical", "lives-lost")
     assert run(second)["event_type"] == "near_miss"
+
+
+def test_the_harm_levels_passed_on_are_those_the_event_type_crosswalk_maps():
+    (crosswalk,) = vocab.load("event_types").data["source_crosswalks"]
+
+    assert {value for entry in crosswalk["entries"] for value in entry["from"]} == set(HARM_LEVELS)
