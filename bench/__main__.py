@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bus_throughput, intake_cost, normalizer, report_latency
+from bench import bus_throughput, intake_cost, normalizer, report_latency, suggestions
 
 REPORT = Path(__file__).parent / "REPORT.md"
 
@@ -21,6 +21,7 @@ def main() -> int:
         report_latency.run(),
         intake_cost.run(),
         normalizer.run(),
+        suggestions.run(),
         bus_throughput.run(),
     ]
     header = (

@@ -1,10 +1,13 @@
-"""The shared incident report, version 1.
+"""The shared incident report, version 1.1.
 
 ``ReportInputSchema`` checks the shape of what a channel hands over (types, lengths,
 formats, unknown fields) and leaves values as given: ``shared.normalize`` maps them onto
 the vocabularies and decides which fields are required. ``ReportV1Schema`` is the contract
 of a normalized report; ``AcceptedReportSchema`` adds what intake assigns, and is what the
 ``report.accepted`` event carries.
+
+Version 1.1 only adds optional fields (grouped at the end of ``ReportV1Schema``), so every
+v1 report is a valid v1.1 report; a v1.1 report says so in ``schema_version``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ HARM_DOMAINS = tuple(
 HARM_SUBDOMAINS = tuple(
     t.id for t in vocab.load("mit_risk_domains").terms if t.data["level"] == "subdomain"
 )
+SCHEMA_VERSION = "1.1"
+SOURCE_FORMATS = ("aiid", "aiaaic", "avid")  # the public datasets a source record names
+# Where a decision's value came from, when not from the report as given (v1.1).
+BASES = ("source", "derived", "suggested")
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 20_000
@@ -71,6 +78,14 @@ class AISystemSchema(Schema):
     deployer = _text(NAME_MAX)
     version = _text(NAME_MAX)
     modality = _text(NAME_MAX)
+
+
+class _CausesInput(Schema):
+    """The MIT AI Risk Repository's causal taxonomy, as given (v1.1)."""
+
+    entity = _input_text(TERM_MAX)
+    intent = _input_text(TERM_MAX)
+    timing = _input_text(TERM_MAX)
 
 
 # What a channel hands over.
@@ -173,6 +188,9 @@ class ReportInputSchema(Schema):
     evidence = fields.List(fields.Nested(_EvidenceInput), validate=_at_most_list)
     tlp = _input_text(TERM_MAX)
     jurisdictions = _StringOrList()
+    # v1.1
+    causes = fields.Nested(_CausesInput)
+    critical_infrastructure = fields.Boolean()  # true, or a spreadsheet's "yes"
 
 
 # The normalized report.
@@ -193,6 +211,9 @@ class _Decision(Schema):
     original = fields.Raw(required=True, allow_none=True)
     normalized = fields.Raw(required=True, allow_none=True)
     rule = fields.String(required=True)
+    # v1.1: set when the value is not the report's own: joined from a source dataset's
+    # classification file, derived by a rule, or suggested by a model.
+    basis = fields.String(validate=validate.OneOf(BASES))
 
 
 class _Flag(Schema):
@@ -226,6 +247,58 @@ class _Quantities(Schema):
 class _Evidence(Schema):
     sha256 = fields.String(required=True, validate=validate.Regexp(SHA256))
     description = _text(2000)
+
+
+# v1.1 shapes.
+
+
+class _StrictBoolean(fields.Boolean):
+    """true or false, not 1 or "yes": a normalized report holds JSON booleans."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class SourceRecordSchema(Schema):
+    """The record of a public dataset a report was imported from."""
+
+    format = fields.String(required=True, validate=validate.OneOf(SOURCE_FORMATS))
+    id = _text(NAME_MAX)  # the source's own id: "4" (AIID), "AIAAIC2152", "AVID-2022-R0001"
+    url = fields.Url(schemes={"http", "https"}, require_tld=False)  # the source's page for it
+
+
+class CausesSchema(Schema):
+    """Who or what caused the risk, with what intent, and when: the MIT causal taxonomy."""
+
+    entity = fields.String(validate=validate.OneOf(vocab.load("mit_entity").ids))
+    intent = fields.String(validate=validate.OneOf(vocab.load("mit_intent").ids))
+    timing = fields.String(validate=validate.OneOf(vocab.load("mit_timing").ids))
+
+
+class SeverityDerivationSchema(Schema):
+    """Present only when ``severity`` was derived by a rule, not given."""
+
+    rule = fields.String(required=True)  # the rule's id in the severity vocabulary
+    reason = fields.String(required=True)
+
+
+def _suggested(choices: tuple[str, ...]) -> fields.List:
+    class _Suggested(Schema):
+        id = fields.String(required=True, validate=validate.OneOf(choices))
+        confidence = fields.Float(required=True, validate=validate.Range(min=0, max=1))
+
+    return fields.List(fields.Nested(_Suggested), required=True, validate=_at_most_list)
+
+
+class SuggestionsSchema(Schema):
+    """Harm domains a model suggests for a report that gives none: never the report's own
+    ``harm_domains``, most confident first."""
+
+    model = fields.String(required=True)
+    harm_domains = _suggested(HARM_DOMAINS)
+    harm_subdomains = _suggested(HARM_SUBDOMAINS)
 
 
 def _language_tag(tag: str) -> None:
@@ -262,6 +335,13 @@ class ReportV1Schema(Schema):
     evidence = fields.List(fields.Nested(_Evidence), validate=_at_most_list)
     tlp = fields.String(required=True, validate=validate.OneOf(TLP_LEVELS))
     jurisdictions = _terms(vocab.load("jurisdictions").ids)
+    # v1.1: all optional, so a v1 report validates.
+    schema_version = fields.String(validate=validate.OneOf(("1.1",)))  # absent: version 1
+    source = fields.Nested(SourceRecordSchema)
+    causes = fields.Nested(CausesSchema)
+    critical_infrastructure = _StrictBoolean()  # disrupted, or imminently threatened
+    severity_derivation = fields.Nested(SeverityDerivationSchema)
+    suggestions = fields.Nested(SuggestionsSchema)
     provenance = fields.Nested(ProvenanceSchema, required=True)
 
     @validates_schema

@@ -3,11 +3,50 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from servers import KAFKA_PORTS, Noida, Tansu, free_port, start_noida, start_tansu
 
 from shared.bus.kafka import KafkaBus
+
+from shared.normalize import suggest
+from shared.normalize.suggest.train import Example, fit, write
+
+# A harm-domain model's training set, small enough to fit in a blink.
+EXAMPLES = (
+    Example("Deepfake voice used in a bank fraud\nScammers cloned a voice.", "4", "4.3"),
+    Example("Phishing scam written by a chatbot\nFraudsters sent scam mail.", "4", "4.3"),
+    Example("Investment scam with a fake celebrity\nA fraud video.", "4", "4.3"),
+    Example("Chatbot invented a court case\nThe lawyer cited false cases.", "3", "3.1"),
+    Example("Search engine gave false medical facts\nMisleading answers.", "3", "3.1"),
+    Example("Robotaxi hit a cyclist\nThe car failed to brake.", "7", "7.3"),
+    Example("Autopilot crash on the highway\nThe vehicle failed to see a truck.", "7", "7.3"),
+    Example("Warehouse robot injured a worker\nThe robot failed.", "7", "7.3"),
+    Example("Hiring tool rejected women\nThe model was biased against women.", "1", "1.1"),
+    Example("Face recognition misidentified black men\nBiased arrests.", "1", "1.1"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_harm_domain_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No harm-domain model unless a test asks for ``model_file``, so whether `make model`
+    ran does not change what the tests see."""
+    monkeypatch.setattr(suggest, "MODEL_FILE", Path("/nonexistent/harm_domains.npz"))
+
+
+@pytest.fixture
+def examples() -> list[Example]:
+    return list(EXAMPLES)
+
+
+@pytest.fixture
+def model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, examples) -> Path:
+    """A harm-domain model trained on ``examples``, where intake looks for it."""
+    path = tmp_path / "harm_domains.npz"
+    write(fit(examples), path)
+    monkeypatch.setattr(suggest, "MODEL_FILE", path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.intake import schemas
 from services.intake.bulk import FORMATS
+from services.intake.bulk.formats import PARTS
 from shared.report import ReportInputSchema
 
 PROBLEM = {"application/problem+json": {"schema": "Problem"}}
@@ -119,8 +120,21 @@ def document(server_url: str) -> dict[str, Any]:
                 "requestBody": {
                     "required": True,
                     "content": {
-                        media: {"schema": {"type": "string"}}
-                        for media in ("text/csv", "application/x-ndjson")
+                        **{
+                            media: {"schema": {"type": "string"}}
+                            for media in ("text/csv", "application/x-ndjson")
+                        },
+                        # format=aiid: incidents.csv with its classification files.
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": [PARTS["aiid"][0]],
+                                "properties": {
+                                    part: {"type": "string", "format": "binary"}
+                                    for part in PARTS["aiid"]
+                                },
+                            }
+                        },
                     },
                 },
                 "responses": {

@@ -9,6 +9,7 @@ from typing import Any
 from services.intake.outbox import Outbox
 from shared.envelope import Envelope, encode, new_id, utcnow
 from shared.normalize import NO_DEFAULTS, REQUIRED_FOR_REPORTERS, normalize
+from shared.normalize.source import SourceRecord
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,13 @@ def accept(
     idempotency_key: str | None = None,
     require: frozenset[str] = REQUIRED_FOR_REPORTERS,
     defaults: Mapping[str, Any] = NO_DEFAULTS,
+    source: SourceRecord | None = None,
 ) -> Accepted:
     """Store a report durably; return its id and what the normalizer flagged.
 
     ``payload`` is the bytes the report came in (a request body, a bulk file's row): its
     hash goes into the provenance and tells an idempotent retry from a reused key.
-    ``require`` and ``defaults`` are ``normalize``'s. Raises ``Rejected`` (a marshmallow
+    ``require``, ``defaults`` and ``source`` are ``normalize``'s. Raises ``Rejected`` (a marshmallow
     ``ValidationError``) for a report that cannot be normalized and ``IdempotencyConflict``
     for a reused key.
     """
@@ -44,6 +46,7 @@ def accept(
         payload=payload,
         require=require,
         defaults=defaults,
+        source=source,
     )
     report_id = new_id()
     received_at = utcnow().isoformat()

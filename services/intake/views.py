@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from services.intake import schemas
 from services.intake.auth import limiter, require_api_key
 from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
-from services.intake.bulk.formats import REQUIRED
+from services.intake.bulk.formats import REQUIRED, read_parts
 from services.intake.openapi import document
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
@@ -90,16 +90,21 @@ def submit():
 @require_api_key
 @_limited
 def submit_bulk():
-    """A CSV or JSON Lines file, or a source dataset's own format; one result per row."""
+    """A CSV or JSON Lines file, or a source dataset's own format; one result per row. An
+    AIID upload may be multipart, with its classification files as further parts."""
     source_format = request.args.get("format", "")
     if source_format not in FORMATS:
         return validation_problem(
             {"format": [f"Give ?format= one of {', '.join(FORMATS)}."]}, "The upload"
         )
     request.max_content_length = BULK_MAX_BYTES
-    body = request.get_data(cache=False)
     try:
-        rows = read_rows(io.BytesIO(body), source_format=source_format)
+        if request.mimetype == "multipart/form-data":
+            files = {name: part.stream for name, part in request.files.items()}
+            rows = read_parts(files, list(request.form), source_format=source_format)
+        else:
+            body = request.get_data(cache=False)
+            rows = read_rows(io.BytesIO(body), source_format=source_format)
         results = import_rows(
             rows,
             source_format=source_format,

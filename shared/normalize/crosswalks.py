@@ -32,6 +32,7 @@ from shared.normalize.result import Mapped, Outside, Unknown
 
 # The report fields a crosswalk may fill: their vocabulary, and the MIT level they hold.
 FIELDS: Mapping[str, tuple[str, str | None]] = {
+    "event_type": ("event_types", None),
     "harm_domains": ("mit_risk_domains", "domain"),
     "harm_subdomains": ("mit_risk_domains", "subdomain"),
     "harm_types": ("harm_types", None),

@@ -1,4 +1,4 @@
-"""``normalize``: a lenient report in, a v1 report with its provenance out."""
+"""``normalize``: a lenient report in, a v1.1 report with its provenance out."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from shared import vocab
 from shared.normalize import (
     countries,
     crosswalks,
@@ -17,16 +18,20 @@ from shared.normalize import (
     language,
     ratings,
     severity,
+    severity_rules,
+    suggest,
     terms,
 )
-from shared.normalize.provenance import Record
+from shared.normalize.provenance import Record, at
 from shared.normalize.result import Mapped, Outside, Rejected, Unknown
-from shared.report import ReportInputSchema, ReportV1Schema
+from shared.normalize.source import SourceRecord
+from shared.report import SCHEMA_VERSION, ReportInputSchema, ReportV1Schema
 
-NORMALIZER_VERSION = "1.1.0"
+NORMALIZER_VERSION = "1.2.0"
 
 # What a lab filing a report must give. Bulk adapters pass less: a source that has no
-# severity leaves it out of the report, flagged "not given by the source".
+# severity leaves it out of the report, flagged as not given, unless a severity rule
+# derives one from the report's facts.
 REQUIRED_FOR_REPORTERS = frozenset(
     {
         "title",
@@ -46,6 +51,7 @@ NO_DEFAULTS: Mapping[str, Any] = MappingProxyType({})
 
 MISSING = "Missing data for required field."
 NOT_GIVEN = "Not given by the source."
+NO_GROUNDS = "Not given by the source, and no severity rule applies: left for triage."
 NONE_GIVEN = "Give at least one value."
 
 _INPUT = ReportInputSchema()
@@ -60,8 +66,9 @@ def normalize(
     payload: bytes,
     require: frozenset[str] = REQUIRED_FOR_REPORTERS,
     defaults: Mapping[str, Any] = NO_DEFAULTS,
+    source: SourceRecord | None = None,
 ) -> dict[str, Any]:
-    """The v1 report for ``raw`` (a JSON object as a channel received it), JSON-ready and
+    """The v1.1 report for ``raw`` (a JSON object as a channel received it), JSON-ready and
     without what intake assigns (id, received_at, channel, submitted_by).
 
     ``source_format`` is recorded; for a public dataset (``aiaaic``, ``avid``, ``aiid``) it
@@ -71,7 +78,13 @@ def normalize(
     are). ``defaults`` fills fields the input leaves out, each recorded as a decision: bulk
     adapters use it for the TLP level a whole upload is shared under, or ``{"timezone":
     "UTC"}`` when a source's naive times are known to be UTC. Null and blank values count
-    as not given.
+    as not given. ``source`` is the public dataset's record a bulk adapter read ``raw``
+    from: it becomes the report's ``source``, and each value it says came from a
+    classification file gets a decision naming the file, namespace and row.
+
+    A report without a severity gets one derived by the severity rules where its facts
+    give grounds (``severity_rules``), and a report without harm domains gets suggested
+    ones (``suggest``); both are marked as such in the report and in its provenance.
 
     A value no rule maps rejects the report if its field is required, and is otherwise kept
     as a flag in the provenance, out of the report's fields. Raises ``Rejected`` naming
@@ -90,7 +103,8 @@ def normalize(
     data = _shape(given, record)
     for name in sorted(required - given.keys()):
         record.reject((name,), MISSING)
-    for name in sorted(REQUIRED_FOR_REPORTERS - required - given.keys()):
+    # A missing severity is flagged by _derived, which may find grounds for one.
+    for name in sorted(REQUIRED_FOR_REPORTERS - required - given.keys() - {"severity"}):
         record.flag(name, None, NOT_GIVEN)
 
     report: dict[str, Any] = {}
@@ -98,6 +112,10 @@ def normalize(
         step(data, report, record, required, source_format)
     if record.errors:
         raise Rejected(record.errors)
+    report["schema_version"] = SCHEMA_VERSION
+    if source is not None:
+        report["source"] = source.record()
+        _cite(data, report, record, source)
     report = {name: report[name] for name in _ORDER if name in report}
     report["provenance"] = record.provenance(
         channel=channel,
@@ -110,10 +128,21 @@ def normalize(
 
 def warm_up() -> None:
     """Load now what the first report would wait for (about a second: the language model,
-    the country and time zone indexes); for a service's start-up."""
+    the country and time zone indexes, the harm-domain model if built); for a service's
+    start-up."""
     language.detect("warm up")
     countries.country("FR")
     dates.zone("Europe/Paris")
+    suggest.available()
+
+
+def _cite(data: dict, report: dict, record: Record, source: SourceRecord) -> None:
+    """A decision for each value the source's classification files gave, naming where from;
+    a value the normalizer kept aside has its flag instead."""
+    for path, origin in source.origins.items():
+        value = at(report, path)
+        if value is not None and value != []:
+            record.decide(path, at(data, path), value, f"from {origin}", basis="source")
 
 
 def _blank(value: Any) -> bool:
@@ -276,6 +305,7 @@ def _classification(
         "tlp": lambda value: terms.lookup("tlp", value),
     }
     for name, mapper in scalars.items():
+        mapper = crosswalks.mapper(source_format, name, mapper)
         _map_one(data, report, record, name, mapper, name in required)
     lists: dict[str, Callable[[str], Mapped]] = {
         "harm_domains": domains.domain,
@@ -293,6 +323,23 @@ def _classification(
         if domain not in listed:
             listed.append(domain)
             record.decide("harm_domains", None, domain, f"implied by harm_subdomains {subdomain}")
+
+
+def _causes(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
+    causes: dict[str, Any] = {}
+    for name, value in data.get("causes", {}).items():
+        try:
+            mapped = terms.lookup(f"mit_{name}", value)
+        except Unknown as exc:
+            record.flag(f"causes/{name}", value, str(exc))
+            continue
+        causes[name] = mapped.value
+        if mapped.value != value:
+            record.decide(f"causes/{name}", value, mapped.value, mapped.rule)
+    if causes:
+        report["causes"] = causes
 
 
 def _when_and_where(
@@ -340,6 +387,8 @@ def _facts(
                     )
         if quantities:
             report["quantities"] = quantities
+    if "critical_infrastructure" in data:
+        report["critical_infrastructure"] = data["critical_infrastructure"]
     if "references" in data:
         report["references"] = data["references"]
     if "evidence" in data:
@@ -351,4 +400,50 @@ def _facts(
             report["evidence"].append({**item, "sha256": digest})
 
 
-_STEPS: tuple[Step, ...] = (_as_given, _language, _classification, _when_and_where, _facts)
+def _derived(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
+    """A severity from the rule table where the report gives none (and need not)."""
+    if "severity" in report or "severity" in required:
+        return
+    if "severity" in data:  # given, but kept aside as a flag: not replaced by a rule
+        return
+    derived = severity_rules.derive(report, data)
+    if derived is None:
+        record.flag("severity", None, NO_GROUNDS)
+        return
+    report["severity"] = derived.severity
+    report["severity_derivation"] = {"rule": derived.rule, "reason": derived.reason}
+    version = vocab.load("severity").version
+    rule = f"derived by severity rule {derived.rule} (severity {version}): {derived.reason}"
+    record.decide("severity", None, derived.severity, rule, basis="derived")
+
+
+def _suggested(
+    data: dict, report: dict, record: Record, required: frozenset[str], source_format: str
+) -> None:
+    """Suggested harm domains for a report that gives none; never in ``harm_domains``."""
+    if report.get("harm_domains"):
+        return
+    text = "\n".join(report[name] for name in ("title", "description") if name in report)
+    try:
+        suggestion = suggest.suggest(text, report.get("language", ""))
+    except suggest.NoSuggestion as exc:
+        record.flag("suggestions", None, str(exc))
+        return
+    if suggestion is None:  # no model: logged once when loading it
+        return
+    report["suggestions"] = suggestion.field()
+    record.decide("suggestions", None, suggestion.ids(), suggestion.rule(), basis="suggested")
+
+
+_STEPS: tuple[Step, ...] = (
+    _as_given,
+    _language,
+    _classification,
+    _causes,
+    _when_and_where,
+    _facts,
+    _derived,
+    _suggested,
+)

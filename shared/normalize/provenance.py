@@ -14,17 +14,29 @@ from shared import vocab
 ErrorPath = tuple[str | int, ...]
 
 
+def at(tree: Any, path: str) -> Any:
+    """The value at a decision's field path (``quantities/lives_lost``) in a report, or None."""
+    for name in path.split("/"):
+        tree = tree.get(name) if isinstance(tree, dict) else None
+    return tree
+
+
 class Record:
     def __init__(self) -> None:
         self.decisions: list[dict[str, Any]] = []
         self.flags: list[dict[str, Any]] = []
         self.errors: dict[str | int, Any] = {}
 
-    def decide(self, field: str, original: Any, normalized: Any, rule: str) -> None:
-        """A value the normalizer changed (or supplied), and by which rule."""
-        self.decisions.append(
-            {"field": field, "original": original, "normalized": normalized, "rule": rule}
-        )
+    def decide(
+        self, field: str, original: Any, normalized: Any, rule: str, *, basis: str | None = None
+    ) -> None:
+        """A value the normalizer changed (or supplied), and by which rule. ``basis`` marks a
+        value that is not the report's own: "source" (a source's classification file),
+        "derived" (a rule) or "suggested" (a model)."""
+        decision = {"field": field, "original": original, "normalized": normalized, "rule": rule}
+        if basis is not None:
+            decision["basis"] = basis
+        self.decisions.append(decision)
 
     def flag(self, field: str, value: Any, reason: str) -> None:
         """A value kept aside, not in the report's fields, and why."""

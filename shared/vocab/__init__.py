@@ -5,7 +5,8 @@ a new term or synonym is a minor version, a changed meaning a major one), ``noun
 error message names a value), optionally ``hint`` (what the message tells the reporter to
 use) and ``terms``. A term has a canonical ``id``, an English ``label``, a ``definition``
 where it matters and ``synonyms`` by language. Any other key is the vocabulary's own data
-(severity crosswalks, jurisdiction deadlines, a subdomain's domain), read through ``data``.
+(severity crosswalks and derivation rules, jurisdiction deadlines, a subdomain's domain),
+read through ``data``.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ from services.intake.bulk.rows import (
     split_list,
 )
 from shared.normalize.countries import split as split_countries
+from shared.normalize.source import SourceRecord
 
 ORGANIZATION = "AIAAIC"
 ID = "AIAAIC ID#"
@@ -43,6 +44,7 @@ COLUMNS = (
     "Summary/links",
 )
 HEADER_ROWS = 3
+PAGES = "https://www.aiaaic.org/"  # "Summary/links" names the incident's page there
 # "2023-2024" (a span) and "2023-" (ongoing since): the incident began in the first year.
 _YEAR_SPAN = re.compile(r"^(\d{4})\s*-\s*(\d{4})?$")
 
@@ -78,6 +80,12 @@ def source_id(record: Mapping[str, str]) -> str | None:
     """``aiaaic:<AIAAIC ID#>``, or None for a record without one."""
     aiaaic_id = record.get(ID, "").strip()
     return f"aiaaic:{aiaaic_id}" if aiaaic_id else None
+
+
+def aiaaic_source(record: Mapping[str, str]) -> SourceRecord:
+    links = record.get("Summary/links", "").split()
+    page = next((link for link in links if link.startswith(PAGES)), None)
+    return SourceRecord("aiaaic", record.get(ID, "").strip() or None, page)
 
 
 def aiaaic_report(record: Mapping[str, str]) -> tuple[str | None, dict[str, Any]]:
@@ -136,5 +144,9 @@ def read_aiaaic(file: IO[bytes]) -> Iterator[Row]:
             continue
         row_id, raw = aiaaic_report(record)
         yield Row(
-            number, raw=raw, source_id=row_id or content_id("aiaaic", payload), payload=payload
+            number,
+            raw=raw,
+            source_id=row_id or content_id("aiaaic", payload),
+            payload=payload,
+            source=aiaaic_source(record),
         )

@@ -1,21 +1,25 @@
-"""The AI Incident Database's ``incidents.csv`` (and, optionally, ``classifications_MIT.csv``).
+"""The AI Incident Database's ``incidents.csv``, with its classification files if given.
 
 One incident a row: ``incident_id, date, reports, Alleged deployer of AI system, Alleged
 developer of AI system, Alleged harmed or nearly harmed parties, description, title``; the
-three "Alleged" columns are JSON lists of slugs (``["youtube"]``). The MIT AI Risk
-Repository labels of an incident come from ``classifications_MIT.csv``, joined on
-``Incident ID``.
+three "Alleged" columns are JSON lists of slugs (``["youtube"]``). What
+``classifications_MIT.csv`` and ``classifications_CSETv1.csv`` say of an incident is
+joined on its id (``aiid_classifications``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import IO, Any
 
 from marshmallow import ValidationError
 
+from services.intake.bulk.aiid_classifications import (
+    Classification,
+    joined,
+    read_classifications,
+)
 from services.intake.bulk.rows import (
     Row,
     canonical,
@@ -24,6 +28,7 @@ from services.intake.bulk.rows import (
     drop_empty,
     join_names,
 )
+from shared.normalize.source import SourceRecord
 
 ORGANIZATION = "AI Incident Database"
 CITE_URL = "https://incidentdatabase.ai/cite/{}"
@@ -31,16 +36,6 @@ DEPLOYER = "Alleged deployer of AI system"
 DEVELOPER = "Alleged developer of AI system"
 HARMED = "Alleged harmed or nearly harmed parties"
 COLUMNS = ("incident_id", "date", DEPLOYER, DEVELOPER, HARMED, "description", "title")
-MIT_COLUMNS = ("Incident ID", "Risk Domain", "Risk Subdomain")
-
-
-@dataclass(frozen=True)
-class MitLabel:
-    """An incident's MIT AI Risk Repository labels, e.g. ``7. AI system safety, failures,
-    and limitations`` and ``7.3. Lack of capability or robustness``."""
-
-    domain: str
-    subdomain: str
 
 
 def _slugs(cell: str) -> list[str] | None:
@@ -65,11 +60,12 @@ def source_id(record: Mapping[str, str]) -> str | None:
 
 
 def aiid_report(
-    record: Mapping[str, str], mit: MitLabel | None = None
+    record: Mapping[str, str], classification: Classification | None = None
 ) -> tuple[str | None, dict[str, Any]]:
-    """One ``incidents.csv`` record as ``(source id, raw report)``; the source id is None
-    when the record has no incident id. Raises ``ValidationError`` for a malformed slug list.
-    AIID has no severity, country or contact: they stay absent."""
+    """One ``incidents.csv`` record, with what the classification files give it, as
+    ``(source id, raw report)``; the source id is None when the record has no incident id.
+    Raises ``ValidationError`` for a malformed slug list. AIID has no severity, country or
+    contact: they stay absent (a severity may be derived from CSETv1's counts)."""
     incident_id = record.get("incident_id", "").strip()
     deployer = _slugs(record.get(DEPLOYER, ""))
     developer = _slugs(record.get(DEVELOPER, ""))
@@ -100,31 +96,43 @@ def aiid_report(
         "references": [CITE_URL.format(incident_id)] if incident_id else [],
         "tlp": "CLEAR",  # AIID is public.
     }
-    if mit is not None:
-        raw["harm_domains"] = [mit.domain]
-        raw["harm_subdomains"] = [mit.subdomain]
+    if classification is not None:
+        # CSETv1's harm level replaces the "incident" every AIID record is by default.
+        raw.update(classification.raw)
     return source_id(record), drop_empty(raw)
 
 
-def read_mit_labels(file: IO[bytes]) -> dict[str, MitLabel]:
-    """``classifications_MIT.csv`` as incident id → labels (unpublished labels left out)."""
-    labels = {}
-    for _, record in csv_dicts(file, what="MIT classifications file", required=MIT_COLUMNS):
-        domain, subdomain = record["Risk Domain"].strip(), record["Risk Subdomain"].strip()
-        if record.get("Published", "").strip() != "False" and (domain or subdomain):
-            labels[record["Incident ID"].strip()] = MitLabel(domain, subdomain)
-    return labels
+def aiid_source(record: Mapping[str, str], classification: Classification | None) -> SourceRecord:
+    incident_id = record.get("incident_id", "").strip() or None
+    return SourceRecord(
+        "aiid",
+        incident_id,
+        CITE_URL.format(incident_id) if incident_id else None,
+        classification.origins if classification else {},
+    )
 
 
-def read_aiid(file: IO[bytes], *, classifications: IO[bytes] | None = None) -> Iterator[Row]:
-    """The rows of ``incidents.csv``, numbered as a spreadsheet numbers them (header: 1)."""
-    labels = read_mit_labels(classifications) if classifications is not None else {}
+def read_aiid(
+    file: IO[bytes], *, classifications: Mapping[str, IO[bytes]] | None = None
+) -> Iterator[Row]:
+    """The rows of ``incidents.csv``, numbered as a spreadsheet numbers them (header: 1).
+    ``classifications``: the files that come with it, by name (``classifications_MIT``,
+    ``classifications_CSETv1``); each is read whole before the first row."""
+    by_file = [read_classifications(name, part) for name, part in (classifications or {}).items()]
     for number, record in csv_dicts(file, what="AIID incidents file", required=COLUMNS):
-        payload = canonical(record)
-        row_id = source_id(record) or content_id("aiid", payload)
+        row_id = source_id(record) or content_id("aiid", canonical(record))
+        incident_id = record["incident_id"].strip()
+        found = [labels[incident_id] for labels in by_file if incident_id in labels]
+        classification = joined(found) if found else None
+        # The hash covers the classification rows too: importing the incident again with
+        # other classifications is a conflict, not a silent no-op.
+        payload = canonical(
+            {"incidents.csv": record, **classification.rows} if classification else record
+        )
+        source = aiid_source(record, classification)
         try:
-            _, raw = aiid_report(record, labels.get(record["incident_id"].strip()))
+            _, raw = aiid_report(record, classification)
         except ValidationError as exc:
-            yield Row(number, error=exc, source_id=row_id, payload=payload)
+            yield Row(number, error=exc, source_id=row_id, payload=payload, source=source)
         else:
-            yield Row(number, raw=raw, source_id=row_id, payload=payload)
+            yield Row(number, raw=raw, source_id=row_id, payload=payload, source=source)

@@ -13,8 +13,10 @@ from typing import IO, Any
 from marshmallow import ValidationError
 
 from services.intake.bulk.rows import Row, content_id, drop_empty, join_names, json_lines
+from shared.normalize.source import SourceRecord
 
 ORGANIZATION = "AI Vulnerability Database"
+PAGE_URL = "https://avidml.org/database/{}/"  # by the report id, lower-cased
 
 
 def _object(value: Any) -> Mapping[str, Any]:
@@ -37,6 +39,14 @@ def source_id(report: Mapping[str, Any]) -> str | None:
     """``avid:<report_id>``, or None for a report without one."""
     report_id = _object(report.get("metadata")).get("report_id")
     return f"avid:{report_id.strip()}" if isinstance(report_id, str) and report_id.strip() else None
+
+
+def avid_source(report: Mapping[str, Any]) -> SourceRecord:
+    row_id = source_id(report)
+    report_id = row_id.removeprefix("avid:") if row_id else None
+    return SourceRecord(
+        "avid", report_id, PAGE_URL.format(report_id.lower()) if report_id else None
+    )
 
 
 def avid_report(report: Mapping[str, Any]) -> tuple[str | None, dict[str, Any]]:
@@ -86,4 +96,5 @@ def read_avid(file: IO[bytes]) -> Iterator[Row]:
             yield Row(number, error=report, payload=line)
         else:
             row_id, raw = avid_report(report)
-            yield Row(number, raw=raw, source_id=row_id or content_id("avid", line), payload=line)
+            row_id = row_id or content_id("avid", line)
+            yield Row(number, raw=raw, source_id=row_id, payload=line, source=avid_source(report))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import IO
 
 from services.intake.bulk.aiaaic import read_aiaaic
 from services.intake.bulk.aiid import read_aiid
 from services.intake.bulk.avid import read_avid
 from services.intake.bulk.generic import read_csv, read_jsonl
-from services.intake.bulk.rows import Row
+from services.intake.bulk.rows import Row, UploadError
 from shared.normalize import ALWAYS_REQUIRED, REQUIRED_FOR_REPORTERS
 
 READERS: dict[str, Callable[[IO[bytes]], Iterator[Row]]] = {
@@ -34,6 +34,37 @@ REQUIRED: dict[str, frozenset[str]] = {
     "aiaaic": SOURCE_REQUIRED,
     "avid": SOURCE_REQUIRED,
 }
+
+
+# A multipart upload's parts, by format: the records first, then the files joined to them
+# on the record id (optional). Only the AIID comes with such files.
+PARTS: dict[str, tuple[str, ...]] = {
+    "aiid": ("incidents", "classifications_MIT", "classifications_CSETv1"),
+}
+
+
+def read_parts(
+    files: Mapping[str, IO[bytes]], fields: Collection[str], *, source_format: str
+) -> Iterator[Row]:
+    """The rows of a multipart upload: ``files`` by part name, ``fields`` the names of parts
+    that came without a file name. Raises ``UploadError`` for parts that do not fit."""
+    names = PARTS.get(source_format)
+    if names is None:
+        raise UploadError(
+            f"Only {', '.join(PARTS)} uploads come in parts; send {source_format} as the body."
+        )
+    expected = (
+        f"An {source_format} upload has the parts {', '.join(names)} (all but the first optional)."
+    )
+    if fields:  # a part's name may be anything, even missing: none is sorted or trusted
+        raise UploadError(f"The part {next(iter(fields))!r} is not a file. {expected}")
+    unknown = [name for name in files if name not in names]
+    if unknown:
+        raise UploadError(f"Unknown part {unknown[0]!r}. {expected}")
+    if names[0] not in files:
+        raise UploadError(f"The upload has no part {names[0]}. {expected}")
+    joined = {name: files[name] for name in names[1:] if name in files}
+    return read_aiid(files[names[0]], classifications=joined)
 
 
 def read_rows(file: IO[bytes], *, source_format: str) -> Iterator[Row]:

@@ -11,6 +11,7 @@ from services.intake.bulk.rows import Row
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import Accepted
 from shared.http import field_errors
+from shared.normalize.source import SourceRecord
 
 
 class AcceptFn(Protocol):
@@ -26,6 +27,7 @@ class AcceptFn(Protocol):
         source_format: str,
         payload: bytes,
         idempotency_key: str | None,
+        source: SourceRecord | None,
     ) -> Accepted: ...
 
 
@@ -75,6 +77,7 @@ def import_rows(rows: Iterable[Row], *, source_format: str, accept_fn: AcceptFn)
                 source_format=source_format,
                 payload=row.payload,
                 idempotency_key=row.source_id,
+                source=row.source,
             )
         except ValidationError as exc:
             result["errors"] = field_errors(exc.messages)

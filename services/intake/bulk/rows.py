@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from marshmallow import ValidationError
 
+from shared.normalize.source import SourceRecord
 from shared.report import NAME_MAX
 
 
@@ -28,6 +29,8 @@ class Row:
     its header rows (as a spreadsheet numbers them). ``source_id`` is the record's stable id
     in its source (``aiid:1``), used as the idempotency key; generic uploads have none.
     ``payload`` is the record as received, hashed into the report's provenance.
+    ``source`` is the record of a public dataset (its id, page, and where values joined
+    from its classification files came from); generic uploads have none.
     """
 
     number: int
@@ -35,6 +38,7 @@ class Row:
     error: ValidationError | None = None
     source_id: str | None = None
     payload: bytes = b""
+    source: SourceRecord | None = None
 
     def __post_init__(self) -> None:
         if (self.raw is None) == (self.error is None):

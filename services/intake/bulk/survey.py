@@ -4,7 +4,9 @@ read, adapted and normalized as bulk intake would, without a server or an outbox
     python -m services.intake.bulk.survey ../shared/datasets [--top 5]
 
 Prints, for each dataset, how many rows were accepted (and of those, flagged) and
-rejected, with the most common reasons. Exits 1 when the normalizer raised anything but
+rejected, with the most common reasons; and how many accepted records carry each
+vocabulary field, and of those how many got it from the source, derived it by a rule or
+were suggested it by the harm-domain model. Exits 1 when the normalizer raised anything but
 ``Rejected`` on some row (each such row is listed), else 0.
 """
 
@@ -28,6 +30,8 @@ from services.intake.bulk.formats import REQUIRED, read_rows
 from services.intake.bulk.importer import Accepted, AcceptFn, RowResult, import_rows
 from services.intake.bulk.rows import Row
 from shared.normalize import NORMALIZER_VERSION, normalize
+from shared.normalize.provenance import at
+from shared.normalize.source import SourceRecord
 
 
 @dataclass(frozen=True)
@@ -35,39 +39,105 @@ class Dataset:
     name: str
     source_format: str
     path: str  # inside the datasets folder
-    classifications: str | None = None  # AIID's MIT labels, joined on the incident id
+    # Files joined on the record id, by upload part name (AIID's classifications).
+    classifications: tuple[tuple[str, str], ...] = ()
 
 
 DATASETS = (
-    Dataset("AIID", "aiid", "aiid/incidents.csv", "aiid/classifications_MIT.csv"),
+    Dataset(
+        "AIID",
+        "aiid",
+        "aiid/incidents.csv",
+        (
+            ("classifications_MIT", "aiid/classifications_MIT.csv"),
+            ("classifications_CSETv1", "aiid/classifications_CSETv1.csv"),
+        ),
+    ),
     Dataset("AIAAIC", "aiaaic", "aiaaic/incidents.csv"),
     Dataset("AVID", "avid", "avid/reports.jsonl"),
 )
+# The fields of the shared vocabulary the survey counts, as paths into the report.
+VOCABULARY_FIELDS = (
+    "event_type",
+    "severity",
+    "harm_domains",
+    "harm_subdomains",
+    "harm_types",
+    "affected_parties",
+    "countries",
+    "causes",
+    "quantities/lives_lost",
+    "quantities/injuries",
+    "critical_infrastructure",
+    "jurisdictions",
+)
+ORIGINS = ("source", "derived", "suggested")
 
 
-def dry_accept(
-    raw: dict[str, Any], *, source_format: str, payload: bytes, idempotency_key: str | None
-) -> Accepted:
-    """Normalize as intake would for a bulk upload, and keep nothing: the "id" is the
-    source id."""
-    report = normalize(
+def dry_normalize(
+    raw: dict[str, Any], *, source_format: str, payload: bytes, source: SourceRecord | None
+) -> dict[str, Any]:
+    """Normalize as intake would for a bulk upload."""
+    return normalize(
         raw,
         channel="bulk",
         source_format=source_format,
         payload=payload,
         require=REQUIRED[source_format],
+        source=source,
     )
-    return Accepted(idempotency_key or "-", report["provenance"]["flags"])
+
+
+@dataclass
+class DryRun:
+    """An accept function that normalizes as intake would and keeps the reports, not in an
+    outbox: the "id" it gives is the source id."""
+
+    reports: list[dict[str, Any]] = field(default_factory=list)
+
+    def __call__(self, raw, *, source_format, payload, idempotency_key, source) -> Accepted:
+        report = dry_normalize(raw, source_format=source_format, payload=payload, source=source)
+        self.reports.append(report)
+        return Accepted(idempotency_key or "-", report["provenance"]["flags"])
+
+
+def origin(report: dict[str, Any], path: str) -> str | None:
+    """Where the report's value of a vocabulary field came from: "source" (the reporter or
+    the source dataset), "derived" (a rule), "suggested" (the model only), or None."""
+    if at(report, path) not in (None, [], {}):
+        derived = any(
+            d["field"] == path and d.get("basis") == "derived"
+            for d in report["provenance"]["decisions"]
+        )
+        return "derived" if derived else "source"
+    if report.get("suggestions", {}).get(path):
+        return "suggested"
+    return None
+
+
+def field_counts(reports: Iterable[dict[str, Any]]) -> dict[str, Counter[str]]:
+    """For each vocabulary field, how many reports carry it, by origin."""
+    counts: dict[str, Counter[str]] = {path: Counter() for path in VOCABULARY_FIELDS}
+    for report in reports:
+        for path in VOCABULARY_FIELDS:
+            found = origin(report, path)
+            if found is not None:
+                counts[path][found] += 1
+    return counts
 
 
 def _noting_crashes(accept_fn: AcceptFn, crashes: list[str]) -> AcceptFn:
     """``accept_fn``, with any exception other than a rejection noted and turned into one,
     so one crash is counted and listed instead of ending the survey."""
 
-    def accept(raw, *, source_format, payload, idempotency_key):
+    def accept(raw, *, source_format, payload, idempotency_key, source):
         try:
             return accept_fn(
-                raw, source_format=source_format, payload=payload, idempotency_key=idempotency_key
+                raw,
+                source_format=source_format,
+                payload=payload,
+                idempotency_key=idempotency_key,
+                source=source,
             )
         except ValidationError:
             raise
@@ -83,8 +153,12 @@ def read_dataset(folder: Path, dataset: Dataset) -> list[Row]:
     with ExitStack() as files:
         file = files.enter_context((folder / dataset.path).open("rb"))
         if dataset.classifications:
-            labels = files.enter_context((folder / dataset.classifications).open("rb"))
-            return list(read_aiid(file, classifications=labels))
+            parts = {
+                part: files.enter_context((folder / path).open("rb"))
+                for part, path in dataset.classifications
+                if (folder / path).is_file()
+            }
+            return list(read_aiid(file, classifications=parts))
         return list(read_rows(file, source_format=dataset.source_format))
 
 
@@ -95,17 +169,24 @@ class Survey:
     read_seconds: float
     import_seconds: float
     crashes: list[str] = field(default_factory=list)
+    fields: dict[str, Counter[str]] = field(default_factory=dict)
 
 
-def survey(folder: Path, dataset: Dataset, *, accept_fn: AcceptFn = dry_accept) -> Survey:
+def survey(folder: Path, dataset: Dataset, *, accept_fn: AcceptFn | None = None) -> Survey:
+    """``accept_fn`` stands in for the normalizer (tests); without it the survey also
+    counts the vocabulary fields of the reports."""
+    dry_run = DryRun()
     started = time.perf_counter()
     rows = read_dataset(folder, dataset)
     read = time.perf_counter()
     crashes: list[str] = []
     results = import_rows(
-        rows, source_format=dataset.source_format, accept_fn=_noting_crashes(accept_fn, crashes)
+        rows,
+        source_format=dataset.source_format,
+        accept_fn=_noting_crashes(accept_fn or dry_run, crashes),
     )
-    return Survey(dataset, results, read - started, time.perf_counter() - read, crashes)
+    seconds = time.perf_counter() - read
+    return Survey(dataset, results, read - started, seconds, crashes, field_counts(dry_run.reports))
 
 
 # Reporting.
@@ -176,15 +257,23 @@ def _top(title: str, reasons: dict[str, Reason], top: int) -> list[str]:
     return lines
 
 
+def _fields(counts: dict[str, Counter[str]]) -> list[str]:
+    if not counts:
+        return []
+    lines = [f"  {'fields (records)':<30}carry" + "".join(f"{o:>11}" for o in ORIGINS)]
+    for path, found in counts.items():
+        by_origin = "".join(f"{found[o]:>11,}" for o in ORIGINS)
+        lines.append(f"    {path:<24}{sum(found.values()):>7,}{by_origin}")
+    return lines
+
+
 def render(result: Survey, *, top: int = 5) -> str:
     dataset, results = result.dataset, result.results
     total = len(results)
     accepted = [r for r in results if "id" in r]
     flagged = sum(1 for r in accepted if r["flags"])
     rejected = total - len(accepted)
-    source = dataset.path
-    if dataset.classifications:
-        source += f" + {Path(dataset.classifications).name}"
+    source = " + ".join([dataset.path, *(Path(path).name for _, path in dataset.classifications)])
     lines = [
         f"{dataset.name} ({source})",
         f"  rows          {total:>6,}          read in {result.read_seconds:.1f} s, "
@@ -193,6 +282,7 @@ def render(result: Survey, *, top: int = 5) -> str:
         f"    flagged     {flagged:>6,}  {_share(flagged, total)}",
         f"  rejected      {rejected:>6,}  {_share(rejected, total)}",
     ]
+    lines += _fields(result.fields)
     lines += _top("flags (rows)", flag_reasons(results), top)
     lines += _top("rejections (rows)", rejection_reasons(results), top)
     if result.crashes:

@@ -196,3 +196,76 @@ def test_a_bulk_file_over_32_mebibytes_is_too_large(client, outbox, valid_report
     assert response.status_code == 413
     assert response.mimetype == PROBLEM
     assert stored_reports(outbox) == []
+
+
+def multipart(client, source_format: str, parts: dict[str, bytes], fields=None):
+    data = {name: (io.BytesIO(body), f"{name}.csv") for name, body in parts.items()}
+    return client.post(
+        f"/v1/reports/bulk?format={source_format}",
+        data={**data, **(fields or {})},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_aiid_upload_in_parts_joins_its_classification_files(client, outbox):
+    folder = datasets() / "aiid"
+    ids = {"1", "4", "6"}  # incidents both classification files label (4: one life lost)
+    parts = {}
+    for part, name, key in (
+        ("incidents", "incidents.csv", "incident_id"),
+        ("classifications_MIT", "classifications_MIT.csv", "Incident ID"),
+        ("classifications_CSETv1", "classifications_CSETv1.csv", "Incident ID"),
+    ):
+        with (folder / name).open(newline="", encoding="utf-8") as file:
+            rows = list(csv.DictReader(file))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(row for row in rows if row[key] in ids)
+        parts[part] = out.getvalue().encode()
+
+    response = multipart(client, "aiid", parts)
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["summary"]["accepted"] == 3
+    reports = {r["source"]["id"]: r for r in stored_reports(outbox)}
+    assert set(reports) == ids
+    uber = reports["4"]
+    assert uber["source"] == {
+        "format": "aiid",
+        "id": "4",
+        "url": "https://incidentdatabase.ai/cite/4",
+    }
+    assert (uber["harm_subdomains"], uber["quantities"]["lives_lost"]) == (["7.3"], 1)
+    assert uber["severity_derivation"]["rule"] == "lives-lost"
+    cited = [d["rule"] for d in uber["provenance"]["decisions"] if d.get("basis") == "source"]
+    assert any(rule.startswith("from classifications_CSETv1.csv row ") for rule in cited)
+    assert any(rule.startswith("from classifications_MIT.csv row ") for rule in cited)
+
+
+def test_an_aiid_upload_in_parts_needs_only_the_incidents(client, outbox, aiid_sample):
+    body, source_ids = aiid_sample
+
+    response = multipart(client, "aiid", {"incidents": body})
+
+    assert [r["source_id"] for r in response.get_json()["results"]] == source_ids
+
+
+@pytest.mark.parametrize(
+    ("source_format", "parts", "fields", "detail"),
+    [
+        ("aiid", {"classifications_MIT": b"x"}, None, "no part incidents"),
+        ("aiid", {"incidents": b"x", "gmf": b"x"}, None, "Unknown part 'gmf'"),
+        ("aiid", {"incidents": b"x"}, {"classifications_MIT": "text"}, "is not a file"),
+        ("avid", {"incidents": b"x"}, None, "Only aiid uploads come in parts"),
+    ],
+)
+def test_parts_that_do_not_fit_are_a_bad_request(
+    client, outbox, source_format, parts, fields, detail
+):
+    response = multipart(client, source_format, parts, fields)
+
+    assert response.status_code == 400
+    assert response.mimetype == PROBLEM
+    assert detail in response.get_json()["detail"]
+    assert stored_reports(outbox) == []

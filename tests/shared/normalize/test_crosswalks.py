@@ -1,6 +1,6 @@
 """The public datasets' own categories onto the vocabularies: AIAAIC issues and harms, AVID
-risk domains and effect codes, AIID harmed-party slugs. Each crosswalk is data in the
-vocabulary it maps onto (``source_crosswalks``), versioned with it."""
+risk domains and effect codes, AIID harmed-party slugs and CSETv1 harm levels. Each
+crosswalk is data in the vocabulary it maps onto (``source_crosswalks``), versioned with it."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from shared.normalize import crosswalks, domains, terms
 from shared.normalize.result import Mapped, Outside, Unknown
 
 VOCABULARY: dict[str, Callable[[str], Mapped]] = {
+    "event_type": lambda value: terms.lookup("event_types", value),
     "harm_domains": domains.domain,
     "harm_subdomains": domains.subdomain,
     "harm_types": lambda value: terms.lookup("harm_types", value),
@@ -299,6 +300,7 @@ def test_the_three_public_datasets_have_their_crosswalks():
     found = {(data["source_format"], data["field"]) for _, data in all_crosswalks()}
 
     assert found == {
+        ("aiid", "event_type"),
         ("aiaaic", "harm_subdomains"),
         ("aiaaic", "harm_types"),
         ("avid", "harm_domains"),

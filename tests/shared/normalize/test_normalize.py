@@ -18,6 +18,7 @@ from shared.normalize import (
     warm_up,
 )
 from shared.normalize.dates import NEEDS_ZONE
+from shared.normalize.normalizer import NO_GROUNDS
 from shared.report import AcceptedReportSchema, ReportV1Schema
 from shared.vocab import versions
 
@@ -54,7 +55,10 @@ def test_a_canonical_report_comes_out_unchanged_with_no_decisions(raw_report):
     raw = raw_report()
     report = run(raw)
 
-    assert {k: v for k, v in report.items() if k != "provenance"} == raw
+    assert {k: v for k, v in report.items() if k != "provenance"} == {
+        **raw,
+        "schema_version": "1.1",
+    }
     assert report["provenance"]["decisions"] == []
     assert report["provenance"]["flags"] == []
 
@@ -390,7 +394,8 @@ def test_bulk_callers_require_less_and_what_is_missing_is_flagged(raw_report):
         for f in report["provenance"]["flags"]
         if f["reason"] == "Not given by the source."
     }
-    assert not_given == {"severity", "occurred_at", "countries"}
+    assert not_given == {"occurred_at", "countries"}
+    assert flags(report)["severity"]["reason"] == NO_GROUNDS
 
 
 def test_a_default_time_zone_lets_bulk_sources_with_utc_times_through(raw_report):

@@ -11,6 +11,7 @@ from services.intake.bulk.aiaaic import aiaaic_report
 from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
 from shared.normalize import normalize
+from shared.normalize.source import SourceRecord
 
 HEADER = (
     "Incidents [ REPORT INCIDENT ],,,,,,,,,,,,,,,,,,,\n"
@@ -165,3 +166,34 @@ def test_a_row_without_an_id_gets_an_id_from_its_content():
 def test_a_file_that_is_not_an_aiaaic_export_is_an_upload_error(data):
     with pytest.raises(UploadError):
         list(read_rows(io.BytesIO(data), source_format="aiaaic"))
+
+
+def test_the_source_record_names_the_aiaaic_id_and_its_page_there():
+    (row,) = read(STALKER)
+    (elsewhere,) = read(
+        STALKER.replace("https://www.aiaaic.org/aiaaic-repository/x", "https://news.example/a")
+    )
+
+    assert row.source == SourceRecord(
+        "aiaaic", "AIAAIC2151", "https://www.aiaaic.org/aiaaic-repository/x"
+    )
+    assert elsewhere.source == SourceRecord("aiaaic", "AIAAIC2151")
+
+
+def test_the_loss_of_life_the_sheet_lists_derives_a_critical_severity():
+    (row,) = read(STALKER.replace("Anxiety/distress; Harassment", "Loss of life"))
+
+    report = normalize(
+        row.raw,
+        channel="bulk",
+        source_format="aiaaic",
+        payload=row.payload,
+        require=REQUIRED["aiaaic"],
+        source=row.source,
+    )
+
+    assert report["severity"] == "critical"
+    assert report["severity_derivation"] == {
+        "rule": "loss-of-life-harm",
+        "reason": "the source lists the harm 'Loss of life'",
+    }

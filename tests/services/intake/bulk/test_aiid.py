@@ -8,7 +8,8 @@ import pytest
 from marshmallow import ValidationError
 
 from services.intake.bulk import UploadError
-from services.intake.bulk.aiid import MitLabel, aiid_report, read_aiid
+from services.intake.bulk.aiid import aiid_report, read_aiid
+from services.intake.bulk.aiid_classifications import mit_row
 from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
 from shared.normalize import normalize
@@ -39,8 +40,13 @@ def record(**changes: str) -> dict[str, str]:
 
 
 def test_an_incident_becomes_a_public_incident_report():
-    label = MitLabel(
-        "7. AI system safety, failures, and limitations", "7.3. Lack of capability or robustness"
+    label = mit_row(
+        2,
+        {
+            "Namespace": "MIT",
+            "Risk Domain": "7. AI system safety, failures, and limitations",
+            "Risk Subdomain": "7.3. Lack of capability or robustness",
+        },
     )
 
     assert aiid_report(record(), label) == (
@@ -122,7 +128,8 @@ def test_the_file_joins_published_mit_labels_by_incident_id():
         'x,5,2015-07-13,[2],"[]","[]",[],Malfunctions.,Robotic surgery\n'
         'x,6,2016-03-24,[3],"[""microsoft""]",not json,[],Tay.,TayBot\n'
     )
-    rows = list(read_aiid(io.BytesIO(incidents.encode()), classifications=io.BytesIO(MIT.encode())))
+    mit = {"classifications_MIT": io.BytesIO(MIT.encode())}
+    rows = list(read_aiid(io.BytesIO(incidents.encode()), classifications=mit))
 
     assert [(row.number, row.source_id) for row in rows] == [
         (2, "aiid:4"),

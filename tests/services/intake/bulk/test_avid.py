@@ -10,6 +10,7 @@ from services.intake.bulk.avid import avid_report
 from services.intake.bulk.formats import REQUIRED
 from shared.http import field_errors
 from shared.normalize import normalize
+from shared.normalize.source import SourceRecord
 
 REPORT = {
     "data_type": "AVID",
@@ -131,3 +132,13 @@ def test_long_lists_of_names_fit_the_field_and_repeats_are_listed_once():
     assert len(name) <= 200
     assert name.startswith("TIBCO Runtime 0; TIBCO Runtime 1; ")
     assert name.endswith(" more")
+
+
+def test_the_source_record_names_the_avid_report_and_its_page():
+    line = json.dumps(REPORT).encode() + b"\n" + json.dumps({**REPORT, "metadata": None}).encode()
+    first, second = read_rows(io.BytesIO(line), source_format="avid")
+
+    assert first.source == SourceRecord(
+        "avid", "AVID-2022-R0001", "https://avidml.org/database/avid-2022-r0001/"
+    )
+    assert second.source == SourceRecord("avid")

@@ -13,7 +13,7 @@ import pytest
 
 from services.intake.bulk import import_rows
 from services.intake.bulk.formats import REQUIRED
-from services.intake.bulk.survey import DATASETS, dry_accept, read_dataset
+from services.intake.bulk.survey import DATASETS, DryRun, read_dataset
 from shared.normalize import Rejected, normalize
 
 # Header rows above the first record, counted with the csv module independently of the
@@ -33,7 +33,7 @@ def _records(path) -> int:
 def test_every_row_of_the_dataset_gets_one_result(datasets, dataset):
     rows = read_dataset(datasets, dataset)
 
-    results = import_rows(rows, source_format=dataset.source_format, accept_fn=dry_accept)
+    results = import_rows(rows, source_format=dataset.source_format, accept_fn=DryRun())
 
     expected = _records(datasets / dataset.path) - HEADER_ROWS.get(dataset.source_format, 0)
     assert len(results) == len(rows) == expected
@@ -89,3 +89,38 @@ def test_the_crosswalks_map_most_values_and_keep_every_other_as_a_flag(datasets,
 
     assert given > 1000
     assert unknown / given < most_unknown
+
+
+def test_the_aiid_carries_its_classification_files(datasets):
+    """The MIT labels on at least 1,200 incidents, CSETv1's counts wherever CSETv1 gives
+    them (its published rows with both counts), and severities derived with their reasons."""
+    with (datasets / "aiid" / "classifications_CSETv1.csv").open(encoding="utf-8") as file:
+        counted = {
+            row["Incident ID"]
+            for row in csv.DictReader(file)
+            if row["Published"] == "True" and row["Lives Lost"].strip().isdigit()
+        }
+    run = DryRun()
+    aiid = next(dataset for dataset in DATASETS if dataset.source_format == "aiid")
+    import_rows(read_dataset(datasets, aiid), source_format="aiid", accept_fn=run)
+    reports = run.reports
+
+    def from_file(report, field, file):
+        return any(
+            d["field"] == field and d.get("basis") == "source" and file in d["rule"]
+            for d in report["provenance"]["decisions"]
+        )
+
+    labelled = [r for r in reports if from_file(r, "harm_domains", "classifications_MIT.csv")]
+    assert len(labelled) >= 1200
+    with_counts = {
+        r["source"]["id"]
+        for r in reports
+        if from_file(r, "quantities/lives_lost", "classifications_CSETv1.csv")
+    }
+    assert with_counts == counted
+    derived = [r for r in reports if "severity_derivation" in r]
+    assert derived
+    for report in derived:
+        assert report["severity_derivation"]["reason"]
+        assert "severity" in report

@@ -11,6 +11,9 @@ from services.intake.bulk import Accepted, Row, import_rows, summarize
 from services.intake.bulk.rows import row_error
 from services.intake.outbox import IdempotencyConflict
 from shared.errors import Unavailable
+from shared.normalize.source import SourceRecord
+
+SOURCE = SourceRecord("aiid", "1", "https://incidentdatabase.ai/cite/1")
 
 
 class FakeIntake:
@@ -20,8 +23,8 @@ class FakeIntake:
         self.calls = []
         self.flags = list(flags)
 
-    def __call__(self, raw, *, source_format, payload, idempotency_key):
-        self.calls.append((raw, source_format, payload, idempotency_key))
+    def __call__(self, raw, *, source_format, payload, idempotency_key, source):
+        self.calls.append((raw, source_format, payload, idempotency_key, source))
         if "title" not in raw:
             raise ValidationError({"title": ["Missing data for required field."]})
         if raw["title"] == "conflict":
@@ -34,7 +37,7 @@ class FakeIntake:
 
 def test_every_row_gets_one_result_and_a_bad_row_sinks_no_other():
     rows = [
-        Row(2, raw={"title": "A"}, source_id="aiid:1", payload=b"a"),
+        Row(2, raw={"title": "A"}, source_id="aiid:1", payload=b"a", source=SOURCE),
         Row(3, error=row_error("", "The row is empty.")),
         Row(4, raw={"description": "no title"}, source_id="aiid:3"),
         Row(5, raw={"title": "conflict"}, source_id="aiid:4"),
@@ -65,7 +68,7 @@ def test_every_row_gets_one_result_and_a_bad_row_sinks_no_other():
         },
         {"row": 6, "source_id": None, "id": "R4", "flags": []},
     ]
-    assert intake.calls[0] == ({"title": "A"}, "aiid", b"a", "aiid:1")
+    assert intake.calls[0] == ({"title": "A"}, "aiid", b"a", "aiid:1", SOURCE)
     assert summarize(results) == {"rows": 5, "accepted": 2, "flagged": 0, "rejected": 3}
 
 

@@ -1,0 +1,95 @@
+"""``accord import FORMAT PATH``: a public dataset's dump into the intake outbox.
+
+The same path as the bulk endpoint (the format's adapter, the normalizer, the outbox, the
+record ids as idempotency keys, so a second import adds nothing); the running intake's
+relay publishes what it adds. ``ACCORD_DATA_DIR`` says where the outbox is.
+
+    accord import aiid ../shared/datasets/aiid      # with the classification files there
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
+
+from services.intake.bulk import UploadError, import_rows, read_rows, summarize
+from services.intake.bulk.aiid_classifications import READERS as CLASSIFICATIONS
+from services.intake.bulk.formats import PARTS, REQUIRED, read_parts
+from services.intake.outbox import Outbox, outbox_path
+from services.intake.reports import accept
+from shared.report import SOURCE_FORMATS
+from shared.settings import Settings
+
+# The file of records in a dump folder, by format.
+RECORDS = {"aiid": "incidents.csv", "aiaaic": "incidents.csv", "avid": "reports.jsonl"}
+SHOWN = 10  # rejected rows listed
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "import",
+        help="import a public dataset's dump (AIID, AIAAIC, AVID) into intake",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("format", choices=SOURCE_FORMATS)
+    parser.add_argument(
+        "path",
+        type=Path,
+        help=f"a dump folder ({', '.join(f'{k}: {v}' for k, v in RECORDS.items())}) or the "
+        "file itself; AIID's classification files are read from beside it when there",
+    )
+    parser.add_argument(
+        "--submitted-by",
+        default="accord import",
+        help="the organization the reports are filed as (default: %(default)s)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    records = args.path / RECORDS[args.format] if args.path.is_dir() else args.path
+    if not records.is_file():
+        print(f"accord import: no {records}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    paths = {PARTS.get(args.format, ("records",))[0]: records}
+    for part in PARTS.get(args.format, ())[1:]:
+        path = records.parent / CLASSIFICATIONS[part][0]
+        if path.is_file():
+            paths[part] = path
+    with ExitStack() as stack:
+        files = {part: stack.enter_context(path.open("rb")) for part, path in paths.items()}
+        if args.format in PARTS:
+            rows = read_parts(files, (), source_format=args.format)
+        else:
+            rows = read_rows(files["records"], source_format=args.format)
+        outbox = Outbox(outbox_path(settings))
+        stack.callback(outbox.close)
+        accept_fn = partial(
+            accept,
+            channel="bulk",
+            submitted_by=args.submitted_by,
+            outbox=outbox,
+            require=REQUIRED[args.format],
+        )
+        try:
+            results = import_rows(rows, source_format=args.format, accept_fn=accept_fn)
+        except UploadError as exc:
+            print(f"accord import: {exc}", file=sys.stderr)
+            return 2
+    print(f"{', '.join(map(str, paths.values()))} into {outbox_path(settings)}")
+    summary = summarize(results)
+    print(
+        f"{summary['rows']:,} rows: {summary['accepted']:,} accepted "
+        f"({summary['flagged']:,} flagged), {summary['rejected']:,} rejected"
+    )
+    rejected = [result for result in results if "errors" in result]
+    for result in rejected[:SHOWN]:
+        details = "; ".join(f"{e['pointer'] or '(row)'}: {e['detail']}" for e in result["errors"])
+        print(f"  row {result['row']} ({result['source_id']}): {details}")
+    if len(rejected) > SHOWN:
+        print(f"  ... and {len(rejected) - SHOWN:,} more rejected rows")
+    return 0

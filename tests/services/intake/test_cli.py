@@ -1,0 +1,81 @@
+"""``accord import``: a dump folder into the intake outbox, by the bulk endpoint's path."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.cli import main
+from services.intake.outbox import Outbox, outbox_path
+from shared.envelope import decode
+from shared.settings import Settings
+
+INCIDENTS = (
+    "_id,incident_id,date,reports,Alleged deployer of AI system,Alleged developer of AI system,"
+    "Alleged harmed or nearly harmed parties,description,title\n"
+    'x,4,2018-03-18,[1],"[""uber""]","[""uber""]","[""pedestrians""]",Struck.,Uber AV\n'
+    "x,5,,[2],[],[],[],No date.,Undated\n"
+)
+MIT = (
+    "Namespace,Incident ID,Published,Risk Domain,Risk Subdomain,Entity,Timing,Intent\n"
+    'MIT,4,True,"7. AI system safety, failures, and limitations",'
+    "7.3. Lack of capability or robustness,AI,Post-deployment,Unintentional\n"
+)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("ACCORD_DATA_DIR", str(tmp_path / "var"))
+    return tmp_path / "var"
+
+
+@pytest.fixture
+def dump(tmp_path):
+    folder = tmp_path / "aiid"
+    folder.mkdir()
+    (folder / "incidents.csv").write_text(INCIDENTS)
+    (folder / "classifications_MIT.csv").write_text(MIT)
+    return folder
+
+
+def stored(data_dir) -> list[dict]:
+    outbox = Outbox(outbox_path(Settings(data_dir=data_dir)))
+    try:
+        return [decode(envelope).payload["report"] for _, envelope in outbox.unpublished(100)]
+    finally:
+        outbox.close()
+
+
+def test_import_aiid_puts_the_reports_in_the_outbox_with_their_classifications(
+    data_dir, dump, capsys
+):
+    assert main(["import", "aiid", str(dump)]) == 0
+
+    (report,) = stored(data_dir)
+    assert report["source"]["id"] == "4"
+    assert report["harm_subdomains"] == ["7.3"]
+    assert report["submitted_by"] == "accord import"
+    out = capsys.readouterr().out
+    assert "classifications_MIT.csv into" in out
+    assert "2 rows: 1 accepted (1 flagged), 1 rejected" in out
+    assert "row 3 (aiid:5): /occurred_at: Missing data for required field." in out
+
+
+def test_a_second_import_adds_nothing(data_dir, dump):
+    main(["import", "aiid", str(dump / "incidents.csv"), "--submitted-by", "Lab"])
+    main(["import", "aiid", str(dump / "incidents.csv"), "--submitted-by", "Lab"])
+
+    assert [r["submitted_by"] for r in stored(data_dir)] == ["Lab"]
+
+
+def test_a_missing_dump_is_an_error(data_dir, tmp_path, capsys):
+    assert main(["import", "avid", str(tmp_path)]) == 2
+    assert "no " in capsys.readouterr().err
+
+
+def test_an_unreadable_file_is_an_error(data_dir, tmp_path, capsys):
+    folder = tmp_path / "aiaaic"
+    folder.mkdir()
+    (folder / "incidents.csv").write_bytes(b"\xff\xfe")
+
+    assert main(["import", "aiaaic", str(folder)]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
