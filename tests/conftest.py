@@ -9,7 +9,6 @@ import pytest
 from servers import KAFKA_PORTS, Noida, Tansu, free_port, start_noida, start_tansu
 
 from shared.bus.kafka import KafkaBus
-
 from shared.normalize import suggest
 from shared.normalize.suggest.train import Example, fit, write
 

@@ -29,7 +29,9 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
 
-    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> None:
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S, *, probe: str = "/readyz") -> None:
+        """Wait until every service answers 200 on ``probe`` (``/healthz``: the process
+        serves, whether or not its bus and store answer)."""
         deadline = time.monotonic() + timeout
         for name, url in self.urls.items():
             while True:
@@ -37,7 +39,7 @@ class Stack:
                 if process.poll() is not None:
                     raise StackError(f"{name} exited with {process.returncode}:\n{self.log(name)}")
                 try:
-                    if requests.get(f"{url}/readyz", timeout=2).status_code == 200:
+                    if requests.get(f"{url}{probe}", timeout=2).status_code == 200:
                         break
                 except requests.ConnectionError:
                     pass

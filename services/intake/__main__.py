@@ -26,10 +26,16 @@ def main() -> int:
     prefix = settings.topic_prefix
     normalize.warm_up()  # the language model loads now, not during the first request
     bus = buses.connect(settings)
-    bus.create_topics(all_topics(prefix))
     outbox = Outbox(outbox_path(settings))
     producer = bus.producer()
-    relay = OutboxRelay(outbox, producer, topic_name(prefix, REPORTS))
+    # Topics are created by the relay before its first publish, retried while the bus is
+    # away: intake serves, and accepts into the outbox, from the start.
+    relay = OutboxRelay(
+        outbox,
+        producer,
+        topic_name(prefix, REPORTS),
+        prepare=lambda: bus.create_topics(all_topics(prefix)),
+    )
     status = service_runner(
         bus,
         producer,

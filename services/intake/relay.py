@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from services.intake.outbox import Outbox
-from shared.bus.interfaces import BusError, Producer
-from shared.envelope import utcnow
+from shared.bus.interfaces import Producer
+from shared.clock import SYSTEM_CLOCK, Clock
+from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -25,12 +27,20 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         backoff: tuple[float, float] = (0.2, 5.0),
+        idle_wait: float = 1.0,
+        prepare: Callable[[], None] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
+        """``prepare`` (creating the topics) runs before the first publish and is retried
+        with it, so intake starts and accepts reports while the bus is still away."""
         self._outbox = outbox
         self._producer = producer
         self._topic = topic
         self._batch_size = batch_size
         self._backoff = backoff
+        self._idle_wait = idle_wait
+        self._prepare = prepare
+        self._clock = clock
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -43,15 +53,19 @@ class OutboxRelay:
             self._outbox.added.clear()
             batch = self._outbox.unpublished(self._batch_size)
             if not batch:
-                # Checked again after the clear: a stop() in between must not wait 1 s.
+                # Checked again after the clear: a stop() in between must not wait idly.
+                # (The outbox's event wakes this wait; the timeout is only a safety net.)
                 if not self._stopping.is_set():
-                    self._outbox.added.wait(timeout=1.0)
+                    self._outbox.added.wait(timeout=self._idle_wait)
                 continue
             try:
+                if self._prepare is not None:
+                    self._prepare()
+                    self._prepare = None
                 self.publish(batch)
-            except BusError as exc:
+            except Unavailable as exc:
                 log.warning("bus unavailable, %d reports wait in the outbox: %s", len(batch), exc)
-                self._stopping.wait(delay)
+                self._clock.wait(delay, self._stopping)
                 delay = min(delay * 2, self._backoff[1])
                 continue
             delay = self._backoff[0]
@@ -60,4 +74,5 @@ class OutboxRelay:
         for report_id, envelope in batch:
             self._producer.send(self._topic, key=report_id, value=envelope)
         self._producer.flush()
-        self._outbox.mark_published([report_id for report_id, _ in batch], utcnow().isoformat())
+        published_at = self._clock.now().isoformat()
+        self._outbox.mark_published([report_id for report_id, _ in batch], published_at)

@@ -13,7 +13,7 @@ from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, all_topics, topic_name
+from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, topic_name
 
 CONSUMER_GROUP = "notifier"
 log = logging.getLogger("services.notifier")
@@ -24,20 +24,24 @@ def main() -> int:
     configure_logging("notifier", settings.log_level)
     prefix = settings.topic_prefix
     bus = buses.connect(settings)
-    bus.create_topics(all_topics(prefix))
     workers = []
     producer = bus.producer()
     if settings.webhook_url:
         events_topic = topic_name(prefix, NOTIFIER_EVENTS)
         handler = CriticalIncidentNotifier(
-            WebhookChannel(settings.webhook_url),
-            producer,
-            events_topic=events_topic,
-            already_sent=sent_keys(bus.replay(events_topic)),
+            WebhookChannel(settings.webhook_url), producer, events_topic=events_topic
         )
+        # What was sent is read back from the notifier's own events before the first poll,
+        # retried while the bus is away.
         workers.append(
             service_runner(
-                bus, producer, handler, prefix=prefix, group=CONSUMER_GROUP, topic=REGISTRY_EVENTS
+                bus,
+                producer,
+                handler,
+                prefix=prefix,
+                group=CONSUMER_GROUP,
+                topic=REGISTRY_EVENTS,
+                prepare=lambda: handler.restore(sent_keys(bus.replay(events_topic))),
             )
         )
     else:

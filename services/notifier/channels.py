@@ -4,11 +4,12 @@ its dedup key so a receiver can drop a repeat."""
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+
+from shared.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ class Delivery:
     ok: bool
     attempts: int
     error: str = ""
+    # False when the receiver answered that this request itself is wrong (a 4xx other
+    # than the throttling ones): sending it again can never succeed.
+    retryable: bool = True
 
 
 class WebhookChannel:
@@ -34,12 +38,14 @@ class WebhookChannel:
         timeout: float = 5.0,
         attempts: int = 4,
         backoff: float = 0.5,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.url = url
         self._session = session or requests.Session()
         self._timeout = timeout
         self._attempts = attempts
         self._backoff = backoff
+        self._clock = clock
 
     def send(self, body: dict[str, Any], *, dedup_key: str) -> Delivery:
         headers = {"Idempotency-Key": dedup_key, "User-Agent": "accord-notifier"}
@@ -61,8 +67,8 @@ class WebhookChannel:
                     return Delivery(ok=True, attempts=attempt)
                 error = f"{response.status_code} {response.reason}"
                 if response.status_code not in _RETRYABLE:
-                    return Delivery(ok=False, attempts=attempt, error=error)
+                    return Delivery(ok=False, attempts=attempt, error=error, retryable=False)
             if attempt < self._attempts:
                 log.warning("webhook attempt %d failed (%s), retrying", attempt, error)
-                time.sleep(self._backoff * 2 ** (attempt - 1))
+                self._clock.wait(self._backoff * 2 ** (attempt - 1))
         return Delivery(ok=False, attempts=self._attempts, error=error)

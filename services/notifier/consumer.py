@@ -2,7 +2,9 @@
 
 Delivery is at least once; the dedup key (event type and incident id) makes it at most
 one page per incident: the keys already sent are rebuilt at start-up from the notifier's
-own events, and each send is recorded there before the offset is committed.
+own events, and each send is recorded there before the offset is committed. A page that
+failed is not committed past: the runner retries it (``Unavailable``), unless the receiver
+refused the request itself, which is dead-lettered with the reason (``Rejected``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable
 from services.notifier.channels import WebhookChannel
 from shared.bus.interfaces import Producer, Record
 from shared.envelope import Envelope, InvalidMessage, decode, encode, utcnow
+from shared.errors import Rejected, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +43,16 @@ class CriticalIncidentNotifier:
         producer: Producer,
         *,
         events_topic: str,
-        already_sent: set[str],
+        already_sent: set[str] | None = None,
     ) -> None:
         self._channel = channel
         self._producer = producer
         self._events_topic = events_topic
-        self._sent = already_sent
+        self._sent = set(already_sent or ())
+
+    def restore(self, already_sent: set[str]) -> None:
+        """Remember the dedup keys sent before this process started (from its events)."""
+        self._sent |= already_sent
 
     def __call__(self, envelopes: list[Envelope]) -> None:
         for event in envelopes:
@@ -93,3 +100,9 @@ class CriticalIncidentNotifier:
         self._producer.flush()
         if delivery.ok:
             self._sent.add(dedup_key)
+        elif delivery.retryable:
+            # Not committed: the runner hands the batch over again after a backoff, and
+            # the pages already sent are skipped by their dedup keys.
+            raise Unavailable(f"paging about {incident_id} failed: {delivery.error}")
+        else:
+            raise Rejected(f"the receiver refused the page about {incident_id}: {delivery.error}")

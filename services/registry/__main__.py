@@ -12,7 +12,7 @@ from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import REGISTRY_EVENTS, REPORTS, all_topics, topic_name
+from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
 
 CONSUMER_GROUP = "registry"
 
@@ -22,9 +22,7 @@ def main() -> int:
     configure_logging("registry", settings.log_level)
     prefix = settings.topic_prefix
     bus = buses.connect(settings)
-    bus.create_topics(all_topics(prefix))
     store = stores.connect(settings)
-    store.ensure()
     producer = bus.producer()
     projection = ReportProjection(
         store,
@@ -32,8 +30,16 @@ def main() -> int:
         events_topic=topic_name(prefix, REGISTRY_EVENTS),
         registry_url=settings.registry_url,
     )
+    # The runner creates the topics and the index before its first poll, retried while
+    # the bus or the store is away, so the registry serves /healthz from the start.
     runner = service_runner(
-        bus, producer, projection, prefix=prefix, group=CONSUMER_GROUP, topic=REPORTS
+        bus,
+        producer,
+        projection,
+        prefix=prefix,
+        group=CONSUMER_GROUP,
+        topic=REPORTS,
+        prepare=store.ensure,
     )
     app = create_app(settings, bus=bus, store=store)
     status = serve(

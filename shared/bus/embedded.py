@@ -142,6 +142,19 @@ class EmbeddedBus(_Closeable):
         finally:
             conn.close()
 
+    def lag(self, group: str, topic: str) -> int:
+        self._check_open()
+        with self._lock, _errors(f"lag of {group} on {topic}"):
+            (lag,) = self._conn.execute(
+                "SELECT COALESCE(SUM(ends.next - COALESCE(o.committed, 0)), 0) FROM"
+                ' (SELECT partition, MAX("offset") + 1 AS next FROM records WHERE topic = ?'
+                "  GROUP BY partition) AS ends"
+                " LEFT JOIN group_offsets o"
+                " ON o.grp = ? AND o.topic = ? AND o.partition = ends.partition",
+                (topic, group, topic),
+            ).fetchone()
+        return lag
+
     def ping(self) -> None:
         self._check_open()
         with self._lock, _errors(f"ping of {self.path}"):

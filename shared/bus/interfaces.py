@@ -74,6 +74,11 @@ class Bus(Protocol):
         For rebuilding state from events; no consumer group, nothing committed.
         """
 
+    def lag(self, group: str, topic: str) -> int:
+        """How many records of ``topic`` the group has not committed yet (all of them for
+        a group that never committed): for operators, and for tests that must know a
+        consumer has finished."""
+
     def ping(self) -> None:
         """Raise ``BusError`` unless the bus answers."""
 

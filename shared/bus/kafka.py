@@ -179,6 +179,28 @@ class KafkaBus:
         finally:
             consumer.close(autocommit=False)
 
+    def lag(self, group: str, topic: str) -> int:
+        self._admin.get()  # refuses after close(), like the other adapters
+        _reachable(self._servers, self._connect["bootstrap_timeout_ms"] / 1000)
+        with _errors(f"read the offsets of {group} on {topic}"):
+            # A consumer that names the group but never subscribes reads its commits
+            # without joining it, so the group's members are not disturbed.
+            consumer = KafkaConsumer(
+                bootstrap_servers=self._servers,
+                client_id=_CLIENT_ID,
+                group_id=group,
+                enable_auto_commit=False,
+                **self._connect,
+            )
+            try:
+                partitions = [
+                    TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
+                ]
+                ends = consumer.end_offsets(partitions)
+                return sum(end - (consumer.committed(tp) or 0) for tp, end in ends.items())
+            finally:
+                consumer.close(autocommit=False)
+
     def ping(self) -> None:
         admin = self._admin.get()
         with _errors(f"answer a ping at {','.join(self._servers)}"):

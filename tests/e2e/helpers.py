@@ -12,6 +12,10 @@ from pathlib import Path
 import requests
 from servers import Noida, free_ports
 
+from shared import bus as buses
+from shared.settings import Settings
+from shared.topics import topic_name
+
 
 def report(title: str, severity: str = "medium") -> dict:
     return {
@@ -59,6 +63,18 @@ def create_api_key(env: dict[str, str], organization: str = "Test Lab") -> str:
         env={**os.environ, **env}, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     return result.stdout.strip()
+
+
+def consumer_lag(env: dict[str, str], group: str, topic: str) -> int:
+    """What the service's consumer ``group`` has not committed yet on the logical ``topic``,
+    read from the bus the services share."""
+    settings = Settings.from_env(env)
+    bus = buses.connect(settings)
+    try:
+        prefix = settings.topic_prefix
+        return bus.lag(f"{prefix}.{group}", topic_name(prefix, topic))
+    finally:
+        bus.close()
 
 
 def eventually(check, timeout: float = 30.0):

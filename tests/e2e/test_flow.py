@@ -7,13 +7,21 @@ Elasticsearch, both served by noida-db).
 
 from __future__ import annotations
 
-import time
 from types import SimpleNamespace
 
 import pytest
 import requests
-from e2e.helpers import create_api_key, eventually, post, report, search, service_env
+from e2e.helpers import (
+    consumer_lag,
+    create_api_key,
+    eventually,
+    post,
+    report,
+    search,
+    service_env,
+)
 
+from shared.topics import REGISTRY_EVENTS
 from tools import stack
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +41,7 @@ def services(request, tmp_path, httpserver):
     running = stack.start(env, log_dir=tmp_path)
     try:
         running.wait_ready()
-        yield SimpleNamespace(urls=running.urls, key=key)
+        yield SimpleNamespace(urls=running.urls, key=key, env=env)
     finally:
         codes = running.stop()
     assert codes == {"intake": 0, "registry": 0, "notifier": 0}, running.log("registry")
@@ -53,7 +61,9 @@ def test_a_critical_report_is_searchable_and_paged_once(services, httpserver):
     eventually(lambda: search(registry, "routine drift")["items"])
 
     calls = eventually(lambda: [req for req, _ in httpserver.log])
-    time.sleep(1.0)  # room for a duplicate page, which must not come
+    # Once the notifier has committed past every registry event, any duplicate page would
+    # have been sent: count them then.
+    eventually(lambda: consumer_lag(services.env, "notifier", REGISTRY_EVENTS) == 0)
     bodies = [req.get_json() for req, _ in httpserver.log]
     assert [b["incident"]["incident_id"] for b in bodies] == [critical]
     assert calls[0].headers["Idempotency-Key"] == f"incident.registered:{critical}"

@@ -6,10 +6,12 @@ import threading
 import time
 
 import pytest
+from waiting import wait_until
 
 from services.intake.relay import OutboxRelay
 from services.intake.reports import accept
 from shared.bus.interfaces import BusError
+from shared.clock import TestClock
 from shared.envelope import decode
 from shared.topics import REPORTS, topic_name
 
@@ -92,15 +94,18 @@ def test_reports_wait_in_the_outbox_while_the_bus_refuses_them(
     assert outbox.unpublished(100) == []
 
 
-def test_run_retries_until_the_bus_accepts_and_drains_reports_added_while_running(
+def test_run_retries_with_backoff_until_the_bus_accepts_and_drains_later_reports(
     bus, outbox, producer, consumer, add_reports
 ):
     early = add_reports(2)
-    relay = OutboxRelay(outbox, producer, TOPIC, backoff=(0.01, 0.05))
+    clock = TestClock()
+    relay = OutboxRelay(outbox, producer, TOPIC, backoff=(0.1, 0.4), clock=clock)
     thread = threading.Thread(target=relay.run, daemon=True)
     thread.start()
     try:
-        time.sleep(0.1)  # a few refused attempts: the topic does not exist yet
+        # A few refused attempts: the topic does not exist yet.
+        wait_until(lambda: len(clock.waits) >= 4, "four refused attempts")
+        assert clock.waits[:4] == [0.1, 0.2, 0.4, 0.4]
         assert len(outbox.unpublished(100)) == 2
         bus.create_topics({TOPIC: 1})
         assert read_keys(consumer, 2) == early
@@ -115,13 +120,34 @@ def test_run_retries_until_the_bus_accepts_and_drains_reports_added_while_runnin
     assert not thread.is_alive()
 
 
-def test_stop_ends_an_idle_run_promptly(outbox, producer):
-    relay = OutboxRelay(outbox, producer, TOPIC)
+def test_stop_wakes_an_idle_run(outbox, producer):
+    # An hour's idle wait: only stop() can end the run within the join below.
+    relay = OutboxRelay(outbox, producer, TOPIC, idle_wait=3600)
     thread = threading.Thread(target=relay.run, daemon=True)
     thread.start()
-    time.sleep(0.05)  # let it reach its idle wait
-    started = time.monotonic()
     relay.stop()
-    thread.join(timeout=5)
+    thread.join(timeout=10)
     assert not thread.is_alive()
-    assert time.monotonic() - started < 0.5  # woken by stop, not by the 1 s idle timeout
+
+
+def test_prepare_runs_before_the_first_publish_and_is_retried_while_the_bus_is_away(
+    bus, outbox, producer, consumer, add_reports
+):
+    ids = add_reports(2)
+    tries: list[int] = []
+
+    def create_topics() -> None:
+        tries.append(1)
+        if len(tries) < 3:
+            raise BusError("broker away")
+        bus.create_topics({TOPIC: 1})
+
+    relay = OutboxRelay(outbox, producer, TOPIC, prepare=create_topics, clock=TestClock())
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    try:
+        assert read_keys(consumer, 2) == ids
+    finally:
+        relay.stop()
+        thread.join(timeout=5)
+    assert len(tries) == 3

@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from services.notifier.channels import WebhookChannel
 from shared.bus.embedded import EmbeddedBus
+from shared.clock import TestClock
 from shared.envelope import Envelope
 from shared.topics import CONTRACTS, REGISTRY_EVENTS, all_topics
 
@@ -39,7 +40,7 @@ def webhook(httpserver: HTTPServer, session) -> Callable[..., WebhookChannel]:
     """A factory: a fast-retrying channel to ``/hook`` on the test's HTTP server."""
 
     def make(url: str | None = None, **options: Any) -> WebhookChannel:
-        options = {"attempts": 3, "backoff": 0.01, "timeout": 2.0, **options}
+        options = {"attempts": 3, "backoff": 0.01, "timeout": 2.0, "clock": TestClock(), **options}
         return WebhookChannel(url or httpserver.url_for("/hook"), session=session, **options)
 
     return make

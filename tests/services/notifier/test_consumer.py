@@ -4,13 +4,19 @@ incidents, once each, even across redelivery and restarts."""
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterator
 
 import pytest
+from waiting import wait_until
+from werkzeug import Response
 
 from services.notifier.consumer import CriticalIncidentNotifier, sent_keys
+from shared.bus.runner import ConsumerRunner
+from shared.clock import TestClock
 from shared.envelope import Envelope, decode, encode
-from shared.topics import CONTRACTS, NOTIFIER_EVENTS, topic_name
+from shared.errors import Rejected, Unavailable
+from shared.topics import CONTRACTS, DEAD_LETTERS, NOTIFIER_EVENTS, REGISTRY_EVENTS, topic_name
 
 PREFIX = "test"  # the prefix of the topics the bus fixture creates
 EVENTS_TOPIC = topic_name(PREFIX, NOTIFIER_EVENTS)
@@ -121,13 +127,11 @@ def test_a_restarted_notifier_rebuilds_what_was_sent_and_does_not_page_again(
     ]
 
 
-def test_a_failed_page_is_recorded_and_tried_again_on_redelivery(
-    httpserver, bus, notifier, registered
-):
+def test_a_failed_page_is_recorded_and_not_committed_past(httpserver, bus, notifier, registered):
     httpserver.expect_request("/hook", method="POST").respond_with_data("", status=500)
-    page = notifier(attempts=2)
 
-    page([registered(INCIDENT)])
+    with pytest.raises(Unavailable, match=r"paging about .* failed: 500"):
+        notifier(attempts=2)([registered(INCIDENT)])
 
     assert len(pages(httpserver)) == 2
     [failed] = notifier_events(bus)
@@ -137,9 +141,50 @@ def test_a_failed_page_is_recorded_and_tried_again_on_redelivery(
     assert failed.payload["error"].startswith("500")
     assert sent_keys(bus.replay(EVENTS_TOPIC)) == set()
 
-    page([registered(INCIDENT)])
+
+def test_a_page_the_receiver_refuses_is_rejected(httpserver, bus, notifier, registered):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("", status=404)
+
+    with pytest.raises(Rejected, match="refused the page"):
+        notifier(attempts=3)([registered(INCIDENT)])
+
+    assert len(pages(httpserver)) == 1  # a 404 is not worth a second try
+
+
+def test_under_the_runner_a_failed_page_is_delivered_again_until_it_lands_once(
+    httpserver, bus, producer, webhook, registered
+):
+    # The first delivery fails both its attempts; the second succeeds at its second.
+    outcomes = iter([500, 500, 500, 204])
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(
+        lambda request: Response("", status=next(outcomes))
+    )
+    handler = CriticalIncidentNotifier(webhook(attempts=2), producer, events_topic=EVENTS_TOPIC)
+    source = topic_name(PREFIX, REGISTRY_EVENTS)
+    producer.send(source, key=INCIDENT, value=encode(registered(INCIDENT)))
+    producer.flush()
+    clock = TestClock()
+    runner = ConsumerRunner(
+        bus.consumer("notifier", [source]),
+        handler,
+        producer=producer,
+        dead_letter_topic=topic_name(PREFIX, DEAD_LETTERS),
+        name="notifier",
+        poll_timeout=0.05,
+        clock=clock,
+    )
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: bus.lag("notifier", source) == 0, "the notifier to commit")
+    finally:
+        runner.stop()
+        thread.join(10)
 
     assert len(pages(httpserver)) == 4
+    assert [e.type for e in notifier_events(bus)] == ["notification.failed", "notification.sent"]
+    assert clock.waits == [0.2]  # the runner's backoff before delivering the batch again
+    assert list(bus.replay(topic_name(PREFIX, DEAD_LETTERS))) == []
 
 
 def test_sent_keys_skips_unreadable_records_and_failures(bus, producer):
