@@ -7,16 +7,17 @@ import io
 import json
 from functools import partial
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from marshmallow import ValidationError
 
 from services.intake import schemas
-from services.intake.auth import limiter, require_api_key
+from services.intake.auth import limiter, require_api_key, require_reporter
 from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
 from services.intake.bulk.formats import REQUIRED
 from services.intake.openapi import document
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
+from shared.auth import current_viewer
 from shared.http import problem, validation_problem
 
 bp = Blueprint("reports", __name__)
@@ -49,6 +50,7 @@ def _status_url(report_id: str) -> str:
 
 @bp.post("/v1/reports")
 @require_api_key
+@require_reporter
 @_limited
 def submit():
     if not request.is_json:
@@ -72,7 +74,7 @@ def submit():
             data,
             channel="api",
             source_format="json",
-            submitted_by=g.api_key.organization,
+            viewer=current_viewer(),
             outbox=_outbox(),
             payload=body,
             idempotency_key=key,
@@ -88,6 +90,7 @@ def submit():
 
 @bp.post("/v1/reports/bulk")
 @require_api_key
+@require_reporter
 @_limited
 def submit_bulk():
     """A CSV or JSON Lines file, or a source dataset's own format; one result per row."""
@@ -106,7 +109,7 @@ def submit_bulk():
             accept_fn=partial(
                 accept,
                 channel="bulk",
-                submitted_by=g.api_key.organization,
+                viewer=current_viewer(),
                 outbox=_outbox(),
                 require=REQUIRED[source_format],
             ),
@@ -123,7 +126,7 @@ def mine():
         page = _PAGE_ARGS.load(request.args.to_dict())
     except ValidationError as exc:
         return validation_problem(exc.messages, "The query")
-    entries = _outbox().submitted_by(g.api_key.organization, **page)
+    entries = _outbox().of_organization(current_viewer().organization_id, **page)
     return _STATUS_LIST.dump({"items": entries, **page})
 
 
@@ -132,7 +135,7 @@ def mine():
 def status(report_id: str):
     entry = _outbox().get(report_id)
     # Another lab's report is as invisible as a missing one.
-    if entry is None or entry.submitted_by != g.api_key.organization:
+    if entry is None or entry.organization_id != current_viewer().organization_id:
         return problem(404, "Not Found", f"Your lab has no report with id {report_id}.")
     return _STATUS.dump(entry)
 

@@ -10,6 +10,8 @@ from services.notifier.channels import WebhookChannel
 from services.notifier.consumer import CriticalIncidentNotifier, sent_keys
 from shared import bus as buses
 from shared.bus.runner import service_runner
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
@@ -25,8 +27,10 @@ def main() -> int:
     prefix = settings.topic_prefix
     bus = buses.connect(settings)
     bus.create_topics(all_topics(prefix))
-    workers = []
     producer = bus.producer()
+    directory = DirectoryProjection()
+    directory.load(bus, prefix)  # every key known before the first request
+    workers = [follower(bus, producer, directory, prefix=prefix, service="notifier")]
     if settings.webhook_url:
         events_topic = topic_name(prefix, NOTIFIER_EVENTS)
         handler = CriticalIncidentNotifier(
@@ -42,7 +46,7 @@ def main() -> int:
         )
     else:
         log.warning("ACCORD_WEBHOOK_URL is not set: no notifications will be sent")
-    app = create_app(settings, bus=bus)
+    app = create_app(settings, bus=bus, authenticator=DirectoryAuthenticator(directory))
     status = serve(
         app, name="notifier", host=settings.host, port=settings.notifier_port, workers=workers
     )

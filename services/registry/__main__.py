@@ -9,6 +9,8 @@ from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
 from shared import bus as buses
 from shared.bus.runner import service_runner
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
@@ -35,9 +37,18 @@ def main() -> int:
     runner = service_runner(
         bus, producer, projection, prefix=prefix, group=CONSUMER_GROUP, topic=REPORTS
     )
-    app = create_app(settings, bus=bus, store=store)
+    directory = DirectoryProjection()
+    directory.load(bus, prefix)  # every key known before the first request
+    directory_follower = follower(bus, producer, directory, prefix=prefix, service="registry")
+    app = create_app(
+        settings, bus=bus, store=store, authenticator=DirectoryAuthenticator(directory)
+    )
     status = serve(
-        app, name="registry", host=settings.host, port=settings.registry_port, workers=[runner]
+        app,
+        name="registry",
+        host=settings.host,
+        port=settings.registry_port,
+        workers=[runner, directory_follower],
     )
     producer.close()
     store.close()
