@@ -38,6 +38,7 @@ from services.intake.i18n import translator
 from services.intake.outbox import IdempotencyConflict
 from services.intake.pages import error_page, page_headers, protect, render
 from services.intake.reports import accept
+from services.intake.views import is_person
 from shared import web
 from shared.access import REPORTER
 from shared.auth import current_viewer
@@ -115,6 +116,7 @@ def _accept(raw: dict[str, Any], *, payload: bytes, idempotency_key: str) -> str
         source_format="form",
         # The signed-in person's, else anonymous: never trust a typed organization name.
         viewer=viewer,
+        is_person=is_person,
         outbox=current_app.extensions["accord.outbox"],
         payload=payload,
         idempotency_key=idempotency_key,

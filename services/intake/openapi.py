@@ -10,7 +10,12 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.intake import schemas
 from services.intake.bulk import FORMATS
-from shared.report import ReportInputSchema
+from shared.report import ReportInputSchema, ReportSharingInputSchema
+
+
+class _ReportInputSchema(ReportInputSchema, ReportSharingInputSchema):
+    """What POST /v1/reports takes: the report, and who may read it (intake's own fields)."""
+
 
 PROBLEM = {"application/problem+json": {"schema": "Problem"}}
 
@@ -46,7 +51,7 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
     )
-    spec.components.schema("ReportInput", schema=ReportInputSchema)
+    spec.components.schema("ReportInput", schema=_ReportInputSchema)
     for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     secured = [{"apiKey": []}]

@@ -42,7 +42,6 @@ class Lab:
 
     organization_id: str
     organization: str
-    person: str
 
 
 def signed_in_lab() -> Lab | None:
@@ -51,11 +50,8 @@ def signed_in_lab() -> Lab | None:
         return None
 
     def lab(directory: Directory) -> Lab:
-        return Lab(
-            organization_id=viewer.organization_id,
-            organization=directory.organizations[viewer.organization_id].name,
-            person=directory.principal(viewer.person_id).name,
-        )
+        name = directory.organizations[viewer.organization_id].name
+        return Lab(organization_id=viewer.organization_id, organization=name)
 
     return current_app.extensions["accord.directory"].read(lab)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +34,12 @@ def attribution(viewer: Viewer) -> dict[str, Any]:
     }
 
 
-def sharing(raw: Any, submitter: str | None) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+def sharing(
+    raw: Any, submitter: str | None, is_person: Callable[[str], bool]
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """``raw`` without its sharing fields, those fields (defaults filled, the submitter
-    among the recipients), and their errors. They are intake's, not the normalizer's."""
+    among the recipients), and their errors. They are intake's, not the normalizer's;
+    every recipient must be a person in the directory."""
     if not isinstance(raw, Mapping):
         return raw, {"recipients": [], "publish_organization": False}, {}
     given = {name: raw[name] for name in _SHARING.fields if name in raw}
@@ -46,6 +49,13 @@ def sharing(raw: Any, submitter: str | None) -> tuple[Any, dict[str, Any], dict[
         loaded = _SHARING.load(given)
     except ValidationError as exc:
         errors, loaded = exc.messages, {}  # type: ignore[assignment]
+    unknown = {
+        index: ["No person in the directory has this id."]
+        for index, person_id in enumerate(loaded.get("recipients", []))
+        if not is_person(person_id)
+    }
+    if unknown:
+        errors["recipients"] = unknown
     recipients = list(dict.fromkeys([*loaded.get("recipients", []), *filter(None, [submitter])]))
     chosen = {
         "recipients": recipients,
@@ -60,6 +70,7 @@ def accept(
     channel: str,
     source_format: str,
     viewer: Viewer,
+    is_person: Callable[[str], bool],
     outbox: Outbox,
     payload: bytes,
     idempotency_key: str | None = None,
@@ -69,13 +80,14 @@ def accept(
     """Store a report durably; return its id and what the normalizer flagged.
 
     ``viewer`` sent it (``attribution``); idempotency keys are scoped by its organization.
+    ``is_person`` tells the directory's people ids, which recipients must be.
     ``payload`` is the bytes the report came in (a request body, a bulk file's row): its
     hash goes into the provenance and tells an idempotent retry from a reused key.
     ``require`` and ``defaults`` are ``normalize``'s. Raises ``Rejected`` (a marshmallow
     ``ValidationError``, naming every bad field at once) for a report that cannot be
     accepted and ``IdempotencyConflict`` for a reused key.
     """
-    raw, shared_with, errors = sharing(raw, viewer.person_id)
+    raw, shared_with, errors = sharing(raw, viewer.person_id, is_person)
     try:
         report = normalize(
             raw,

@@ -43,6 +43,11 @@ def _outbox():
     return current_app.extensions["accord.outbox"]
 
 
+def is_person(person_id: str) -> bool:
+    """Whether the directory has a person with this id (a report's recipients must be)."""
+    return current_app.extensions["accord.directory"].read(lambda d: person_id in d.people)
+
+
 def _status_url(report_id: str) -> str:
     base = current_app.config["ACCORD"].intake_url
     return base + url_for("reports.status", report_id=report_id)
@@ -75,6 +80,7 @@ def submit():
             channel="api",
             source_format="json",
             viewer=current_viewer(),
+            is_person=is_person,
             outbox=_outbox(),
             payload=body,
             idempotency_key=key,
@@ -110,6 +116,7 @@ def submit_bulk():
                 accept,
                 channel="bulk",
                 viewer=current_viewer(),
+                is_person=is_person,
                 outbox=_outbox(),
                 require=REQUIRED[source_format],
             ),

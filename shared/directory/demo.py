@@ -120,7 +120,7 @@ def _seed(settings: Settings) -> list[str]:
     return [
         "# Demo identities: one key per role (Lab A's also as ACCORD_KEY)",
         *exports,
-        "# Sign in at <intake>/sign-in with one of these e-mails and passwords:",
+        f"# Sign in at {settings.intake_url}/sign-in with one of these e-mails and passwords:",
         *sign_ins,
     ]
 

@@ -27,6 +27,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from shared import auth, web
 from shared.bus.interfaces import Producer
@@ -130,7 +132,9 @@ def set_password(token: str):
     try:
         person = projection.read(lambda d: service.usable_link(d, token=token, now=now))
     except service.DirectoryError as exc:
-        return render_template("directory/message.html", message=str(exc)), 404
+        return render_template(
+            "directory/message.html", heading="This link cannot be used", message=str(exc)
+        ), 404
     if request.method == "GET":
         return render_template("directory/set_password.html", person=person)
     password = request.form.get("password") or ""
@@ -147,3 +151,15 @@ def set_password(token: str):
     log.info("person %s set a password", person.id)
     flash("password_set", auth.NOTICE)
     return redirect(url_for("directory.sign_in"), 303)
+
+
+@bp.errorhandler(HTTPException)
+def _error_page(exc: HTTPException):
+    """Errors on these pages are pages too, with the way back to signing in."""
+    message = (
+        "The page was open too long, or the form was not sent from this site. "
+        "Nothing was changed: load the page again and retry."
+        if isinstance(exc, CSRFError)
+        else exc.description
+    )
+    return render_template("directory/message.html", message=message), exc.code or 500

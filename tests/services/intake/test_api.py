@@ -57,8 +57,10 @@ def test_a_valid_report_is_accepted_and_stored_in_the_outbox(client, outbox, val
     assert report["publish_organization"] is False
 
 
-def test_recipients_and_publishing_the_organization_are_kept(client, outbox, valid_report):
-    reader = "01JD00000000000000000000R1"
+def test_recipients_and_publishing_the_organization_are_kept(
+    client, identities, outbox, valid_report
+):
+    reader = identities.person("CAISI", "reader@caisi.example", password=None)
     body = valid_report(tlp="RED", recipients=[reader], publish_organization=True)
     response = submit(client, body)
 
@@ -75,6 +77,7 @@ def test_recipients_and_publishing_the_organization_are_kept(client, outbox, val
         ({"recipients": "01JD00000000000000000000R1"}, "/recipients"),
         ({"recipients": [""]}, "/recipients/0"),
         ({"publish_organization": "yes"}, "/publish_organization"),
+        ({"recipients": ["01JD00000000000000000000R1"]}, "/recipients/0"),  # no such person
     ],
 )
 def test_bad_sharing_fields_are_422_with_the_other_fields_errors(

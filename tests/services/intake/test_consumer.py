@@ -26,6 +26,7 @@ def report_ids(outbox, valid_report) -> list[str]:
             channel="api",
             source_format="json",
             viewer=LAB,
+            is_person=lambda _: True,
             outbox=outbox,
             payload=f"report {n}".encode(),
         ).id

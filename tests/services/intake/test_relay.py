@@ -47,6 +47,7 @@ def add_reports(outbox, valid_report):
                 channel="api",
                 source_format="json",
                 viewer=LAB,
+                is_person=lambda _: True,
                 outbox=outbox,
                 payload=b"{}",
             ).id

@@ -135,6 +135,8 @@ def test_every_form_needs_its_csrf_token(app, ids):
 
     refused = client.post("/sign-in", data={"email": EMAIL, "password": PASSWORD})
     assert refused.status_code == 400
+    assert refused.mimetype == "text/html"
+    assert "Nothing was changed" in refused.text
     assert sign_in(client).status_code == 303
     assert client.post("/sign-out", data={"csrf_token": "forged"}).status_code == 400
     assert whoami(client)["anonymous"] is False
@@ -196,6 +198,7 @@ def test_a_password_is_set_once_through_its_link_and_then_signs_in(app, ids):
     assert whoami(client)["person_id"] == ada
     used = client.get(path)
     assert used.status_code == 404
+    assert "This link cannot be used" in used.text
     assert "unknown, used or expired" in used.text
     again = {**good, "csrf_token": token_of(client, "/sign-in")}
     assert client.post(path, data=again).status_code == 404

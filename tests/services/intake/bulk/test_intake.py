@@ -36,7 +36,12 @@ SHEET = HEADER + (
 def import_sheet(outbox, sheet: str):
     rows = read_rows(io.BytesIO(sheet.encode()), source_format="aiaaic")
     intake = functools.partial(
-        accept, channel="bulk", viewer=LAB, outbox=outbox, require=REQUIRED["aiaaic"]
+        accept,
+        channel="bulk",
+        viewer=LAB,
+        is_person=lambda _: True,
+        outbox=outbox,
+        require=REQUIRED["aiaaic"],
     )
     return import_rows(rows, source_format="aiaaic", accept_fn=intake)
 
