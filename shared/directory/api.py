@@ -7,19 +7,31 @@ key or role can be seen to stop working everywhere.
 from __future__ import annotations
 
 from flask import Blueprint
+from marshmallow import Schema, fields
 
 from shared.auth import current_viewer
 
 bp = Blueprint("whoami", __name__)
 
 
+class ViewerSchema(Schema):
+    anonymous = fields.Boolean(required=True)
+    person_id = fields.String(
+        required=True, allow_none=True, metadata={"description": "a person or service account"}
+    )
+    organization_id = fields.String(required=True, allow_none=True)
+    member = fields.Boolean(
+        required=True, metadata={"description": "the organization belongs to the collaboration"}
+    )
+    roles = fields.List(fields.String(), required=True)
+
+
+_VIEWER = ViewerSchema()
+
+
 @bp.get("/v1/whoami")
 def whoami():
     viewer = current_viewer()  # 401 for an unknown or revoked key
-    return {
-        "anonymous": viewer.anonymous,
-        "person_id": viewer.person_id,
-        "organization_id": viewer.organization_id,
-        "member": viewer.member,
-        "roles": sorted(viewer.roles),
-    }
+    return _VIEWER.dump(
+        {**vars(viewer), "anonymous": viewer.anonymous, "roles": sorted(viewer.roles)}
+    )

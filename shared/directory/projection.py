@@ -216,10 +216,6 @@ class DirectoryProjection:
         with self._changed:
             return question(self._directory)
 
-    def has_applied(self, event_id: str) -> bool:
-        with self._changed:
-            return event_id in self._seen
-
     def wait_for(self, event_ids: Iterable[str], timeout: float) -> bool:
         """Wait until every event in ``event_ids`` is applied, at most ``timeout`` seconds."""
         wanted = set(event_ids)
@@ -253,7 +249,6 @@ def follower(
         producer=producer,
         dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
         name=f"directory-{service}",
-        poll_timeout=0.5,
     )
 
 

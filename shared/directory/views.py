@@ -70,10 +70,9 @@ def _projection() -> DirectoryProjection:
     return current_app.extensions[_EXTENSION][0]
 
 
-def sign_in_url(next_path: str | None = None) -> str:
-    return (
-        url_for("directory.sign_in", next=next_path) if next_path else url_for("directory.sign_in")
-    )
+def sign_in_url(next_path: str) -> str:
+    """The sign-in page, coming back to ``next_path`` (a path on this site) afterwards."""
+    return url_for("directory.sign_in", next=next_path)
 
 
 def _safe_next(value: str | None) -> str:

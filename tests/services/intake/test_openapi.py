@@ -152,3 +152,12 @@ def test_the_app_keeps_to_its_document_whatever_it_is_sent(fuzzed, method, path,
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     keeps_to_the_document()
+
+
+def test_whoami_answers_as_documented(fuzzed):
+    """No parameters to fuzz (schemathesis finds no negative case): one call of each kind."""
+    schema, headers = fuzzed
+    operation = schema["/v1/whoami"]["GET"]
+    for sent in (headers, {}, {"Authorization": "Bearer acc_unknown"}):
+        case = operation.Case(headers=sent)
+        operation.validate_response(case.call())

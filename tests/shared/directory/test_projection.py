@@ -105,7 +105,7 @@ def test_wait_for_returns_when_another_thread_applies_the_event(ids, made):
     applier.start()
     assert projection.wait_for([made[0].id], timeout=5.0)
     applier.join()
-    assert projection.has_applied(made[0].id)
+    assert projection.wait_for([made[0].id], timeout=0)
     assert not projection.wait_for(["01JD0000000000000000000000"], timeout=0)
 
 
