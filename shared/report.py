@@ -281,7 +281,15 @@ class ReportV1Schema(Schema):
 # before the directory lack them; intake sets every one.
 
 _PRINCIPAL_ID = validate.Length(min=1, max=64)
-_STRICT_BOOLEAN = {"truthy": {True}, "falsy": {False}}
+
+
+class _StrictBoolean(fields.Boolean):
+    """true or false only: marshmallow's Boolean also takes "yes", 1 and "0"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
 
 
 class ReportSharingInputSchema(Schema):
@@ -292,19 +300,15 @@ class ReportSharingInputSchema(Schema):
         fields.String(validate=_PRINCIPAL_ID), validate=validate.Length(max=LIST_MAX)
     )
     # Opt-in to naming the submitting organization in the public view.
-    publish_organization = fields.Boolean(**_STRICT_BOOLEAN)
+    publish_organization = _StrictBoolean()
 
 
-class _AttributionSchema(Schema):
+class _AttributionSchema(ReportSharingInputSchema):
     # The submitter's organization; None for an anonymous report from the web form.
     organization_id = fields.String(allow_none=True, validate=_PRINCIPAL_ID)
     # True when a key or a signed-in session vouches for organization_id; an anonymous
     # report is never attributed to the organization it names.
-    verified = fields.Boolean(**_STRICT_BOOLEAN)
-    recipients = fields.List(
-        fields.String(validate=_PRINCIPAL_ID), validate=validate.Length(max=LIST_MAX)
-    )
-    publish_organization = fields.Boolean(**_STRICT_BOOLEAN)
+    verified = _StrictBoolean()
 
 
 class AcceptedReportSchema(ReportV1Schema, _AttributionSchema):

@@ -7,6 +7,7 @@ import argparse
 from services.intake.keys import keys_path, legacy_keys, migrate
 from services.intake.outbox import Outbox, outbox_path
 from shared.directory.cli import opened
+from shared.directory.events import API_KEY_CREATED
 from shared.settings import Settings
 
 
@@ -25,7 +26,7 @@ def migrate_keys(_: argparse.Namespace) -> int:
                 outbox.adopt(name, org.id)
         finally:
             outbox.close()
-    created = sum(1 for e in events if e.type == "api_key.created")
+    created = sum(1 for e in events if e.type == API_KEY_CREATED)
     print(f"migrated {created} of {len(keys)} live intake keys ({len(keys) - created} already)")
     return 0
 
