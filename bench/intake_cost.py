@@ -11,6 +11,8 @@ from pathlib import Path
 from services.intake.app import create_app
 from shared import normalize
 from shared.bus.embedded import EmbeddedBus
+from shared.directory import demo
+from shared.directory.projection import Directory, DirectoryProjection
 from shared.settings import Settings
 
 REPORTS = 1000
@@ -25,8 +27,11 @@ def run() -> str:
             data_dir=Path(tmp), intake_rate_limit="1000000/minute", secret_key="bench"
         )
         bus = EmbeddedBus(Path(tmp) / "bus.sqlite3")
-        app = create_app(settings, bus=bus)
-        _, key = app.extensions["accord.keys"].create("Bench Lab")
+        producer = bus.producer()
+        directory = DirectoryProjection()
+        events, key = demo.lab_key_events(Directory(), "Bench Lab")
+        directory(events)
+        app = create_app(settings, bus=bus, directory=directory, producer=producer)
         client = app.test_client()
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {key}"
         for _ in range(20):  # warm-up
@@ -35,6 +40,7 @@ def run() -> str:
         for _ in range(REPORTS):
             assert client.post("/v1/reports", json=body).status_code == 202
         per_report = (time.perf_counter() - started) / REPORTS
+        producer.close()
         bus.close()
     return (
         "## Intake's cost per report (one thread, no HTTP server)\n\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from bench.stats import summary_ms
-from services.intake.keys import ApiKeys, keys_path
+from shared.directory import demo
 from shared.settings import Settings
 from tools import stack
 
@@ -91,9 +91,7 @@ def bulk_to_searchable(urls: dict[str, str], key: str) -> tuple[int, float, floa
 def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data")
-        keys = ApiKeys(keys_path(settings))
-        _, key = keys.create("Bench Lab")
-        keys.close()
+        key = demo.lab_key(settings, "Bench Lab")
         env = {
             "ACCORD_DATA_DIR": str(settings.data_dir),
             "ACCORD_LOG_LEVEL": "WARNING",

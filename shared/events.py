@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.directory.events import PAYLOAD_SCHEMAS as DIRECTORY_PAYLOAD_SCHEMAS
 from shared.report import EVENT_TYPES, SEVERITIES, TLP_LEVELS, AcceptedReportSchema
 
 
@@ -60,4 +61,5 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
+    **DIRECTORY_PAYLOAD_SCHEMAS,
 }

@@ -356,10 +356,49 @@ class ReportV1Schema(Schema):
             )
 
 
-class AcceptedReportSchema(ReportV1Schema):
+# Who filed a report and who may read it: ids from the directory (shared.directory), which
+# the registry's access rules read. Optional in the schema only because reports accepted
+# before the directory lack them; intake sets every one.
+
+_PRINCIPAL_ID = validate.Length(min=1, max=64)
+
+
+class _StrictBoolean(fields.Boolean):
+    """true or false only: marshmallow's Boolean also takes "yes", 1 and "0"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class ReportSharingInputSchema(Schema):
+    """What a reporter may say, beside the report, about who reads it."""
+
+    # People (directory ids) who may read a TLP:RED report; the submitter is always added.
+    recipients = fields.List(
+        fields.String(validate=_PRINCIPAL_ID), validate=validate.Length(max=LIST_MAX)
+    )
+    # Opt-in to naming the submitting organization in the public view.
+    publish_organization = _StrictBoolean()
+
+
+class _AttributionSchema(ReportSharingInputSchema):
+    # The submitter's organization; None for an anonymous report from the web form.
+    organization_id = fields.String(allow_none=True, validate=_PRINCIPAL_ID)
+    # True when a key or a signed-in session vouches for organization_id; an anonymous
+    # report is never attributed to the organization it names.
+    verified = _StrictBoolean()
+
+
+class AcceptedReportSchema(ReportV1Schema, _AttributionSchema):
     """A report as intake accepted it: the normalized report plus what intake assigned."""
 
     id = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-HJKMNP-TV-Z]{26}$"))
     received_at = _UTC(required=True)
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    submitted_by = _text(NAME_MAX, required=True)  # the organization whose credentials sent it
+    # The person or service account whose credentials sent it (before the directory: the
+    # organization's name); None for an anonymous report.
+    submitted_by = fields.String(
+        required=True, allow_none=True, validate=validate.Length(min=1, max=NAME_MAX)
+    )

@@ -15,6 +15,7 @@ REPORTS = "reports"
 REGISTRY_EVENTS = "registry-events"
 NOTIFIER_EVENTS = "notifier-events"
 DEAD_LETTERS = "dead-letters"
+DIRECTORY = "directory"
 
 _CONTRACTS_DIR = Path(__file__).parent / "contracts"
 

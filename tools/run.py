@@ -6,26 +6,14 @@ import signal
 import sys
 import time
 
-from services.intake.keys import ApiKeys, keys_path
+from shared.directory import demo
 from shared.settings import Settings
 from tools import stack
 
 
-def demo_key(settings: Settings) -> str:
-    """A key for trying things out, made on the first run and kept in the data folder."""
-    path = settings.data_dir / "demo-api-key"
-    if not path.exists():
-        keys = ApiKeys(keys_path(settings))
-        _, plain = keys.create("Demo Lab")
-        keys.close()
-        path.write_text(plain + "\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 def main() -> int:
     settings = Settings.from_env()
-    key = demo_key(settings)
+    identities = demo.seed(settings)
     running = stack.start({})
     try:
         running.wait_ready()
@@ -37,13 +25,14 @@ def main() -> int:
     for name, url in running.urls.items():
         print(f"  {name:<9} {url}")
     intake, registry = running.urls["intake"], running.urls["registry"]
+    print(f"\n(kept in {settings.data_dir}/{demo.FILE})", *identities, sep="\n")
     print(
-        f"\nA demo lab's API key (kept in {settings.data_dir}/demo-api-key):\n"
-        f"  export ACCORD_KEY={key}\n"
         "Try:\n"
         f'  curl -X POST {intake}/v1/reports -H "Authorization: Bearer $ACCORD_KEY"'
         " -H 'Content-Type: application/json' -d @docs/example-report.json\n"
         f"  curl '{registry}/v1/incidents?q=weights'\n"
+        f'  curl {registry}/v1/whoami -H "Authorization: Bearer $ACCORD_KEY_RISK_OWNER"\n'
+        f"  open {intake}/sign-in to sign in, then {intake}/reports for your lab's reports\n"
         f"  open {intake}/report for the form, {intake}/openapi.json for the API\n",
         flush=True,
     )

@@ -1,5 +1,5 @@
 """Entrypoint: ``python -m services.intake``. Wires settings, bus, outbox, relay, the
-registry-status consumer and the server."""
+directory projection, the registry-status consumer and the server."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from services.intake.relay import OutboxRelay
 from shared import bus as buses
 from shared import normalize
 from shared.bus.runner import service_runner
+from shared.directory.cache import DirectoryCache, cache_path
+from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
@@ -44,9 +46,18 @@ def main() -> int:
         group=CONSUMER_GROUP,
         topic=REGISTRY_EVENTS,
     )
-    app = create_app(settings, bus=bus, outbox=outbox)
+    # What this process knew of the directory, from its own disk: keys work at once,
+    # even while the bus is away; the follower replays the topic once it answers.
+    directory = DirectoryProjection(DirectoryCache(cache_path(settings, "intake")))
+    directory.restore()
+    directory_follower = follower(bus, producer, directory, prefix=prefix, service="intake")
+    app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
     exit_status = serve(
-        app, name="intake", host=settings.host, port=settings.intake_port, workers=[relay, status]
+        app,
+        name="intake",
+        host=settings.host,
+        port=settings.intake_port,
+        workers=[relay, status, directory_follower],
     )
     producer.close()
     outbox.close()

@@ -6,11 +6,15 @@ from flask import Flask
 
 from services.intake.auth import limiter
 from services.intake.form import init_app as init_form
-from services.intake.keys import ApiKeys, keys_path
 from services.intake.outbox import Outbox, outbox_path
 from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
-from shared.bus.interfaces import Bus
+from shared import auth
+from shared.bus.interfaces import Bus, Producer
+from shared.directory import api as directory_api
+from shared.directory import views as sign_in
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.projection import DirectoryProjection
 from shared.http import health_blueprint, install_problem_handlers
 from shared.settings import Settings
 
@@ -18,24 +22,30 @@ MAX_BODY_BYTES = 1 << 20
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     bus: Bus,
+    directory: DirectoryProjection,
+    producer: Producer,
     outbox: Outbox | None = None,
-    keys: ApiKeys | None = None,
+    authenticator: auth.Authenticator | None = None,
 ) -> Flask:
-    settings = settings or Settings.from_env()
+    """``directory`` is this process's projection (kept current by its follower);
+    ``producer`` publishes the passwords people set through their one-time links."""
     outbox = outbox or Outbox(outbox_path(settings))
-    keys = keys or ApiKeys(keys_path(settings))
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["accord.outbox"] = outbox
-    app.extensions["accord.keys"] = keys
+    app.extensions["accord.directory"] = directory
+    authenticator = authenticator or DirectoryAuthenticator(directory)
+    auth.init_app(app, authenticator)
     limiter.init_app(app)
     install_problem_handlers(app)
-    app.register_blueprint(health_blueprint({"bus": bus.ping}))
+    app.register_blueprint(directory_api.bp)
+    app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
-    app.register_blueprint(status_pages)  # a lab's reports, signed in with its key
+    sign_in.init_app(app, projection=directory, producer=producer, service_name="intake")
+    app.register_blueprint(status_pages)  # an organization's reports, for its signed-in people
     return app

@@ -1,16 +1,24 @@
-"""API-key authentication and per-key rate limiting for intake's JSON API."""
+"""API keys on intake's JSON API, and the per-key rate limit.
+
+The key is resolved by the directory (``shared.auth.current_viewer``). The API takes keys
+only, never the web session: its routes are exempt from CSRF, so a cookie must not be
+enough to file a report in someone's name.
+"""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import g
 from flask_limiter import Limiter
 
+from shared.access import REPORTER
+from shared.auth import bearer_key, current_viewer, unauthorized
+from shared.directory.credentials import key_id_of
 from shared.http import problem
 
 limiter = Limiter(
-    key_func=lambda: g.api_key.key_id,
+    key_func=lambda: g.api_key_id,
     headers_enabled=True,  # sends Retry-After with every 429
     storage_uri="memory://",  # per process; a multi-replica deployment shares Redis instead
 )
@@ -21,20 +29,25 @@ def require_api_key(view):
 
     @wraps(view)
     def checked(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        token = token.strip() if scheme.lower() == "bearer" else ""
-        key = current_app.extensions["accord.keys"].verify(token) if token else None
+        key = bearer_key()  # 401 for another scheme
         if key is None:
-            response = problem(
-                401,
-                "Unauthorized",
-                "Send your lab's API key as 'Authorization: Bearer acc_...'."
-                if not token
-                else "This API key is unknown or revoked.",
+            raise unauthorized()
+        current_viewer()  # 401 for an unknown or revoked key
+        g.api_key_id = key_id_of(key)
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def require_reporter(view):
+    """After ``require_api_key``: filing reports is the reporter role's."""
+
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not current_viewer().has_role(REPORTER):
+            return problem(
+                403, "Forbidden", "Filing reports needs the reporter role; ask your admin."
             )
-            response.headers["WWW-Authenticate"] = 'Bearer realm="accord"'
-            return response
-        g.api_key = key
         return view(*args, **kwargs)
 
     return checked

@@ -1,15 +1,20 @@
-"""``accord import FORMAT PATH``: a public dataset's dump into the intake outbox.
+"""Intake's commands.
 
-The same path as the bulk endpoint (the format's adapter, the normalizer, the outbox, the
-record ids as idempotency keys, so a second import adds nothing); the running intake's
-relay publishes what it adds. ``ACCORD_DATA_DIR`` says where the outbox is.
+``accord import FORMAT PATH``: a public dataset's dump into the intake outbox, by the same
+path as the bulk endpoint (the format's adapter, the normalizer, the outbox, the record ids
+as idempotency keys, so a second import adds nothing); the running intake's relay publishes
+what it adds. ``ACCORD_DATA_DIR`` says where the outbox is. The reports are filed as the
+owner of the API key given (``--key``, or ``ACCORD_KEY``), exactly as through the API.
 
     accord import aiid ../shared/datasets/aiid      # with the classification files there
+
+``accord intake migrate-keys``: move intake's old API keys onto the directory.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from functools import partial
@@ -18,8 +23,13 @@ from pathlib import Path
 from services.intake.bulk import UploadError, import_rows, read_rows, summarize
 from services.intake.bulk.aiid_classifications import READERS as CLASSIFICATIONS
 from services.intake.bulk.formats import PARTS, REQUIRED, read_parts
+from services.intake.keys import keys_path, legacy_keys, migrate
 from services.intake.outbox import Outbox, outbox_path
 from services.intake.reports import accept
+from shared.access import REPORTER
+from shared.directory.authenticator import viewer_of
+from shared.directory.cli import opened
+from shared.directory.events import API_KEY_CREATED
 from shared.report import SOURCE_FORMATS
 from shared.settings import Settings
 
@@ -42,11 +52,37 @@ def register(commands: argparse._SubParsersAction) -> None:
         "file itself; AIID's classification files are read from beside it when there",
     )
     parser.add_argument(
-        "--submitted-by",
-        default="accord import",
-        help="the organization the reports are filed as (default: %(default)s)",
+        "--key",
+        default=os.environ.get("ACCORD_KEY"),
+        help="the API key of the reporter the reports are filed as (default: $ACCORD_KEY)",
     )
     parser.set_defaults(func=run)
+    intake = commands.add_parser("intake", help="intake's own maintenance").add_subparsers(
+        required=True
+    )
+    intake.add_parser(
+        "migrate-keys", help="move intake's old API keys onto the directory (safe to rerun)"
+    ).set_defaults(func=migrate_keys)
+
+
+def migrate_keys(_: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    keys = legacy_keys(keys_path(settings))
+    with opened(settings) as context:
+        events = migrate(context.directory, keys)
+        context.publish(*events)
+        # Reports filed before kept their organization's name: give them its id.
+        names = {key.organization for key in keys}
+        outbox = Outbox(outbox_path(settings))
+        try:
+            for name in names:
+                org = context.directory.organization_named(name)
+                outbox.adopt(name, org.id)
+        finally:
+            outbox.close()
+    created = sum(1 for e in events if e.type == API_KEY_CREATED)
+    print(f"migrated {created} of {len(keys)} live intake keys ({len(keys) - created} already)")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +91,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"accord import: no {records}", file=sys.stderr)
         return 2
     settings = Settings.from_env()
+    if not args.key:
+        print("accord import: give a reporter's API key with --key or ACCORD_KEY", file=sys.stderr)
+        return 2
+    with opened(settings) as context:
+        key = context.directory.live_key(args.key)
+        owner = context.directory.principal(key.owner_id) if key else None
+        viewer = viewer_of(context.directory, owner) if owner else None
+    if viewer is None or not viewer.has_role(REPORTER):
+        print("accord import: that key is unknown, revoked or not a reporter's", file=sys.stderr)
+        return 2
     paths = {PARTS.get(args.format, ("records",))[0]: records}
     for part in PARTS.get(args.format, ())[1:]:
         path = records.parent / CLASSIFICATIONS[part][0]
@@ -71,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         accept_fn = partial(
             accept,
             channel="bulk",
-            submitted_by=args.submitted_by,
+            viewer=viewer,
+            is_person=lambda _: False,  # imports name no recipients
             outbox=outbox,
             require=REQUIRED[args.format],
         )

@@ -8,20 +8,20 @@
   without scripts.
 - Language: ``?lang=en|fr|es|zh``, else the browser's ``Accept-Language``, else English
   (``i18n``).
-- CSRF: Flask-WTF's ``CSRFProtect`` (maintained by the Pallets community), opted in for this
-  blueprint only (``WTF_CSRF_CHECK_DEFAULT`` is off), so the JSON API, whose clients
-  authenticate with API keys, stays exempt. The token lives in Flask's signed session cookie,
-  so ``SECRET_KEY`` must be the same in every process of a deployment. ``init_app`` sets it
-  up; ``pages.protect`` checks it, here and on the status pages.
+- CSRF: Flask-WTF's ``CSRFProtect``, opted in per blueprint (``shared.web``), so the JSON
+  API, whose clients authenticate with API keys, stays exempt. The token lives in Flask's
+  signed session cookie, so ``SECRET_KEY`` must be the same in every process of a
+  deployment. ``pages.protect`` checks it, here and on the status pages.
 - Double submissions: each rendered form carries a random submission id, used as the
   report's idempotency key, so pressing "Submit" twice files one report.
-- Who filed it: anonymous, unless a lab has signed in with its API key (``status_pages``);
-  then the report is the lab's, as if sent through the API, and listed with its reports.
+- Who filed it: a person signed in (``shared.directory.views``) files it for their
+  organization, as if through the API (the reporter role needed), and it is listed with
+  its reports. Otherwise it is kept as anonymous and unverified, attributed to no
+  organization, whatever organization it names.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 from collections.abc import Mapping
@@ -29,21 +29,20 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, abort, current_app, g, redirect, request, url_for
-from flask_wtf.csrf import CSRFProtect
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from services.intake.form_fields import REQUIRED, field_views, form_errors, raw_report, summary
 from services.intake.i18n import translator
-from services.intake.lab_session import signed_in_lab
 from services.intake.outbox import IdempotencyConflict
 from services.intake.pages import error_page, page_headers, protect, render
 from services.intake.reports import accept
+from services.intake.views import is_person
+from shared import web
+from shared.access import REPORTER
+from shared.auth import current_viewer
 
-log = logging.getLogger(__name__)
-
-_ANONYMOUS = "form:anonymous"  # the submitter of a form report
 # A form's submission id; the report's idempotency key is "form:" + it.
 _SUBMISSION = re.compile(r"[0-9a-f]{32}")
 
@@ -59,23 +58,8 @@ bp.after_request(page_headers)
 
 
 def init_app(app: Flask) -> None:
-    """Register the form with its CSRF protection.
-
-    ``SECRET_KEY`` signs the session cookie that holds the CSRF token: ACCORD_SECRET_KEY
-    when set, else a random key for this process alone, which is fine for one process but
-    breaks forms across several (each would reject the others' tokens) and across
-    restarts; a multi-process deployment must set it.
-    """
-    configured = app.config["ACCORD"].secret_key
-    if not configured:
-        log.warning("ACCORD_SECRET_KEY is not set: using a random key for this process only")
-    app.config["SECRET_KEY"] = configured or secrets.token_hex(32)
-    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # opt-in, per blueprint
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a report can take a while to write
-    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
-        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    if "csrf" not in app.extensions:
-        CSRFProtect(app)
+    """Register the form with its CSRF protection."""
+    web.init_pages(app)
     app.register_blueprint(bp)
 
 
@@ -123,12 +107,16 @@ def submit_report():
 
 
 def _accept(raw: dict[str, Any], *, payload: bytes, idempotency_key: str) -> str:
+    viewer = current_viewer()
+    if not viewer.anonymous and not viewer.has_role(REPORTER):
+        abort(403)
     accepted = accept(
         raw,
         channel="form",
         source_format="form",
-        # The signed-in lab's, else anonymous: the report says so rather than trust a typed name.
-        submitted_by=lab.organization if (lab := signed_in_lab()) else _ANONYMOUS,
+        # The signed-in person's, else anonymous: never trust a typed organization name.
+        viewer=viewer,
+        is_person=is_person,
         outbox=current_app.extensions["accord.outbox"],
         payload=payload,
         idempotency_key=idempotency_key,
@@ -151,7 +139,13 @@ def receipt(report_id: str):
     )
 
 
-_ERROR_PAGES = {400: "bad_request", 404: "not_found", 409: "conflict", 413: "too_large"}
+_ERROR_PAGES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    413: "too_large",
+}
 
 
 @bp.errorhandler(HTTPException)

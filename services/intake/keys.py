@@ -1,109 +1,111 @@
-"""Lab API keys, stored hashed.
+"""Intake's API keys from before the directory, and their migration onto it.
 
-A key is ``acc_<key id>_<secret>``; only its SHA-256 is kept. Keys are 256-bit random
-tokens, so a fast hash is enough (slow hashes protect low-entropy passwords) and lets a
-request be checked with one indexed lookup.
+Intake used to keep lab keys in its own SQLite table (``intake-keys.sqlite3``), each
+belonging to an organization *name*. ``migrate`` turns every live one into a directory key
+with the same id and hash, so the plain key a lab holds keeps working, owned by its
+organization's "intake keys" service account (reporter). Each organization is found by
+name or created once; already migrated keys are skipped, so running it again is harmless.
+Revoked keys stay dead: they are not migrated.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import sqlite3
-import threading
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-from shared.envelope import utcnow
+from shared.access import REPORTER
+from shared.directory import service
+from shared.directory.projection import Directory
+from shared.envelope import Envelope
 from shared.settings import Settings
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-    key_id TEXT PRIMARY KEY,
-    sha256 TEXT NOT NULL UNIQUE,
-    organization TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT
-);
-"""
-PREFIX = "acc_"
+PRODUCER = "intake-migration"
+ACCOUNT_NAME = "{organization} intake keys"
 
 
 @dataclass(frozen=True)
-class ApiKey:
+class LegacyKey:
     key_id: str
+    sha256: str
     organization: str
     created_at: str
-    revoked_at: str | None = None
 
 
 def keys_path(settings: Settings) -> Path:
     return settings.data_dir / "intake-keys.sqlite3"
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+def legacy_keys(path: Path) -> list[LegacyKey]:
+    """The live keys of intake's old table; none if it does not exist."""
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT key_id, sha256, organization, created_at FROM api_keys"
+            " WHERE revoked_at IS NULL ORDER BY created_at"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [LegacyKey(*row) for row in rows]
 
 
-class ApiKeys:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()
+def migrate(directory: Directory, keys: list[LegacyKey]) -> list[Envelope]:
+    """The events that put ``keys`` in the directory, applied to ``directory`` as they are
+    made (so an organization is created once, however many keys it has)."""
+    made: list[Envelope] = []
 
-    def create(self, organization: str) -> tuple[ApiKey, str]:
-        """A new key for ``organization``; the plain key is returned once, never stored."""
-        organization = organization.strip()
-        if not organization:
-            raise ValueError("an API key needs an organization name")
-        key_id = secrets.token_hex(6)
-        plain = f"{PREFIX}{key_id}_{secrets.token_urlsafe(32)}"
-        key = ApiKey(key_id, organization, utcnow().isoformat())
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO api_keys (key_id, sha256, organization, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (key.key_id, _digest(plain), key.organization, key.created_at),
+    def add(event: Envelope) -> Envelope:
+        directory.apply(event)
+        made.append(event)
+        return event
+
+    for key in keys:
+        if key.key_id in directory.keys:
+            continue
+        org = directory.organization_named(key.organization)
+        org_id = (
+            org.id
+            if org
+            else add(
+                service.add_organization(
+                    directory, name=key.organization, member=True, producer=PRODUCER
+                )
+            ).payload["organization_id"]
+        )
+        account_name = ACCOUNT_NAME.format(organization=key.organization)
+        account = next(
+            (
+                a
+                for a in directory.accounts.values()
+                if a.organization_id == org_id and a.name == account_name
+            ),
+            None,
+        )
+        account_id = (
+            account.id
+            if account
+            else add(
+                service.add_service_account(
+                    directory,
+                    name=account_name,
+                    organization_id=org_id,
+                    roles=[REPORTER],
+                    producer=PRODUCER,
+                )
+            ).payload["account_id"]
+        )
+        add(
+            service.register_key(
+                directory,
+                key_id=key.key_id,
+                sha256=key.sha256,
+                owner_id=account_id,
+                label="migrated from intake",
+                created_at=datetime.fromisoformat(key.created_at),
+                producer=PRODUCER,
             )
-        return key, plain
-
-    def verify(self, plain: str) -> ApiKey | None:
-        """The live key matching ``plain``, or None (unknown, malformed or revoked)."""
-        if not plain.startswith(PREFIX):
-            return None
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT key_id, organization, created_at FROM api_keys"
-                " WHERE sha256 = ? AND revoked_at IS NULL",
-                (_digest(plain),),
-            ).fetchone()
-        return ApiKey(*row) if row else None
-
-    def is_active(self, key_id: str) -> bool:
-        """Whether the key with this id exists and is not revoked."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT 1 FROM api_keys WHERE key_id = ? AND revoked_at IS NULL", (key_id,)
-            ).fetchone()
-        return row is not None
-
-    def revoke(self, key_id: str) -> bool:
-        with self._lock:
-            cursor = self._conn.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
-                (utcnow().isoformat(), key_id),
-            )
-        return cursor.rowcount == 1
-
-    def all(self) -> list[ApiKey]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT key_id, organization, created_at, revoked_at FROM api_keys"
-                " ORDER BY created_at"
-            ).fetchall()
-        return [ApiKey(*row) for row in rows]
-
-    def close(self) -> None:
-        self._conn.close()
+        )
+    return made

@@ -11,7 +11,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.intake import schemas
 from services.intake.bulk import FORMATS
 from services.intake.bulk.formats import PARTS
-from shared.report import ReportInputSchema
+from shared.directory.api import ViewerSchema
+from shared.report import ReportInputSchema, ReportSharingInputSchema
+
+
+class _ReportInputSchema(ReportInputSchema, ReportSharingInputSchema):
+    """What POST /v1/reports takes: the report, and who may read it (intake's own fields)."""
+
 
 PROBLEM = {"application/problem+json": {"schema": "Problem"}}
 
@@ -20,6 +26,7 @@ def _problems(*codes: int) -> dict[str, Any]:
     reasons = {
         400: "Malformed request (e.g. invalid JSON)",
         401: "Missing, unknown or revoked API key",
+        403: "The key's owner lacks the reporter role",
         404: "No such report for this lab",
         409: "Idempotency-Key reused for a different report",
         413: "Body too large (1 MiB for a report, 32 MiB for a bulk file)",
@@ -47,7 +54,8 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
     )
-    spec.components.schema("ReportInput", schema=ReportInputSchema)
+    spec.components.schema("ReportInput", schema=_ReportInputSchema)
+    spec.components.schema("Viewer", schema=ViewerSchema)
     for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     secured = [{"apiKey": []}]
@@ -71,7 +79,7 @@ def document(server_url: str) -> dict[str, Any]:
                         "description": "Accepted and durably stored",
                         "content": _json("Receipt"),
                     },
-                    **_problems(400, 401, 409, 413, 415, 422, 429),
+                    **_problems(400, 401, 403, 409, 413, 415, 422, 429),
                 },
             },
             "get": {
@@ -139,7 +147,7 @@ def document(server_url: str) -> dict[str, Any]:
                 },
                 "responses": {
                     "200": {"description": "A result per row", "content": _json("BulkResult")},
-                    **_problems(400, 401, 413, 422, 429),
+                    **_problems(400, 401, 403, 413, 422, 429),
                 },
             }
         },
@@ -161,6 +169,19 @@ def document(server_url: str) -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "Status and history", "content": _json("ReportStatus")},
                     **_problems(401, 404),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/whoami",
+        operations={
+            "get": {
+                "summary": "Who this key (or signed-in session) is, by id, with its roles",
+                "security": [{}, *secured],
+                "responses": {
+                    "200": {"description": "The viewer", "content": _json("Viewer")},
+                    **_problems(401),
                 },
             }
         },

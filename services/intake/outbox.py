@@ -2,8 +2,9 @@
 
 A report is written here first (synchronous=FULL, so a 202 survives a power cut) and the
 relay publishes it to the bus afterwards, so intake keeps accepting while the bus is down.
-The same database answers idempotent retries and each lab's status queries: what became
-of a report after it left intake is recorded from the registry's events.
+The same database answers idempotent retries and each lab's status queries, both scoped
+by the submitting organization's id (``ANONYMOUS`` for an anonymous form report): what
+became of a report after it left intake is recorded from the registry's events.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reports (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
-    submitted_by TEXT NOT NULL,
+    organization_id TEXT NOT NULL,
     title TEXT NOT NULL,
     idempotency_key TEXT,
     request_sha256 TEXT NOT NULL,
     envelope BLOB NOT NULL,
     accepted_at TEXT NOT NULL,
     published_at TEXT,
-    UNIQUE (submitted_by, idempotency_key)
+    UNIQUE (organization_id, idempotency_key)
 );
 CREATE INDEX IF NOT EXISTS reports_unpublished ON reports (seq) WHERE published_at IS NULL;
-CREATE INDEX IF NOT EXISTS reports_by_submitter ON reports (submitted_by, seq);
+CREATE INDEX IF NOT EXISTS reports_by_submitter ON reports (organization_id, seq);
 -- Where each report went after intake, from the registry's events: the first time it
 -- reached each status, with the reason given (if any).
 CREATE TABLE IF NOT EXISTS report_status (
@@ -44,7 +45,9 @@ CREATE TABLE IF NOT EXISTS report_status (
 """
 
 
-_ENTRY_COLUMNS = "id, submitted_by, title, accepted_at, published_at"
+_ENTRY_COLUMNS = "id, organization_id, title, accepted_at, published_at"
+# The scope of anonymous form reports: not an organization's id (those are ULIDs).
+ANONYMOUS = "anonymous"
 
 
 def outbox_path(settings: Settings) -> Path:
@@ -65,7 +68,7 @@ class StatusChange:
 @dataclass(frozen=True)
 class OutboxEntry:
     id: str
-    submitted_by: str
+    organization_id: str
     title: str
     accepted_at: str
     published_at: str | None
@@ -84,7 +87,7 @@ class _NewReport(NamedTuple):
     """A row of ``reports`` as inserted, in its columns' order."""
 
     id: str
-    submitted_by: str
+    organization_id: str
     title: str
     idempotency_key: str | None
     request_sha256: str
@@ -106,6 +109,11 @@ class Outbox:
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(reports)")}
+        if "submitted_by" in columns:
+            # Before the directory, reports were scoped by the organization's name
+            # (``adopt`` maps those names to ids).
+            self._conn.execute("ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()  # the connection, one writer at a time
         self._queue_lock = threading.Lock()
@@ -116,14 +124,14 @@ class Outbox:
         self,
         *,
         report_id: str,
-        submitted_by: str,
+        organization_id: str,
         title: str,
         envelope: bytes,
         accepted_at: str,
         request_sha256: str,
         idempotency_key: str | None = None,
     ) -> str:
-        """Store a report; return its id, or the id of the report this submitter already
+        """Store a report; return its id, or the id of the report this organization already
         sent with the same Idempotency-Key.
 
         Group commit: concurrent adds queue up and whoever holds the connection next writes
@@ -132,7 +140,7 @@ class Outbox:
         item = _PendingAdd(
             _NewReport(
                 report_id,
-                submitted_by,
+                organization_id,
                 title,
                 idempotency_key,
                 request_sha256,
@@ -171,8 +179,8 @@ class Outbox:
         if new.idempotency_key is not None:
             row = self._conn.execute(
                 "SELECT id, request_sha256 FROM reports"
-                " WHERE submitted_by = ? AND idempotency_key = ?",
-                (new.submitted_by, new.idempotency_key),
+                " WHERE organization_id = ? AND idempotency_key = ?",
+                (new.organization_id, new.idempotency_key),
             ).fetchone()
             if row is not None:
                 if row[1] != new.request_sha256:
@@ -194,15 +202,30 @@ class Outbox:
             ).fetchone()
             return self._entry(row) if row else None
 
-    def submitted_by(self, organization: str, *, limit: int, offset: int) -> list[OutboxEntry]:
-        """One submitter's reports, newest first."""
+    def of_organization(
+        self, organization_id: str, *, limit: int, offset: int
+    ) -> list[OutboxEntry]:
+        """One organization's reports, newest first."""
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM reports WHERE submitted_by = ?"
+                f"SELECT {_ENTRY_COLUMNS} FROM reports WHERE organization_id = ?"
                 " ORDER BY seq DESC LIMIT ? OFFSET ?",
-                (organization, limit, offset),
+                (organization_id, limit, offset),
             ).fetchall()
             return [self._entry(row) for row in rows]
+
+    def adopt(self, name: str, organization_id: str) -> int:
+        """Give reports filed under an organization's name (before the directory) its id;
+        returns how many. Anonymous ones ("form:anonymous" then) become ``ANONYMOUS``."""
+        with self._lock:
+            self._conn.execute(
+                "UPDATE reports SET organization_id = ? WHERE organization_id = 'form:anonymous'",
+                (ANONYMOUS,),
+            )
+            return self._conn.execute(
+                "UPDATE reports SET organization_id = ? WHERE organization_id = ?",
+                (organization_id, name),
+            ).rowcount
 
     def record_statuses(self, changes: list[tuple[str, StatusChange]]) -> None:
         """Note that reports reached statuses; the first time counts, so replays are no-ops."""

@@ -2,15 +2,17 @@
 ``status_pages``).
 
 - ``protect``, a blueprint's ``before_request``: the request's language, and the CSRF check
-  (``form.init_app`` sets up ``CSRFProtect``, opted in per blueprint).
-- ``page_headers``, a blueprint's ``after_request``: the content security policy and the
-  other headers of a page that carries a CSRF token.
+  (``shared.web``).
+- ``page_headers``, a blueprint's ``after_request``: ``shared.web``'s headers, and Vary on
+  the language.
+- ``signed_in_lab``: who signed in (``shared.directory.views``), and their organization.
 - ``render``: a page with its language links and the signed-in lab.
 - ``error_page``: an HTTP error as a page in the reader's language.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -19,27 +21,39 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from services.intake.i18n import LANGUAGES, Translator, catalogs, negotiate_language, translator
-from services.intake.lab_session import signed_in_lab
+from shared import web
+from shared.auth import current_viewer
+from shared.directory.projection import Directory
 
 
 def protect():
     g.page_lang = negotiate_language()
-    if current_app.config.get("WTF_CSRF_ENABLED", True):
-        current_app.extensions["csrf"].protect()  # raises CSRFError (a 400) on a bad token
+    web.protect()
 
 
 def page_headers(response):
-    response.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'",
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"  # CSRF's HTTPS referrer check needs it
     response.vary.add("Accept-Language")
-    if response.mimetype == "text/html":
-        response.headers["Cache-Control"] = "no-store"  # pages carry a CSRF token
-    return response
+    return web.page_headers(response)
+
+
+@dataclass(frozen=True)
+class Lab:
+    """The signed-in person's organization, for the pages: its id scopes, its name shows."""
+
+    organization_id: str
+    organization: str
+
+
+def signed_in_lab() -> Lab | None:
+    viewer = current_viewer()
+    if viewer.anonymous or viewer.organization_id is None:
+        return None
+
+    def lab(directory: Directory) -> Lab:
+        name = directory.organizations[viewer.organization_id].name
+        return Lab(organization_id=viewer.organization_id, organization=name)
+
+    return current_app.extensions["accord.directory"].read(lab)
 
 
 def render(template: str, t: Translator, **context: Any) -> str:

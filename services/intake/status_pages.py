@@ -1,14 +1,12 @@
-"""Intake's status pages: a lab signs in with its API key and sees its reports and where
-each one stands, the page twin of ``GET /v1/reports``.
+"""Intake's status pages: a person signed in (``shared.directory.views``, e-mail and
+password) sees their organization's reports and where each one stands, the page twin of
+``GET /v1/reports``.
 
-- ``GET /reports/sign-in`` asks for the key; ``POST`` checks it and answers ``303`` to
-  ``/reports``, or shows the form again (``422``) with an error summary. The session keeps
-  the key's id and the lab's name, never the key (``lab_session``), and every request checks
-  that the key is still live, so revoking it signs the lab out.
-- ``GET /reports?page=N`` lists the lab's reports, newest first, 50 a page: reference,
-  title, status in words, when intake accepted it and each step since (forwarded to the
-  registry, then what the registry's events said).
-- ``POST /reports/sign-out`` ends the session.
+- ``GET /reports?page=N`` lists the organization's reports (by its id), newest first, 50 a
+  page: reference, title, status in words, when intake accepted it and each step since
+  (forwarded to the registry, then what the registry's events said). Without a session it
+  answers ``303`` to the sign-in page, which comes back here.
+- Signing out is the sign-in blueprint's ``POST /sign-out``.
 
 Same language negotiation (``i18n``), CSRF protection and headers as the report form
 (``pages``); no JavaScript.
@@ -16,33 +14,20 @@ Same language negotiation (``i18n``), CSRF protection and headers as the report 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import (
-    Blueprint,
-    current_app,
-    g,
-    get_flashed_messages,
-    redirect,
-    request,
-    url_for,
-)
+from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from services.intake.i18n import Translator, translator
-from services.intake.lab_session import NOTICE, Lab, sign_in, sign_out, signed_in_lab
 from services.intake.outbox import OutboxEntry
-from services.intake.pages import error_page, page_headers, protect, render
+from services.intake.pages import error_page, page_headers, protect, render, signed_in_lab
 from services.intake.schemas import OFFSET_MAX
-
-log = logging.getLogger(__name__)
+from shared.directory.views import sign_in_url
 
 PAGE_SIZE = 50
 LAST_PAGE = OFFSET_MAX // PAGE_SIZE  # any later page's offset could not be queried
-KEY_FIELD = "api_key"
-KEY_FIELD_ID = "field-api-key"
 
 bp = Blueprint("status_pages", __name__, template_folder="templates")
 bp.before_request(protect)  # the language, and CSRF on every POST
@@ -118,55 +103,14 @@ def page_number(value: str | None) -> int:
     return min(max(int(value), 1), LAST_PAGE)
 
 
-def _sign_in_url() -> str:
-    return url_for("status_pages.sign_in", lang=g.page_lang)
-
-
-def _notices(t: Translator) -> list[str]:
-    return [
-        t(f"signin.notice.{kind}")
-        for kind in get_flashed_messages(category_filter=[NOTICE])
-        if t.has(f"signin.notice.{kind}")
-    ]
-
-
-def _sign_in_page(error: str | None = None) -> str:
-    t = translator()
-    return render(
-        "status/sign_in.html",
-        t,
-        error=error,
-        notices=[] if error else _notices(t),
-        field_id=KEY_FIELD_ID,
-        field_name=KEY_FIELD,
-        action=_sign_in_url(),
-    )
-
-
-@bp.route("/reports/sign-in", methods=["GET", "POST"], endpoint="sign_in")
-def sign_in_page():
-    if request.method == "GET":
-        return _sign_in_page()
-    plain = (request.form.get(KEY_FIELD) or "").strip()
-    if not plain:
-        return _sign_in_page(translator()("signin.error.required")), 422
-    key = current_app.extensions["accord.keys"].verify(plain)
-    if key is None:
-        log.info("a sign-in to the status pages was refused: unknown or revoked key")
-        return _sign_in_page(translator()("signin.error.refused")), 422
-    sign_in(key)
-    log.info("key %s signed in to the status pages", key.key_id)
-    return redirect(url_for("status_pages.reports", lang=g.page_lang), 303)
-
-
 @bp.get("/reports")
 def reports():
     lab = signed_in_lab()
     if lab is None:
-        return redirect(_sign_in_url(), 303)
+        return redirect(sign_in_url(url_for("status_pages.reports", lang=g.page_lang)), 303)
     page = page_number(request.args.get("page"))
-    entries = current_app.extensions["accord.outbox"].submitted_by(
-        lab.organization, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
+    entries = current_app.extensions["accord.outbox"].of_organization(
+        lab.organization_id, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE
     )
     t = translator()
     return render(
@@ -184,15 +128,6 @@ def _page_url(page: int) -> str:
     if page == 1:
         return url_for("status_pages.reports", lang=g.page_lang)
     return url_for("status_pages.reports", page=page, lang=g.page_lang)
-
-
-@bp.post("/reports/sign-out", endpoint="sign_out")
-def sign_out_page():
-    lab: Lab | None = signed_in_lab()
-    sign_out()
-    if lab is not None:
-        log.info("key %s signed out of the status pages", lab.key_id)
-    return redirect(_sign_in_url(), 303)
 
 
 @bp.errorhandler(HTTPException)

@@ -7,16 +7,17 @@ import io
 import json
 from functools import partial
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, request, url_for
 from marshmallow import ValidationError
 
 from services.intake import schemas
-from services.intake.auth import limiter, require_api_key
+from services.intake.auth import limiter, require_api_key, require_reporter
 from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
 from services.intake.bulk.formats import REQUIRED, read_parts
 from services.intake.openapi import document
 from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
+from shared.auth import current_viewer
 from shared.http import problem, validation_problem
 
 bp = Blueprint("reports", __name__)
@@ -42,6 +43,11 @@ def _outbox():
     return current_app.extensions["accord.outbox"]
 
 
+def is_person(person_id: str) -> bool:
+    """Whether the directory has a person with this id (a report's recipients must be)."""
+    return current_app.extensions["accord.directory"].read(lambda d: person_id in d.people)
+
+
 def _status_url(report_id: str) -> str:
     base = current_app.config["ACCORD"].intake_url
     return base + url_for("reports.status", report_id=report_id)
@@ -49,6 +55,7 @@ def _status_url(report_id: str) -> str:
 
 @bp.post("/v1/reports")
 @require_api_key
+@require_reporter
 @_limited
 def submit():
     if not request.is_json:
@@ -72,7 +79,8 @@ def submit():
             data,
             channel="api",
             source_format="json",
-            submitted_by=g.api_key.organization,
+            viewer=current_viewer(),
+            is_person=is_person,
             outbox=_outbox(),
             payload=body,
             idempotency_key=key,
@@ -88,6 +96,7 @@ def submit():
 
 @bp.post("/v1/reports/bulk")
 @require_api_key
+@require_reporter
 @_limited
 def submit_bulk():
     """A CSV or JSON Lines file, or a source dataset's own format; one result per row. An
@@ -111,7 +120,8 @@ def submit_bulk():
             accept_fn=partial(
                 accept,
                 channel="bulk",
-                submitted_by=g.api_key.organization,
+                viewer=current_viewer(),
+                is_person=is_person,
                 outbox=_outbox(),
                 require=REQUIRED[source_format],
             ),
@@ -128,7 +138,7 @@ def mine():
         page = _PAGE_ARGS.load(request.args.to_dict())
     except ValidationError as exc:
         return validation_problem(exc.messages, "The query")
-    entries = _outbox().submitted_by(g.api_key.organization, **page)
+    entries = _outbox().of_organization(current_viewer().organization_id, **page)
     return _STATUS_LIST.dump({"items": entries, **page})
 
 
@@ -137,7 +147,7 @@ def mine():
 def status(report_id: str):
     entry = _outbox().get(report_id)
     # Another lab's report is as invisible as a missing one.
-    if entry is None or entry.submitted_by != g.api_key.organization:
+    if entry is None or entry.organization_id != current_viewer().organization_id:
         return problem(404, "Not Found", f"Your lab has no report with id {report_id}.")
     return _STATUS.dump(entry)
 

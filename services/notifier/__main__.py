@@ -10,6 +10,9 @@ from services.notifier.channels import WebhookChannel
 from services.notifier.consumer import CriticalIncidentNotifier, sent_keys
 from shared import bus as buses
 from shared.bus.runner import service_runner
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.cache import DirectoryCache, cache_path
+from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
@@ -24,8 +27,12 @@ def main() -> int:
     configure_logging("notifier", settings.log_level)
     prefix = settings.topic_prefix
     bus = buses.connect(settings)
-    workers = []
     producer = bus.producer()
+    # What this process knew of the directory, from its own disk: keys work at once,
+    # even while the bus is away; the follower replays the topic once it answers.
+    directory = DirectoryProjection(DirectoryCache(cache_path(settings, "notifier")))
+    directory.restore()
+    workers = [follower(bus, producer, directory, prefix=prefix, service="notifier")]
     if settings.webhook_url:
         events_topic = topic_name(prefix, NOTIFIER_EVENTS)
         handler = CriticalIncidentNotifier(
@@ -46,7 +53,7 @@ def main() -> int:
         )
     else:
         log.warning("ACCORD_WEBHOOK_URL is not set: no notifications will be sent")
-    app = create_app(settings, bus=bus)
+    app = create_app(settings, bus=bus, authenticator=DirectoryAuthenticator(directory))
     status = serve(
         app, name="notifier", host=settings.host, port=settings.notifier_port, workers=workers
     )

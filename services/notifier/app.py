@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shared import auth
 from shared.bus.interfaces import Bus
+from shared.directory import api as directory_api
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.projection import DirectoryProjection
 from shared.http import health_blueprint, install_problem_handlers
 from shared.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, bus: Bus) -> Flask:
-    settings = settings or Settings.from_env()
+def create_app(
+    settings: Settings, *, bus: Bus, authenticator: auth.Authenticator | None = None
+) -> Flask:
+    """``authenticator`` resolves keys: the directory projection's in production; without
+    one, an empty directory (every key refused)."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
+    authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
+    auth.init_app(app, authenticator)
     install_problem_handlers(app)
-    app.register_blueprint(health_blueprint({"bus": bus.ping}))
+    app.register_blueprint(directory_api.bp)
+    app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     return app

@@ -9,6 +9,9 @@ from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
 from shared import bus as buses
 from shared.bus.runner import service_runner
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.cache import DirectoryCache, cache_path
+from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
@@ -41,9 +44,20 @@ def main() -> int:
         topic=REPORTS,
         prepare=store.ensure,
     )
-    app = create_app(settings, bus=bus, store=store)
+    # What this process knew of the directory, from its own disk: keys work at once,
+    # even while the bus is away; the follower replays the topic once it answers.
+    directory = DirectoryProjection(DirectoryCache(cache_path(settings, "registry")))
+    directory.restore()
+    directory_follower = follower(bus, producer, directory, prefix=prefix, service="registry")
+    app = create_app(
+        settings, bus=bus, store=store, authenticator=DirectoryAuthenticator(directory)
+    )
     status = serve(
-        app, name="registry", host=settings.host, port=settings.registry_port, workers=[runner]
+        app,
+        name="registry",
+        host=settings.host,
+        port=settings.registry_port,
+        workers=[runner, directory_follower],
     )
     producer.close()
     store.close()

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from identities import Identities, on_the_bus
 from werkzeug.serving import make_server
 
 from services.intake.app import create_app
 from services.intake.outbox import Outbox
 from shared.bus.embedded import EmbeddedBus
+from shared.directory.projection import DirectoryProjection, follower
 from shared.settings import Settings
+from shared.topics import all_topics
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,23 +62,38 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 class LiveIntake:
     url: str
     outbox: Outbox
+    identities: Identities  # published on the bus, applied by intake's directory follower
 
 
 @pytest.fixture
 def intake(tmp_path: Path) -> Iterator[LiveIntake]:
-    """The intake app in a real HTTP server thread, over the test's own data folder."""
+    """The intake app in a real HTTP server thread, over the test's own data folder, with
+    its directory projection following the embedded bus."""
+    settings = Settings(data_dir=tmp_path)
     bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    bus.create_topics(all_topics(settings.topic_prefix))
     outbox = Outbox(tmp_path / "outbox.sqlite3")
-    app = create_app(Settings(data_dir=tmp_path), bus=bus, outbox=outbox)
+    producer = bus.producer()
+    directory = DirectoryProjection()
+    runner = follower(bus, producer, directory, prefix=settings.topic_prefix, service="intake")
+    app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="intake-http", daemon=True)
-    thread.start()
+    threads = [
+        threading.Thread(target=server.serve_forever, name="intake-http", daemon=True),
+        threading.Thread(target=runner.run, name="intake-directory", daemon=True),
+    ]
+    for thread in threads:
+        thread.start()
+    identities = Identities(on_the_bus(producer, settings.topic_prefix, directory))
     try:
-        yield LiveIntake(f"http://127.0.0.1:{server.server_port}", outbox)
+        yield LiveIntake(f"http://127.0.0.1:{server.server_port}", outbox, identities)
     finally:
         server.shutdown()
-        thread.join(timeout=10)
+        runner.stop()
+        for thread in threads:
+            thread.join(timeout=10)
         server.server_close()
+        producer.close()
         outbox.close()
         bus.close()
 

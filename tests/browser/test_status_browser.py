@@ -1,5 +1,6 @@
-"""A lab's status pages in a real headless Chromium, used with the keyboard alone: sign in
-with the lab's key, file a report through the form, follow it in the lab's list."""
+"""A lab's status pages in a real headless Chromium, used with the keyboard alone: set a
+password through the one-time link, sign in with it, file a report through the form,
+follow it in the lab's list, sign out."""
 
 from __future__ import annotations
 
@@ -11,10 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from services.intake.consumer import RegistryStatusProjection
-from services.intake.keys import ApiKeys, keys_path
 from services.intake.status_pages import shown_time
 from shared.envelope import decode, utcnow
-from shared.settings import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -46,31 +45,49 @@ def registered(report_id: str, at: str):
     return decode(json.dumps(event).encode())
 
 
-@pytest.fixture
-def lab_key(tmp_path: Path):
-    """A key of the lab, in the key store of the ``intake`` fixture's app (same folder)."""
-    keys = ApiKeys(keys_path(Settings(data_dir=tmp_path)))
-    try:
-        yield keys.create("UK AISI")[1]
-    finally:
-        keys.close()
+EMAIL = "ada@aisi.example"
+PASSWORD = "a long enough passphrase"
 
 
-def test_a_lab_signs_in_and_follows_the_report_it_filed(page: Page, intake, lab_key, screenshot):
-    page.goto(intake.url + "/reports")
-    assert page.url == intake.url + "/reports/sign-in?lang=en"  # not signed in yet
-
-    tab_to(page, "#field-api-key")
-    page.keyboard.type("acc_not_a_key")
+def set_password_through_the_link(page: Page, intake) -> None:
+    """What a new person does with the link the admin's command printed."""
+    person_id = intake.identities.person("UK AISI", EMAIL, password=None)
+    link = f"{intake.url}/set-password/{intake.identities.password_link(person_id)}"
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set your password")
+    tab_to(page, "#password")
+    page.keyboard.type(PASSWORD)
+    tab_to(page, "#confirm")
+    page.keyboard.type("a different passphrase")
     press_and_load(page)
-    summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("API key: This API key is unknown or revoked.")
-    expect(page.locator("#field-api-key")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#field-api-key")).to_have_value("")  # never sent back
+    expect(page.get_by_role("alert")).to_contain_text("The two passwords differ.")
+    tab_to(page, "#password")
+    page.keyboard.type(PASSWORD)
+    tab_to(page, "#confirm")
+    page.keyboard.type(PASSWORD)
+    press_and_load(page)
+    assert page.url == intake.url + "/sign-in"
+    expect(page.get_by_role("status")).to_have_text("Your password is set. Sign in with it now.")
+    page.goto(link)  # once only
+    expect(page.locator("#message")).to_contain_text("This link is unknown, used or expired")
+
+
+def test_a_lab_signs_in_and_follows_the_report_it_filed(page: Page, intake, screenshot):
+    set_password_through_the_link(page, intake)
+    page.goto(intake.url + "/reports")
+    assert page.url == intake.url + "/sign-in?next=/reports?lang%3Den"  # not signed in yet
+
+    tab_to(page, "#email")
+    page.keyboard.type(EMAIL)
+    tab_to(page, "#password")
+    page.keyboard.type("not the password")
+    press_and_load(page)
+    expect(page.get_by_role("alert")).to_contain_text("do not match an account")
+    expect(page.locator("#password")).to_have_value("")  # never sent back
     screenshot(page, "sign-in-refused")
 
-    tab_to(page, "#field-api-key")
-    page.keyboard.type(lab_key)
+    tab_to(page, "#password")  # the e-mail is kept
+    page.keyboard.type(PASSWORD)
     press_and_load(page)  # Enter in the field submits the form
     assert page.url == intake.url + "/reports?lang=en"
     expect(page.get_by_role("heading", level=1)).to_have_text("Your lab's reports")
@@ -134,7 +151,7 @@ def test_a_lab_signs_in_and_follows_the_report_it_filed(page: Page, intake, lab_
 
     tab_to(page, "#sign-out")
     press_and_load(page)
-    assert page.url == intake.url + "/reports/sign-in?lang=en"
+    assert page.url == intake.url + "/sign-in"
     expect(page.get_by_role("status")).to_have_text("You have signed out.")
     page.goto(intake.url + "/reports")
-    assert page.url == intake.url + "/reports/sign-in?lang=en"
+    assert page.url == intake.url + "/sign-in?next=/reports?lang%3Den"

@@ -55,11 +55,10 @@ def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = 
     return env
 
 
-def create_api_key(env: dict[str, str], organization: str = "Test Lab") -> str:
-    """A lab key made with the admin command, as an operator would."""
+def accord(env: dict[str, str], *args: str) -> str:
+    """Run the ``accord`` command as an operator would; its standard output."""
     result = subprocess.run(
-        [sys.executable, "-m", "services.intake.admin", "keys", "create",
-         "--organization", organization],
+        [sys.executable, "-m", "services.cli", *args],
         env={**os.environ, **env}, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     return result.stdout.strip()
@@ -75,6 +74,14 @@ def consumer_lag(env: dict[str, str], group: str, topic: str) -> int:
         return bus.lag(f"{prefix}.{group}", topic_name(prefix, topic))
     finally:
         bus.close()
+
+
+def create_api_key(env: dict[str, str], organization: str = "Test Lab") -> str:
+    """A lab, a reporter service account and its key, made with ``accord``."""
+    accord(env, "org", "add", organization)
+    account = accord(env, "account", "add", "--name", "Uploads", "--org", organization,
+                     "--role", "reporter")  # fmt: skip
+    return accord(env, "key", "create", account)
 
 
 def eventually(check, timeout: float = 30.0):

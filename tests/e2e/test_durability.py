@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 from e2e.helpers import create_api_key, eventually, post, report, search, service_env
-from servers import Noida, free_ports, start_noida
+from servers import start_noida
 
 from tools import stack
 
@@ -51,24 +51,30 @@ def test_reports_accepted_while_the_broker_is_down_all_reach_the_registry_once(t
     assert codes == {"intake": 0, "registry": 0, "notifier": 0}, running.log("registry")
 
 
-def test_services_started_while_the_broker_is_away_accept_and_deliver_once_it_comes(tmp_path):
-    es_port, kafka_port = free_ports(2)
-    env = service_env(
-        tmp_path / "data",
-        noida=Noida(f"127.0.0.1:{kafka_port}", f"http://127.0.0.1:{es_port}", server=None),
-    )
+def test_services_restarted_while_the_broker_is_away_accept_and_deliver_once_it_is_back(
+    tmp_path,
+):
+    noida = start_noida(tmp_path / "noida")
+    env = service_env(tmp_path / "data", noida=noida)
     key = create_api_key(env)
-    running = stack.start(env, log_dir=tmp_path)
-    noida = None
+    first = stack.start(env, log_dir=tmp_path)
     try:
-        running.wait_ready(probe="/healthz")  # they serve although nothing is behind them
+        first.wait_ready()  # every service has read the directory from the bus
+    finally:
+        assert set(first.stop().values()) == {0}
+    noida.stop()
+
+    running = stack.start(env, log_dir=tmp_path)  # with nothing behind the broker's address
+    try:
+        running.wait_ready(probe="/healthz")
         intake, registry = running.urls["intake"], running.urls["registry"]
         not_ready = requests.get(f"{intake}/readyz", timeout=30)
         assert not_ready.status_code == 503
         assert not_ready.json()["checks"]["bus"] != "ok"
+        # The key works from the directory intake kept on its own disk.
         accepted = [post(intake, key, report(f"Early report {n}")) for n in range(DURING)]
 
-        noida = start_noida(tmp_path / "noida", ports=(es_port, kafka_port))
+        noida = start_noida(tmp_path / "noida", ports=noida.ports)
         running.wait_ready(timeout=90)  # every service connects by itself
 
         def all_found() -> dict | None:
@@ -85,6 +91,5 @@ def test_services_started_while_the_broker_is_away_accept_and_deliver_once_it_co
         assert sorted(hit["id"] for hit in found["items"]) == sorted(accepted)
     finally:
         codes = running.stop()
-        if noida is not None:
-            noida.stop()
+        noida.stop()
     assert codes == {"intake": 0, "registry": 0, "notifier": 0}, running.log("registry")

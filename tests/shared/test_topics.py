@@ -46,7 +46,13 @@ def test_contracts_and_payload_schemas_match_one_to_one():
 
 
 def test_the_topic_constants_have_contracts():
-    names = {topics.REPORTS, topics.REGISTRY_EVENTS, topics.NOTIFIER_EVENTS, topics.DEAD_LETTERS}
+    names = {
+        topics.REPORTS,
+        topics.REGISTRY_EVENTS,
+        topics.NOTIFIER_EVENTS,
+        topics.DEAD_LETTERS,
+        topics.DIRECTORY,
+    }
     assert set(CONTRACTS) == names
     assert all(c.partitions >= 1 for c in CONTRACTS.values())
 
@@ -67,4 +73,5 @@ def test_all_topics_names_every_topic_with_its_partitions():
         "p.registry-events": CONTRACTS["registry-events"].partitions,
         "p.notifier-events": CONTRACTS["notifier-events"].partitions,
         "p.dead-letters": CONTRACTS["dead-letters"].partitions,
+        "p.directory": 1,
     }

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from identities import Identities, client_for
 
 from services.intake.app import create_app
-from services.intake.keys import ApiKeys
 from services.intake.outbox import Outbox
-from shared.bus.embedded import EmbeddedBus
+from shared.bus.embedded import EmbeddedBus, EmbeddedProducer
+from shared.directory.projection import DirectoryProjection
 from shared.settings import Settings
 
 
@@ -52,26 +53,33 @@ def outbox(tmp_path) -> Iterator[Outbox]:
 
 
 @pytest.fixture
-def keys(tmp_path) -> Iterator[ApiKeys]:
-    keys = ApiKeys(tmp_path / "keys.sqlite3")
-    yield keys
-    keys.close()
+def producer(bus) -> Iterator[EmbeddedProducer]:
+    producer = bus.producer()
+    yield producer
+    producer.close()
 
 
 @pytest.fixture
-def app(tmp_path, bus, outbox, keys) -> Flask:
-    return create_app(Settings(data_dir=tmp_path), bus=bus, outbox=outbox, keys=keys)
-
-
-def client_for(app: Flask, keys: ApiKeys, organization: str) -> FlaskClient:
-    """A test client that sends a new API key of ``organization`` with every request."""
-    _, plain = keys.create(organization)
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
-    return client
+def directory(bus) -> DirectoryProjection:
+    """Read from the (empty) bus, as a service's follower does first: ready."""
+    projection = DirectoryProjection()
+    projection.load(bus, "test")
+    return projection
 
 
 @pytest.fixture
-def client(app, keys) -> FlaskClient:
-    """Signed in as the lab the valid report names."""
-    return client_for(app, keys, "UK AISI")
+def identities(directory) -> Identities:
+    """Directory entries, applied straight to the app's projection."""
+    return Identities(directory)
+
+
+@pytest.fixture
+def app(tmp_path, bus, outbox, directory, producer) -> Flask:
+    settings = Settings(data_dir=tmp_path)
+    return create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
+
+
+@pytest.fixture
+def client(app, identities) -> FlaskClient:
+    """With a key of the lab the valid report names."""
+    return client_for(app, identities, "UK AISI")

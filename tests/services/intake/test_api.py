@@ -47,7 +47,44 @@ def test_a_valid_report_is_accepted_and_stored_in_the_outbox(client, outbox, val
     assert report["channel"] == "api"
     assert report["occurred_at"] == "2026-03-01T13:05:00+00:00"
     assert report["countries"] == ["GB", "FR"]
-    assert report["submitted_by"] == "UK AISI"
+    viewer = client.application.extensions["accord.authenticator"].viewer_for_key(
+        client.environ_base["HTTP_AUTHORIZATION"].split()[1]
+    )
+    assert report["organization_id"] == viewer.organization_id
+    assert report["submitted_by"] == viewer.person_id
+    assert report["verified"] is True
+    assert report["recipients"] == [viewer.person_id]
+    assert report["publish_organization"] is False
+
+
+def test_recipients_and_publishing_the_organization_are_kept(
+    client, identities, outbox, valid_report
+):
+    reader = identities.person("CAISI", "reader@caisi.example", password=None)
+    body = valid_report(tlp="RED", recipients=[reader], publish_organization=True)
+    response = submit(client, body)
+
+    assert response.status_code == 202
+    [envelope] = stored_reports(outbox)
+    report = envelope.payload["report"]
+    assert report["recipients"] == [reader, report["submitted_by"]]
+    assert report["publish_organization"] is True
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer"),
+    [
+        ({"recipients": "01JD00000000000000000000R1"}, "/recipients"),
+        ({"recipients": [""]}, "/recipients/0"),
+        ({"publish_organization": "yes"}, "/publish_organization"),
+        ({"recipients": ["01JD00000000000000000000R1"]}, "/recipients/0"),  # no such person
+    ],
+)
+def test_bad_sharing_fields_are_422_with_the_other_fields_errors(
+    client, valid_report, changes, pointer
+):
+    body = assert_problem(submit(client, valid_report(title=None, **changes)), 422)
+    assert {error["pointer"] for error in body["errors"]} == {pointer, "/title"}
 
 
 def test_a_report_is_normalized_with_its_provenance(client, outbox, valid_report):
@@ -199,4 +236,4 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ok", "checks": {"bus": "ok"}}
+    assert ready.get_json() == {"status": "ok", "checks": {"bus": "ok", "directory": "ok"}}

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from identities import PASSWORD, client_with_key
 
 from services.intake.app import create_app
+from shared.access import COORDINATOR
+from shared.auth import USAGE
+from shared.directory.credentials import sha256
 from shared.settings import Settings
 
 PROBLEM = "application/problem+json"
-USAGE = "Send your lab's API key as 'Authorization: Bearer acc_...'."
 REFUSED = "This API key is unknown or revoked."
 
 
@@ -21,10 +24,7 @@ def assert_unauthorized(response) -> dict:
     return body
 
 
-def signed_in(app, plain: str):
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
-    return client
+signed_in = client_with_key
 
 
 @pytest.mark.parametrize(
@@ -53,58 +53,77 @@ def test_a_malformed_authorization_header_is_told_how_to_send_the_key(app, heade
     assert assert_unauthorized(response)["detail"] == USAGE
 
 
-def test_a_key_under_another_scheme_is_not_taken_for_a_revoked_one(app, keys):
-    _, plain = keys.create("UK AISI")
+def test_a_key_under_another_scheme_is_not_taken_for_a_revoked_one(app, identities):
+    plain = identities.key("UK AISI")
     response = app.test_client().get("/v1/reports", headers={"Authorization": f"Token {plain}"})
 
     assert assert_unauthorized(response)["detail"] == USAGE
 
 
 @pytest.mark.parametrize("token", ["acc_0123456789ab_not-a-real-secret", "not-even-a-key"])
-def test_an_unknown_key_is_refused(app, keys, token):
-    keys.create("UK AISI")
+def test_an_unknown_key_is_refused(app, identities, token):
+    identities.key("UK AISI")
     response = app.test_client().get("/v1/reports", headers={"Authorization": f"Bearer {token}"})
 
     assert assert_unauthorized(response)["detail"] == REFUSED
 
 
-def test_a_revoked_key_is_refused_and_the_labs_other_keys_still_work(app, keys):
-    old, old_plain = keys.create("UK AISI")
-    _, new_plain = keys.create("UK AISI")
+def test_a_revoked_key_is_refused_and_the_labs_other_keys_still_work(app, identities):
+    old_plain = identities.key("UK AISI")
+    new_plain = identities.key("UK AISI")
     assert signed_in(app, old_plain).get("/v1/reports").status_code == 200
 
-    assert keys.revoke(old.key_id)
+    identities.revoke(old_plain)
 
     assert assert_unauthorized(signed_in(app, old_plain).get("/v1/reports"))["detail"] == REFUSED
     assert signed_in(app, new_plain).get("/v1/reports").status_code == 200
 
 
-def test_the_scheme_is_case_insensitive(app, keys):
-    _, plain = keys.create("UK AISI")
+def test_the_scheme_is_case_insensitive(app, identities):
+    plain = identities.key("UK AISI")
     response = app.test_client().get("/v1/reports", headers={"Authorization": f"bearer {plain}"})
     assert response.status_code == 200
 
 
-def test_keys_are_stored_hashed(tmp_path, keys):
-    key, plain = keys.create("UK AISI")
-    assert keys.verify(plain) == key
+def test_the_directory_holds_only_the_keys_hash(app, identities):
+    plain = identities.key("UK AISI")
+    [key] = identities.directory.keys.values()
+    assert key.sha256 == sha256(plain)
+    assert plain.removeprefix(f"acc_{key.id}_") not in repr(identities.directory.keys)
 
-    stored = b"".join(path.read_bytes() for path in tmp_path.glob("keys.sqlite3*"))
-    secret = plain.removeprefix(f"acc_{key.key_id}_")
-    assert key.key_id.encode() in stored  # the file holds the key's row...
-    assert plain.encode() not in stored  # ...but neither the key
-    assert secret.encode() not in stored  # nor its secret part
+
+def test_a_key_without_the_reporter_role_reads_but_cannot_file(app, identities, valid_report):
+    client = signed_in(app, identities.key("UK AISI", roles=[COORDINATOR]))
+
+    refused = client.post("/v1/reports", json=valid_report())
+
+    assert refused.status_code == 403
+    assert refused.mimetype == PROBLEM
+    assert "reporter" in refused.get_json()["detail"]
+    assert client.get("/v1/reports").status_code == 200
+
+
+def test_a_signed_in_session_is_not_enough_for_the_api(app, identities, valid_report):
+    """The API is exempt from CSRF, so a browser's cookie must not file reports."""
+    identities.person("UK AISI", "ada@aisi.example")
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    signed = client.post("/sign-in", data={"email": "ada@aisi.example", "password": PASSWORD})
+    assert signed.status_code == 303
+
+    assert_unauthorized(client.post("/v1/reports", json=valid_report()))
+    assert_unauthorized(client.get("/v1/reports"))
 
 
 @pytest.fixture
-def limited_app(tmp_path, bus, outbox, keys):
+def limited_app(tmp_path, bus, outbox, directory, producer):
     settings = Settings(data_dir=tmp_path, intake_rate_limit="2/minute")
-    return create_app(settings, bus=bus, outbox=outbox, keys=keys)
+    return create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
 
 
-def test_the_rate_limit_is_per_key_and_says_when_to_retry(limited_app, keys, valid_report):
-    _, first_plain = keys.create("UK AISI")
-    _, second_plain = keys.create("CAISI")
+def test_the_rate_limit_is_per_key_and_says_when_to_retry(limited_app, identities, valid_report):
+    first_plain = identities.key("UK AISI")
+    second_plain = identities.key("UK AISI")  # the same lab's other key has its own budget
     first, second = signed_in(limited_app, first_plain), signed_in(limited_app, second_plain)
 
     statuses = [first.post("/v1/reports", json=valid_report()).status_code for _ in range(2)]
@@ -118,8 +137,8 @@ def test_the_rate_limit_is_per_key_and_says_when_to_retry(limited_app, keys, val
     assert second.post("/v1/reports", json=valid_report()).status_code == 202
 
 
-def test_bulk_uploads_are_rate_limited_too(limited_app, keys):
-    _, plain = keys.create("UK AISI")
+def test_bulk_uploads_are_rate_limited_too(limited_app, identities):
+    plain = identities.key("UK AISI")
     client = signed_in(limited_app, plain)
 
     statuses = [
@@ -129,8 +148,8 @@ def test_bulk_uploads_are_rate_limited_too(limited_app, keys):
     assert statuses == [200, 200, 429]
 
 
-def test_single_and_bulk_filing_share_one_budget(limited_app, keys, valid_report):
-    _, plain = keys.create("UK AISI")
+def test_single_and_bulk_filing_share_one_budget(limited_app, identities, valid_report):
+    plain = identities.key("UK AISI")
     client = signed_in(limited_app, plain)
 
     statuses = [
@@ -142,8 +161,8 @@ def test_single_and_bulk_filing_share_one_budget(limited_app, keys, valid_report
     assert statuses == [202, 200, 429]
 
 
-def test_reading_is_not_rate_limited(limited_app, keys):
-    _, plain = keys.create("UK AISI")
+def test_reading_is_not_rate_limited(limited_app, identities):
+    plain = identities.key("UK AISI")
     client = signed_in(limited_app, plain)
     assert [client.get("/v1/reports").status_code for _ in range(4)] == [200] * 4
 

@@ -61,7 +61,8 @@ def test_jsonl_rows_are_each_accepted_or_rejected(client, outbox, valid_report):
     [report] = stored_reports(outbox)
     assert report["id"] == first["id"]
     assert report["channel"] == "bulk"
-    assert report["submitted_by"] == "UK AISI"
+    assert report["verified"] is True
+    assert report["organization_id"] is not None
     assert report["provenance"]["source_format"] == "jsonl"
 
 

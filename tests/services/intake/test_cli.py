@@ -28,6 +28,20 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "var"
 
 
+def accord(capsys, *args: str) -> str:
+    assert main(list(args)) == 0
+    return capsys.readouterr().out.strip()
+
+
+@pytest.fixture
+def reporter_key(data_dir, capsys) -> str:
+    """A reporter's key, made with the directory's own commands."""
+    accord(capsys, "org", "add", "Import Lab")
+    account = accord(capsys, "account", "add", "--name", "Importer", "--org", "Import Lab",
+                     "--role", "reporter")  # fmt: skip
+    return accord(capsys, "key", "create", account)
+
+
 @pytest.fixture
 def dump(tmp_path):
     folder = tmp_path / "aiid"
@@ -46,25 +60,34 @@ def stored(data_dir) -> list[dict]:
 
 
 def test_import_aiid_puts_the_reports_in_the_outbox_with_their_classifications(
-    data_dir, dump, capsys
+    data_dir, dump, reporter_key, capsys
 ):
-    assert main(["import", "aiid", str(dump)]) == 0
+    assert main(["import", "aiid", str(dump), "--key", reporter_key]) == 0
 
     (report,) = stored(data_dir)
     assert report["source"]["id"] == "4"
     assert report["harm_subdomains"] == ["7.3"]
-    assert report["submitted_by"] == "accord import"
+    assert report["verified"] is True
+    assert report["organization_id"]  # the key's organization, by id
     out = capsys.readouterr().out
     assert "classifications_MIT.csv into" in out
     assert "2 rows: 1 accepted (1 flagged), 1 rejected" in out
     assert "row 3 (aiid:5): /occurred_at: Missing data for required field." in out
 
 
-def test_a_second_import_adds_nothing(data_dir, dump):
-    main(["import", "aiid", str(dump / "incidents.csv"), "--submitted-by", "Lab"])
-    main(["import", "aiid", str(dump / "incidents.csv"), "--submitted-by", "Lab"])
+def test_a_second_import_adds_nothing(data_dir, dump, reporter_key):
+    main(["import", "aiid", str(dump / "incidents.csv"), "--key", reporter_key])
+    main(["import", "aiid", str(dump / "incidents.csv"), "--key", reporter_key])
 
-    assert [r["submitted_by"] for r in stored(data_dir)] == ["Lab"]
+    assert [r["source"]["id"] for r in stored(data_dir)] == ["4"]
+
+
+@pytest.mark.parametrize("key", [None, "acc_unknown_key"])
+def test_an_import_needs_a_live_reporter_key(data_dir, dump, key, capsys, monkeypatch):
+    monkeypatch.delenv("ACCORD_KEY", raising=False)
+    assert main(["import", "aiid", str(dump), *(["--key", key] if key else [])]) == 2
+    assert "key" in capsys.readouterr().err
+    assert stored(data_dir) == []
 
 
 def test_a_missing_dump_is_an_error(data_dir, tmp_path, capsys):
@@ -72,10 +95,10 @@ def test_a_missing_dump_is_an_error(data_dir, tmp_path, capsys):
     assert "no " in capsys.readouterr().err
 
 
-def test_an_unreadable_file_is_an_error(data_dir, tmp_path, capsys):
+def test_an_unreadable_file_is_an_error(data_dir, tmp_path, reporter_key, capsys):
     folder = tmp_path / "aiaaic"
     folder.mkdir()
     (folder / "incidents.csv").write_bytes(b"\xff\xfe")
 
-    assert main(["import", "aiaaic", str(folder)]) == 2
+    assert main(["import", "aiaaic", str(folder), "--key", reporter_key]) == 2
     assert "not UTF-8" in capsys.readouterr().err

@@ -7,7 +7,15 @@ import pytest
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.outbox import StatusChange
 from services.intake.reports import accept
+from shared.access import REPORTER, Viewer
 from shared.envelope import Envelope, decode, encode
+
+LAB = Viewer(
+    person_id="01JD00000000000000000000B1",
+    organization_id="01JD00000000000000000000A1",
+    member=True,
+    roles=frozenset({REPORTER}),
+)
 
 
 @pytest.fixture
@@ -17,7 +25,8 @@ def report_ids(outbox, valid_report) -> list[str]:
             valid_report(title=f"report {n}"),
             channel="api",
             source_format="json",
-            submitted_by="UK AISI",
+            viewer=LAB,
+            is_person=lambda _: True,
             outbox=outbox,
             payload=f"report {n}".encode(),
         ).id

@@ -342,9 +342,9 @@ def test_a_token_from_another_session_is_refused(client, outbox):
     assert stored_reports(outbox) == []
 
 
-def test_the_json_api_needs_no_csrf_token(client, outbox, valid_report):
+def test_the_json_api_needs_no_csrf_token(client, identities, outbox, valid_report):
     open_form(client)  # a session cookie is there, with no token in the request
-    _, secret = client.application.extensions["accord.keys"].create("UK AISI")
+    secret = identities.key("UK AISI")
     headers = {"Authorization": f"Bearer {secret}"}
 
     response = client.post("/v1/reports", json=valid_report(), headers=headers)

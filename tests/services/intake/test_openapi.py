@@ -83,9 +83,9 @@ def test_every_route_of_the_api_is_documented_and_every_documented_route_exists(
     assert documented - app_routes(app) == set()
 
 
-def test_the_document_names_the_configured_public_url(tmp_path, bus, outbox, keys):
+def test_the_document_names_the_configured_public_url(tmp_path, bus, outbox, directory, producer):
     settings = Settings(data_dir=tmp_path, intake_url="https://intake.example.org")
-    app = create_app(settings, bus=bus, outbox=outbox, keys=keys)
+    app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
 
     document = app.test_client().get("/openapi.json").get_json()
 
@@ -121,12 +121,12 @@ def test_hostile_json_is_a_bad_request_not_a_server_error(client, outbox, body, 
 
 
 @pytest.fixture
-def fuzzed(tmp_path, bus, outbox, keys, valid_report):
+def fuzzed(tmp_path, bus, outbox, directory, producer, identities, valid_report):
     """The app under a generous rate limit, a key for it, and one report already filed (so a
     generated id has something to miss, and the lists are not always empty)."""
     settings = Settings(data_dir=tmp_path, intake_rate_limit="100000/minute")
-    app = create_app(settings, bus=bus, outbox=outbox, keys=keys)
-    _, plain = keys.create("UK AISI")
+    app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
+    plain = identities.key("UK AISI")
     headers = {"Authorization": f"Bearer {plain}"}
     filed = app.test_client().post("/v1/reports", json=valid_report(), headers=headers)
     assert filed.status_code == 202
@@ -152,3 +152,12 @@ def test_the_app_keeps_to_its_document_whatever_it_is_sent(fuzzed, method, path,
         case.call_and_validate(headers=headers, checks=CHECKS)
 
     keeps_to_the_document()
+
+
+def test_whoami_answers_as_documented(fuzzed):
+    """No parameters to fuzz (schemathesis finds no negative case): one call of each kind."""
+    schema, headers = fuzzed
+    operation = schema["/v1/whoami"]["GET"]
+    for sent in (headers, {}, {"Authorization": "Bearer acc_unknown"}):
+        case = operation.Case(headers=sent)
+        operation.validate_response(case.call())

@@ -10,10 +10,18 @@ from waiting import wait_until
 
 from services.intake.relay import OutboxRelay
 from services.intake.reports import accept
+from shared.access import REPORTER, Viewer
 from shared.bus.interfaces import BusError
 from shared.clock import TestClock
 from shared.envelope import decode
 from shared.topics import REPORTS, topic_name
+
+LAB = Viewer(
+    person_id="01JD00000000000000000000B1",
+    organization_id="01JD00000000000000000000A1",
+    member=True,
+    roles=frozenset({REPORTER}),
+)
 
 TOPIC = topic_name("test", REPORTS)
 
@@ -40,7 +48,8 @@ def add_reports(outbox, valid_report):
                 valid_report(title=f"report {n}"),
                 channel="api",
                 source_format="json",
-                submitted_by="UK AISI",
+                viewer=LAB,
+                is_person=lambda _: True,
                 outbox=outbox,
                 payload=b"{}",
             ).id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from identities import client_for
 
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.relay import OutboxRelay
@@ -11,13 +12,6 @@ from shared.envelope import Envelope, decode, encode
 
 PROBLEM = "application/problem+json"
 REGISTERED_AT = "2026-03-02T09:00:00+00:00"
-
-
-def client_for(app, keys, organization: str):
-    _, plain = keys.create(organization)
-    client = app.test_client()
-    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {plain}"
-    return client
 
 
 def file_report(client, report: dict, **headers) -> str:
@@ -94,9 +88,11 @@ def test_the_status_follows_the_report_to_the_registry(client, bus, outbox, vali
     assert client.get(status_url).get_json() == after_once
 
 
-def test_another_labs_report_is_not_found_as_if_it_did_not_exist(app, keys, client, valid_report):
+def test_another_labs_report_is_not_found_as_if_it_did_not_exist(
+    app, identities, client, valid_report
+):
     report_id = file_report(client, valid_report())
-    other = client_for(app, keys, "CAISI")
+    other = client_for(app, identities, "CAISI")
 
     theirs = other.get(f"/v1/reports/{report_id}")
     missing = other.get("/v1/reports/01J00000000000000000000000")
@@ -110,8 +106,8 @@ def test_another_labs_report_is_not_found_as_if_it_did_not_exist(app, keys, clie
     assert client.get(f"/v1/reports/{report_id}").status_code == 200
 
 
-def test_a_lab_lists_only_its_own_reports_newest_first(app, keys, client, valid_report):
-    other = client_for(app, keys, "CAISI")
+def test_a_lab_lists_only_its_own_reports_newest_first(app, identities, client, valid_report):
+    other = client_for(app, identities, "CAISI")
     mine = [file_report(client, valid_report(title=f"Ours {n}")) for n in range(3)]
     theirs = file_report(other, valid_report(title="Theirs"))
 
@@ -183,8 +179,8 @@ def test_the_largest_offset_is_an_empty_page(client, valid_report):
     assert response.get_json()["items"] == []
 
 
-def test_an_idempotency_key_is_scoped_to_the_lab(app, keys, client, outbox, valid_report):
-    other = client_for(app, keys, "CAISI")
+def test_an_idempotency_key_is_scoped_to_the_lab(app, identities, client, outbox, valid_report):
+    other = client_for(app, identities, "CAISI")
     key = {"Idempotency-Key": "batch-7/report-1"}
 
     ours = file_report(client, valid_report(), **key)
@@ -196,3 +192,18 @@ def test_an_idempotency_key_is_scoped_to_the_lab(app, keys, client, outbox, vali
     assert len(outbox.unpublished(100)) == 2
     assert other.get(f"/v1/reports/{theirs}").status_code == 200
     assert other.get(f"/v1/reports/{ours}").status_code == 404
+
+
+def test_reports_are_scoped_by_organization_id_not_by_the_name_they_give(
+    app, identities, client, valid_report
+):
+    """Lab B's report naming lab A is lab B's; another key of lab A sees lab A's reports."""
+    lab_b = client_for(app, identities, "CAISI")
+    same_lab = client_for(app, identities, "UK AISI")
+    ours = file_report(client, valid_report())
+    theirs = file_report(lab_b, valid_report(reporting_organization="UK AISI"))
+
+    assert [item["id"] for item in same_lab.get("/v1/reports").get_json()["items"]] == [ours]
+    assert same_lab.get(f"/v1/reports/{ours}").status_code == 200
+    assert client.get(f"/v1/reports/{theirs}").status_code == 404
+    assert lab_b.get(f"/v1/reports/{ours}").status_code == 404

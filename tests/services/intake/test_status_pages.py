@@ -1,27 +1,27 @@
-"""A lab's status pages through the real app, CSRF protection on: signing in with an API key,
-the list of the lab's reports and where each stands, revocation and signing out."""
-
-# ruff: noqa: RUF001 (the translations use typographic apostrophes)
+"""A lab's status pages through the real app, CSRF protection on: a person of the lab signed
+in with e-mail and password (``shared.directory.views``), the list of the organization's
+reports and where each stands, revocation and signing out."""
 
 from __future__ import annotations
 
 import copy
-import html
 import json
 import re
 from pathlib import Path
 
 import pytest
 from html_page import Page
+from identities import PASSWORD
 
 from services.intake import status_pages
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.outbox import StatusChange
+from shared.access import COORDINATOR
 from shared.envelope import decode
 
 CONTRACT = Path(__file__).parents[3] / "shared" / "contracts" / "registry-events.json"
 SCRIPT = "<script>alert(1)</script>"
-REFUSED = "This API key is unknown or revoked. Check that you pasted all of it."
+EMAIL = "ada@aisi.example"
 
 
 def row_ids(html: str) -> list[str]:
@@ -37,16 +37,16 @@ def csrf_token(client, path: str) -> str:
     return token["value"]
 
 
-def sign_in(client, plain: str, lang: str = "en"):
-    token = csrf_token(client, f"/reports/sign-in?lang={lang}")
-    return client.post(
-        f"/reports/sign-in?lang={lang}", data={"csrf_token": token, "api_key": plain}
-    )
+def sign_in(client, email: str = EMAIL, lang: str = "en", password: str = PASSWORD):
+    """Sign in as the status pages send one to do: back to the reports afterwards."""
+    token = csrf_token(client, "/sign-in")
+    data = {"csrf_token": token, "email": email, "password": password}
+    return client.post("/sign-in", data={**data, "next": f"/reports?lang={lang}"})
 
 
 def sign_out(client, lang: str = "en"):
     token = csrf_token(client, f"/reports?lang={lang}")
-    return client.post(f"/reports/sign-out?lang={lang}", data={"csrf_token": token})
+    return client.post("/sign-out", data={"csrf_token": token})
 
 
 def file_report(app, plain: str, report: dict) -> str:
@@ -74,124 +74,50 @@ def visitor(app):
 
 
 @pytest.fixture
-def lab_key(keys):
-    return keys.create("UK AISI")
+def lab_key(identities):
+    """A key of UK AISI, and a person of UK AISI (``EMAIL``) with a password."""
+    identities.person("UK AISI", EMAIL)
+    return identities.key("UK AISI")
 
 
 # --- Signing in ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("lang", "tag", "heading", "label"),
-    [
-        ("en", "en", "Sign in to see your lab's reports", "API key"),
-        ("fr", "fr", "Se connecter pour voir les signalements de votre laboratoire", "Clé d’API"),
-        ("es", "es", "Inicie sesión para ver las notificaciones de su laboratorio", "Clave de API"),
-        ("zh", "zh-Hans", "登录以查看本实验室的报告", "API 密钥"),
-    ],
-)
-def test_the_sign_in_page_asks_for_the_key_in_each_language(visitor, lang, tag, heading, label):
-    response = visitor.get(f"/reports/sign-in?lang={lang}")
-
-    assert response.status_code == 200
-    assert f'<html lang="{tag}"' in response.text
-    assert heading in html.unescape(response.text)
-    page = Page(response.text)
-    [key_input] = page.find("input", name="api_key")
-    assert key_input["type"] == "password"
-    [key_label] = page.find("label", **{"for": key_input["id"]})
-    assert f">{label}</label>" in response.text
-    assert key_label is not None
-    for described_by in key_input["aria-describedby"].split():
-        page.by_id(described_by)
-    assert page.find("input", type="hidden", name="csrf_token")
-    assert {name for name, _ in page.elements if name == "script"} == set()
-    assert "no-store" in response.headers["Cache-Control"]
-    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
-
-
-def test_a_wrong_key_is_refused_with_an_error_summary(visitor, keys, lab_key):
-    _, plain = lab_key
-    wrong = plain[:-4] + "AAAA"
-
-    response = sign_in(visitor, wrong)
-
-    assert response.status_code == 422
-    page = Page(response.text)
-    [summary] = page.find("div", role="alert")
-    assert summary["class"] == "error-summary"
-    assert page.find("a", href="#field-api-key")
-    assert f"API key: {REFUSED}" in response.text
-    assert page.by_id("field-api-key")["aria-invalid"] == "true"
-    assert "field-api-key-error" in page.by_id("field-api-key")["aria-describedby"]
-    assert wrong not in response.text  # the key typed is never sent back
-    assert visitor.get("/reports").status_code == 303
-
-
-def test_a_blank_key_is_asked_for(visitor):
-    response = sign_in(visitor, "   ")
-
-    assert response.status_code == 422
-    assert "Enter your lab&#39;s API key." in response.text  # apostrophes are escaped too
-
-
-def test_a_revoked_key_cannot_sign_in(visitor, keys, lab_key):
-    key, plain = lab_key
-    keys.revoke(key.key_id)
-
-    response = sign_in(visitor, plain, lang="fr")
-
-    assert response.status_code == 422
-    assert "Cette clé d’API est inconnue ou révoquée." in response.text
-
-
-def test_signing_in_without_the_csrf_token_is_refused(visitor, lab_key):
-    _, plain = lab_key
-    visitor.get("/reports/sign-in")
-
-    response = visitor.post("/reports/sign-in?lang=fr", data={"api_key": plain})
-
-    assert response.status_code == 400
-    assert '<html lang="fr"' in response.text
-    assert "Le formulaire a expiré" in response.text
-    assert visitor.get("/reports").status_code == 303
-
-
-def test_a_good_key_signs_in_and_the_session_keeps_no_key(visitor, lab_key):
-    key, plain = lab_key
-
-    response = sign_in(visitor, plain)
+def test_the_reports_send_a_visitor_to_sign_in_and_back(visitor, lab_key):
+    response = visitor.get("/reports?lang=es")
 
     assert response.status_code == 303
-    assert response.headers["Location"] == "/reports?lang=en"
+    assert response.headers["Location"] == "/sign-in?next=/reports?lang%3Des"
+    signed = sign_in(visitor, lang="es")
+    assert signed.status_code == 303
+    assert signed.headers["Location"] == "/reports?lang=es"
+    assert visitor.get("/reports?lang=es").status_code == 200
+
+
+def test_the_session_keeps_the_person_id_not_the_password(visitor, identities, lab_key):
+    sign_in(visitor)
+
+    person = identities.directory.person_by_email(EMAIL)
     with visitor.session_transaction() as session:
-        assert session["lab"] == {"key_id": key.key_id, "organization": "UK AISI"}
-        assert plain not in json.dumps(dict(session))
+        assert session["accord.person"] == {"id": person.id, "stamp": person.password_stamp}
+        assert PASSWORD not in json.dumps(dict(session))
     cookie = visitor.get_cookie("session")
-    assert cookie is not None and plain not in cookie.value
-    assert cookie.http_only
+    assert cookie is not None and cookie.http_only
 
 
 # --- The list -----------------------------------------------------------------------------------
 
 
-def test_the_reports_need_a_signed_in_lab(visitor):
-    response = visitor.get("/reports?lang=es")
-
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/reports/sign-in?lang=es"
-
-
 def test_a_lab_sees_its_own_reports_newest_first_and_no_one_elses(
-    app, visitor, keys, lab_key, valid_report
+    app, visitor, identities, lab_key, valid_report
 ):
-    _, plain = lab_key
-    _, other = keys.create("Other Lab")
+    plain = lab_key
+    other = identities.key("Other Lab")
     first = file_report(app, plain, valid_report(title="First of ours"))
     theirs = file_report(app, other, valid_report(title="Someone else's"))
     second = file_report(app, plain, valid_report(title="Second of ours"))
 
-    assert sign_in(visitor, plain).status_code == 303
+    assert sign_in(visitor).status_code == 303
     response = visitor.get("/reports?lang=en")
 
     assert response.status_code == 200
@@ -209,7 +135,7 @@ def test_a_lab_sees_its_own_reports_newest_first_and_no_one_elses(
 
 
 def test_a_lab_with_no_reports_is_told_so(visitor, lab_key):
-    sign_in(visitor, lab_key[1])
+    sign_in(visitor)
 
     response = visitor.get("/reports")
 
@@ -218,9 +144,9 @@ def test_a_lab_with_no_reports_is_told_so(visitor, lab_key):
 
 
 def test_the_status_follows_the_registrys_events(app, visitor, outbox, lab_key, valid_report):
-    _, plain = lab_key
+    plain = lab_key
     report_id = file_report(app, plain, valid_report())
-    sign_in(visitor, plain)
+    sign_in(visitor)
 
     outbox.mark_published([report_id], "2026-11-20T09:15:00.500000+00:00")
     forwarded = visitor.get("/reports").text
@@ -245,12 +171,12 @@ def test_the_status_follows_the_registrys_events(app, visitor, outbox, lab_key, 
 def test_a_status_the_registry_adds_later_is_shown_with_its_reason(
     app, visitor, outbox, lab_key, valid_report
 ):
-    _, plain = lab_key
+    plain = lab_key
     report_id = file_report(app, plain, valid_report())
     outbox.record_statuses(
         [(report_id, StatusChange("rejected", "2026-11-21T10:00:00+00:00", "Duplicate <b>"))]
     )
-    sign_in(visitor, plain)
+    sign_in(visitor)
 
     page = visitor.get("/reports").text
 
@@ -259,9 +185,9 @@ def test_a_status_the_registry_adds_later_is_shown_with_its_reason(
 
 
 def test_markup_in_a_title_is_shown_as_text(app, visitor, lab_key, valid_report):
-    _, plain = lab_key
+    plain = lab_key
     file_report(app, plain, valid_report(title=SCRIPT))
-    sign_in(visitor, plain)
+    sign_in(visitor)
 
     page = visitor.get("/reports").text
 
@@ -270,11 +196,11 @@ def test_markup_in_a_title_is_shown_as_text(app, visitor, lab_key, valid_report)
 
 
 def test_the_list_is_said_in_french(app, visitor, outbox, lab_key, valid_report):
-    _, plain = lab_key
+    plain = lab_key
     report_id = file_report(app, plain, valid_report())
     RegistryStatusProjection(outbox)([registered(report_id)])
 
-    assert sign_in(visitor, plain, lang="fr").headers["Location"] == "/reports?lang=fr"
+    assert sign_in(visitor, lang="fr").headers["Location"] == "/reports?lang=fr"
     response = visitor.get("/reports?lang=fr")
 
     assert '<html lang="fr"' in response.text
@@ -292,7 +218,7 @@ def test_the_list_is_said_in_french(app, visitor, outbox, lab_key, valid_report)
 
 
 def test_the_language_follows_the_browser(visitor, lab_key):
-    sign_in(visitor, lab_key[1])
+    sign_in(visitor)
 
     response = visitor.get("/reports", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
 
@@ -301,19 +227,18 @@ def test_the_language_follows_the_browser(visitor, lab_key):
     assert "Accept-Language" in response.headers["Vary"]
 
 
-def test_the_reports_come_50_a_page_with_plain_links(visitor, outbox, lab_key):
-    _, plain = lab_key
+def test_the_reports_come_50_a_page_with_plain_links(visitor, outbox, identities, lab_key):
     ids = [f"01K{n:023d}" for n in range(51)]
     for report_id in ids:
         outbox.add(
             report_id=report_id,
-            submitted_by="UK AISI",
+            organization_id=identities.organization("UK AISI"),
             title=f"Report {report_id}",
             envelope=b"{}",
             accepted_at="2026-11-20T09:00:00+00:00",
             request_sha256="0" * 64,
         )
-    sign_in(visitor, plain)
+    sign_in(visitor)
 
     first = visitor.get("/reports?lang=en").text
     assert row_ids(first) == ids[::-1][:50]
@@ -355,60 +280,56 @@ def test_times_are_shown_in_utc_to_the_minute(at, shown):
 # --- Revocation and signing out ----------------------------------------------------------------
 
 
-def test_revoking_the_key_signs_the_lab_out_at_its_next_request(visitor, keys, lab_key):
-    key, plain = lab_key
-    sign_in(visitor, plain)
+def test_a_new_password_ends_older_sessions(visitor, identities, lab_key):
+    sign_in(visitor)
     assert visitor.get("/reports").status_code == 200
+    person = identities.directory.person_by_email(EMAIL)
 
-    assert keys.revoke(key.key_id)
+    identities.set_password(
+        person.id, "a new password, longer", identities.password_link(person.id)
+    )
     response = visitor.get("/reports?lang=en")
 
     assert response.status_code == 303
-    assert response.headers["Location"] == "/reports/sign-in?lang=en"
     with visitor.session_transaction() as session:
-        assert "lab" not in session
-    notice = visitor.get("/reports/sign-in").text
-    assert "You were signed out because your API key is no longer valid." in notice
-    assert visitor.get("/reports").status_code == 303
+        assert "accord.person" not in session
+    assert "Your session ended" in visitor.get("/sign-in").text
 
 
-def test_another_key_of_the_lab_keeps_working_when_one_is_revoked(visitor, keys, lab_key):
-    old, _ = lab_key
-    _, new = keys.create("UK AISI")
-    sign_in(visitor, new)
+def test_a_revoked_key_does_not_sign_the_labs_people_out(visitor, identities, lab_key):
+    sign_in(visitor)
 
-    keys.revoke(old.key_id)
+    identities.revoke(lab_key)
 
     assert visitor.get("/reports").status_code == 200
 
 
 def test_signing_out_ends_the_session(visitor, lab_key):
-    sign_in(visitor, lab_key[1])
+    sign_in(visitor)
 
     response = sign_out(visitor, lang="es")
 
     assert response.status_code == 303
-    assert response.headers["Location"] == "/reports/sign-in?lang=es"
-    assert "Ha cerrado la sesión." in visitor.get("/reports/sign-in?lang=es").text
+    assert response.headers["Location"] == "/sign-in"
+    assert "You have signed out." in visitor.get("/sign-in").text
     assert visitor.get("/reports").status_code == 303
 
 
 def test_signing_out_needs_the_csrf_token(visitor, lab_key):
-    """A cross-site post cannot sign a lab out."""
-    sign_in(visitor, lab_key[1])
+    """A cross-site post cannot sign a person out."""
+    sign_in(visitor)
 
-    response = visitor.post("/reports/sign-out?lang=zh", data={"csrf_token": "forged"})
+    response = visitor.post("/sign-out", data={"csrf_token": "forged"})
 
     assert response.status_code == 400
-    assert '<html lang="zh-Hans"' in response.text
-    assert 'href="/reports?lang=zh"' in response.text  # the way back
     assert visitor.get("/reports").status_code == 200
 
 
-def test_a_session_that_was_tampered_with_is_not_trusted(app, visitor, lab_key):
-    sign_in(visitor, lab_key[1])
+def test_a_session_that_was_tampered_with_is_not_trusted(app, visitor, identities, lab_key):
+    other = identities.person("Other Lab", "bo@other.example")
+    sign_in(visitor)
     with visitor.session_transaction() as session:
-        session["lab"] = {"key_id": "0123456789ab", "organization": "Other Lab"}
+        session["accord.person"] = {"id": other, "stamp": None}
 
     assert visitor.get("/reports").status_code == 303
 
@@ -423,8 +344,10 @@ def test_the_form_links_to_the_labs_reports(visitor):
     assert "Les signalements de votre laboratoire" in form
 
 
-def test_a_report_filed_through_the_form_by_a_signed_in_lab_is_listed(visitor, outbox, lab_key):
-    sign_in(visitor, lab_key[1])
+def test_a_report_filed_through_the_form_by_a_signed_in_lab_is_listed(
+    visitor, outbox, identities, lab_key
+):
+    sign_in(visitor)
     form_page = visitor.get("/report?lang=en")
     assert "You are signed in as UK AISI" in form_page.text
     hidden = {
@@ -447,12 +370,18 @@ def test_a_report_filed_through_the_form_by_a_signed_in_lab_is_listed(visitor, o
     assert response.status_code == 303
     receipt = visitor.get(response.headers["Location"]).text
     assert 'href="/reports?lang=en"' in receipt
-    [(report_id, _)] = outbox.unpublished(10)
-    assert outbox.get(report_id).submitted_by == "UK AISI"
+    [(report_id, envelope)] = outbox.unpublished(10)
+    report = decode(envelope).payload["report"]
+    person = identities.directory.person_by_email(EMAIL)
+    assert (report["organization_id"], report["submitted_by"], report["verified"]) == (
+        person.organization_id,
+        person.id,
+        True,
+    )
     assert row_ids(visitor.get("/reports").text) == [report_id]
 
 
-def test_an_anonymous_form_report_is_no_labs(app, outbox, keys, lab_key):
+def test_an_anonymous_form_report_is_kept_unverified_and_no_labs(app, visitor, outbox, lab_key):
     anonymous = app.test_client()
     hidden = {
         found["name"]: found["value"]
@@ -471,17 +400,28 @@ def test_an_anonymous_form_report_is_no_labs(app, outbox, keys, lab_key):
     }
     assert anonymous.post("/report", data={**hidden, **values}).status_code == 303
 
-    [(report_id, _)] = outbox.unpublished(10)
-    assert outbox.get(report_id).submitted_by == "form:anonymous"
+    [(_, envelope)] = outbox.unpublished(10)
+    report = decode(envelope).payload["report"]
+    assert report["reporting_organization"] == "UK AISI"  # what it says, kept as said
+    assert (report["organization_id"], report["submitted_by"], report["verified"]) == (
+        None,
+        None,
+        False,
+    )
+    assert report["recipients"] == []
+    sign_in(visitor)
+    assert row_ids(visitor.get("/reports").text) == []  # not UK AISI's, though it names it
 
 
-# --- Keys ---------------------------------------------------------------------------------------
+def test_a_signed_in_person_without_the_reporter_role_cannot_file(visitor, identities):
+    identities.person("UK AISI", "co@aisi.example", roles=[COORDINATOR])
+    sign_in(visitor, "co@aisi.example")
+    hidden = {
+        found["name"]: found["value"]
+        for found in Page(visitor.get("/report").text).find("input", type="hidden")
+    }
 
+    response = visitor.post("/report", data={**hidden, "title": "x"})
 
-def test_a_key_is_active_until_revoked(keys, lab_key):
-    key, _ = lab_key
-
-    assert keys.is_active(key.key_id)
-    assert not keys.is_active("0123456789ab")
-    keys.revoke(key.key_id)
-    assert not keys.is_active(key.key_id)
+    assert response.status_code == 403
+    assert "reporter role" in response.text

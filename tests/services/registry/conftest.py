@@ -12,6 +12,8 @@ from flask.testing import FlaskClient
 from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
 from shared.bus.embedded import EmbeddedBus
+from shared.directory.authenticator import DirectoryAuthenticator
+from shared.directory.projection import DirectoryProjection
 from shared.settings import Settings
 from shared.topics import CONTRACTS, REPORTS, all_topics
 
@@ -51,5 +53,8 @@ def store(tmp_path) -> Iterator[EmbeddedStore]:
 
 @pytest.fixture
 def client(tmp_path, bus, store) -> FlaskClient:
-    app = create_app(Settings(data_dir=tmp_path), bus=bus, store=store)
+    directory = DirectoryProjection()
+    directory.load(bus, PREFIX)  # what the service's follower does first
+    authenticator = DirectoryAuthenticator(directory)
+    app = create_app(Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=authenticator)
     return app.test_client()

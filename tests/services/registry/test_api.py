@@ -118,7 +118,10 @@ def test_ready_when_bus_and_store_answer(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "checks": {"bus": "ok", "store": "ok"}}
+    assert response.get_json() == {
+        "status": "ok",
+        "checks": {"bus": "ok", "store": "ok", "directory": "ok"},
+    }
 
 
 def test_not_ready_when_the_store_cannot_be_opened(tmp_path, bus):

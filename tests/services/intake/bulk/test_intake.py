@@ -8,7 +8,15 @@ import io
 from services.intake.bulk import import_rows, read_rows
 from services.intake.bulk.formats import REQUIRED
 from services.intake.reports import accept
+from shared.access import REPORTER, Viewer
 from shared.envelope import decode
+
+LAB = Viewer(
+    person_id="01JD00000000000000000000B1",
+    organization_id="01JD00000000000000000000A1",
+    member=True,
+    roles=frozenset({REPORTER}),
+)
 
 HEADER = (
     "Incidents,,,,,,,,,,,,,,,,,,,\n"
@@ -28,7 +36,12 @@ SHEET = HEADER + (
 def import_sheet(outbox, sheet: str):
     rows = read_rows(io.BytesIO(sheet.encode()), source_format="aiaaic")
     intake = functools.partial(
-        accept, channel="bulk", submitted_by="Lab A", outbox=outbox, require=REQUIRED["aiaaic"]
+        accept,
+        channel="bulk",
+        viewer=LAB,
+        is_person=lambda _: True,
+        outbox=outbox,
+        require=REQUIRED["aiaaic"],
     )
     return import_rows(rows, source_format="aiaaic", accept_fn=intake)
 
