@@ -1,14 +1,16 @@
-"""`make run`: start intake, registry and notifier, print their URLs, stop all on Ctrl-C."""
+"""`make run`: start intake, registry and notifier, print their URLs, keep them running
+(a service that dies is started again), stop all on Ctrl-C."""
 
 from __future__ import annotations
 
 import signal
 import sys
-import time
+import threading
 
 from shared.directory import demo
 from shared.settings import Settings
 from tools import stack
+from tools.supervise import Supervisor
 
 
 def main() -> int:
@@ -36,12 +38,12 @@ def main() -> int:
         f"  open {intake}/report for the form, {intake}/openapi.json for the API\n",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    supervisor = Supervisor(running, say=lambda line: print(line, file=sys.stderr, flush=True))
     try:
-        while all(p.poll() is None for p in running.processes.values()):
-            time.sleep(0.5)
-        print("A service exited; stopping the others.", file=sys.stderr)
-    except (KeyboardInterrupt, SystemExit):
+        supervisor.run(stopping)  # a service that dies is started again; the others go on
+    except KeyboardInterrupt:
         pass  # Ctrl-C reaches the services too: each shuts down cleanly on SIGINT
     finally:
         codes = running.stop()

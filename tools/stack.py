@@ -26,8 +26,23 @@ class StackError(RuntimeError):
 @dataclass
 class Stack:
     urls: dict[str, str]
+    env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     logs: dict[str, Path] = field(default_factory=dict)
+
+    def launch(self, name: str) -> None:
+        """Start service ``name`` (again, after it exited), its output appended to its log."""
+        output = self.logs[name].open("ab") if name in self.logs else None
+        try:
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+            )
+        finally:
+            if output is not None:
+                output.close()  # the child has its own copy
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_S, *, probe: str = "/readyz") -> None:
         """Wait until every service answers 200 on ``probe`` (``/healthz``: the process
@@ -78,19 +93,12 @@ def start(env: Mapping[str, str], *, log_dir: Path | None = None) -> Stack:
         urls={
             name: f"http://{host}:{full_env.get(f'ACCORD_{name.upper()}_PORT', defaults[name])}"
             for name in SERVICES
-        }
+        },
+        env=full_env,
     )
     for name in SERVICES:
-        output = None
         if log_dir is not None:
             stack.logs[name] = log_dir / f"{name}.log"
-            output = stack.logs[name].open("wb")
-        stack.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", f"services.{name}"],
-            env=full_env,
-            stdout=output,
-            stderr=subprocess.STDOUT if output else None,
-        )
-        if output is not None:
-            output.close()  # the child has its own copy
+            stack.logs[name].write_bytes(b"")
+        stack.launch(name)
     return stack
