@@ -90,6 +90,7 @@ def accept(
     be accepted and ``IdempotencyConflict`` for a reused key.
     """
     raw, shared_with, errors = sharing(raw, viewer.person_id, is_person)
+    now = utcnow()
     try:
         report = normalize(
             raw,
@@ -99,13 +100,14 @@ def accept(
             require=require,
             defaults=defaults,
             source=source,
+            received_at=now,
         )
     except ValidationError as exc:
         raise ValidationError({**exc.messages, **errors}) from None  # type: ignore[dict-item]
     if errors:
         raise ValidationError(errors)
     report_id = new_id()
-    received_at = utcnow().isoformat()
+    received_at = now.isoformat()
     accepted = {
         **report,
         "id": report_id,

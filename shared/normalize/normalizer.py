@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -67,6 +68,7 @@ def normalize(
     require: frozenset[str] = REQUIRED_FOR_REPORTERS,
     defaults: Mapping[str, Any] = NO_DEFAULTS,
     source: SourceRecord | None = None,
+    received_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The v1.1 report for ``raw`` (a JSON object as a channel received it), JSON-ready and
     without what intake assigns (id, received_at, channel, submitted_by).
@@ -81,6 +83,9 @@ def normalize(
     as not given. ``source`` is the public dataset's record a bulk adapter read ``raw``
     from: it becomes the report's ``source``, and each value it says came from a
     classification file gets a decision naming the file, namespace and row.
+    ``received_at`` (when intake got the report) rejects an occurrence or detection time
+    later than it, beyond a few minutes of clock skew; a detection before the occurrence
+    is flagged.
 
     A report without a severity gets one derived by the severity rules where its facts
     give grounds (``severity_rules``), and a report without harm domains gets suggested
@@ -110,6 +115,8 @@ def normalize(
     report: dict[str, Any] = {}
     for step in _STEPS:
         step(data, report, record, required, source_format)
+    if received_at is not None:
+        _plausible_times(report, record, received_at)
     if record.errors:
         raise Rejected(record.errors)
     report["schema_version"] = SCHEMA_VERSION
@@ -435,6 +442,34 @@ def _suggested(
         return
     report["suggestions"] = suggestion.field()
     record.decide("suggestions", None, suggestion.ids(), suggestion.rule(), basis="suggested")
+
+
+# Reporters' clocks run a little fast or slow; a time further ahead is a mistake.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _plausible_times(report: dict, record: Record, received_at: datetime) -> None:
+    """Reject a time the report could not know yet; flag a detection before the event."""
+    times = {
+        name: datetime.fromisoformat(report[name])
+        for name in ("occurred_at", "detected_at")
+        if name in report
+    }
+    for name, when in times.items():
+        if when > received_at + CLOCK_SKEW:
+            record.reject(
+                (name,),
+                f"Later than the report was received ({received_at.isoformat()}):"
+                " it cannot have happened yet.",
+            )
+    if {"occurred_at", "detected_at"} <= times.keys() and (
+        times["detected_at"] < times["occurred_at"]
+    ):
+        record.flag(
+            "detected_at",
+            report["detected_at"],
+            f"earlier than occurred_at ({report['occurred_at']}): one of the two is wrong",
+        )
 
 
 _STEPS: tuple[Step, ...] = (

@@ -237,3 +237,13 @@ def test_health_and_readiness(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.get_json() == {"status": "ok", "checks": {"bus": "ok", "directory": "ok"}}
+
+
+def test_an_occurrence_a_year_ahead_is_a_422_naming_the_field(client, outbox, valid_report):
+    response = submit(client, valid_report(occurred_at="2099-01-01T00:00:00Z"))
+
+    body = assert_problem(response, 422)
+    [error] = body["errors"]
+    assert error["pointer"] == "/occurred_at"
+    assert "cannot have happened yet" in error["detail"]
+    assert outbox.unpublished(100) == []

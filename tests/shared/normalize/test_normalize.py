@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import UTC, datetime
 
 import pytest
 
@@ -539,3 +540,36 @@ def test_the_v1_schema_refuses_times_outside_utc(raw_report):
     report = run(raw_report())
     report["occurred_at"] = "2026-03-01T14:05:00+01:00"
     assert ReportV1Schema().validate(report) == {"occurred_at": ["Not in UTC."]}
+
+
+RECEIVED = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("name", ["occurred_at", "detected_at"])
+def test_a_time_later_than_the_reports_receipt_is_rejected(raw_report, name):
+    times = {"occurred_at": "2026-12-01T10:00:00Z", "detected_at": "2026-12-02T10:00:00Z"}
+    raw = raw_report(**{**times, name: "2027-12-03T12:00:00Z"})
+
+    assert rejected(raw, received_at=RECEIVED) == {
+        name: [
+            "Later than the report was received (2026-12-03T12:00:00+00:00):"
+            " it cannot have happened yet."
+        ]
+    }
+
+
+def test_a_few_minutes_ahead_is_clock_skew_and_accepted(raw_report):
+    raw = raw_report(occurred_at="2026-12-03T12:04:59Z", detected_at=None)
+
+    assert run(raw, received_at=RECEIVED)["occurred_at"] == "2026-12-03T12:04:59+00:00"
+
+
+def test_a_detection_before_the_occurrence_is_flagged_and_both_kept(raw_report):
+    raw = raw_report(occurred_at="2026-12-01T10:00:00Z", detected_at="2026-11-30T10:00:00Z")
+
+    report = run(raw, received_at=RECEIVED)
+
+    assert report["detected_at"] == "2026-11-30T10:00:00+00:00"
+    assert flags(report)["detected_at"]["reason"] == (
+        "earlier than occurred_at (2026-12-01T10:00:00+00:00): one of the two is wrong"
+    )
