@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from servers import KAFKA_PORTS, Noida, Tansu, free_port, start_noida, start_tansu
 
+from shared.bus.embedded import EmbeddedBus
 from shared.bus.kafka import KafkaBus
 from shared.normalize import suggest
 from shared.normalize.suggest.train import Example, fit, write
+from shared.topics import all_topics
 
 # A harm-domain model's training set, small enough to fit in a blink.
 EXAMPLES = (
@@ -62,6 +64,15 @@ def tansu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tansu]:
     server = start_tansu(tmp_path_factory.mktemp("tansu"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def bus(tmp_path) -> Iterator[EmbeddedBus]:
+    """The embedded bus in the test's own folder, with every topic under the prefix "test"."""
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    bus.create_topics(all_topics("test"))
+    yield bus
+    bus.close()
 
 
 @pytest.fixture

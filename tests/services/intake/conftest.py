@@ -12,7 +12,7 @@ from identities import Identities, client_for
 
 from services.intake.app import create_app
 from services.intake.outbox import Outbox
-from shared.bus.embedded import EmbeddedBus, EmbeddedProducer
+from shared.bus.embedded import EmbeddedProducer
 from shared.directory.projection import DirectoryProjection
 from shared.settings import Settings
 
@@ -36,13 +36,6 @@ def _valid_report(**changes: Any) -> dict[str, Any]:
 def valid_report() -> Callable[..., dict[str, Any]]:
     """A factory: a valid report body, with ``changes`` applied (``None`` drops a field)."""
     return _valid_report
-
-
-@pytest.fixture
-def bus(tmp_path) -> Iterator[EmbeddedBus]:
-    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
-    yield bus
-    bus.close()
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ import hashlib
 import json
 
 import pytest
+from problems import assert_problem
 
 from services.intake.relay import OutboxRelay
 from shared.envelope import decode, new_id
-
-PROBLEM = "application/problem+json"
 
 
 def submit(client, body, **headers):
@@ -19,15 +18,6 @@ def submit(client, body, **headers):
 
 def stored_reports(outbox):
     return [decode(envelope) for _, envelope in outbox.unpublished(100)]
-
-
-def assert_problem(response, status):
-    assert response.status_code == status
-    assert response.mimetype == PROBLEM
-    body = response.get_json()
-    assert body["status"] == status
-    assert body["title"]
-    return body
 
 
 def test_a_valid_report_is_accepted_and_stored_in_the_outbox(client, outbox, valid_report):

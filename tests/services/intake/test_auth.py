@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from identities import PASSWORD, client_with_key
+from problems import assert_problem
 
 from services.intake.app import create_app
 from shared.access import COORDINATOR
@@ -11,16 +12,12 @@ from shared.auth import USAGE
 from shared.directory.credentials import sha256
 from shared.settings import Settings
 
-PROBLEM = "application/problem+json"
 REFUSED = "This API key is unknown or revoked."
 
 
 def assert_unauthorized(response) -> dict:
-    assert response.status_code == 401
-    assert response.mimetype == PROBLEM
+    body = assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"].startswith("Bearer ")
-    body = response.get_json()
-    assert body["status"] == 401
     return body
 
 
@@ -97,9 +94,7 @@ def test_a_key_without_the_reporter_role_reads_but_cannot_file(app, identities, 
 
     refused = client.post("/v1/reports", json=valid_report())
 
-    assert refused.status_code == 403
-    assert refused.mimetype == PROBLEM
-    assert "reporter" in refused.get_json()["detail"]
+    assert "reporter" in assert_problem(refused, 403)["detail"]
     assert client.get("/v1/reports").status_code == 200
 
 
@@ -130,9 +125,7 @@ def test_the_rate_limit_is_per_key_and_says_when_to_retry(limited_app, identitie
     refused = first.post("/v1/reports", json=valid_report())
 
     assert statuses == [202, 202]
-    assert refused.status_code == 429
-    assert refused.mimetype == PROBLEM
-    assert refused.get_json()["status"] == 429
+    assert_problem(refused, 429)
     assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert second.post("/v1/reports", json=valid_report()).status_code == 202
 

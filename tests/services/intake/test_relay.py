@@ -11,6 +11,7 @@ from waiting import wait_until
 from services.intake.relay import OutboxRelay
 from services.intake.reports import accept
 from shared.access import REPORTER, Viewer
+from shared.bus.embedded import EmbeddedBus
 from shared.bus.interfaces import BusError
 from shared.clock import TestClock
 from shared.envelope import decode
@@ -24,6 +25,14 @@ LAB = Viewer(
 )
 
 TOPIC = topic_name("test", REPORTS)
+
+
+@pytest.fixture
+def bus(tmp_path):
+    """A bus without topics yet, as at intake's first start: the relay must wait."""
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    yield bus
+    bus.close()
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from identities import client_for
+from problems import assert_problem
 
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.relay import OutboxRelay
 from services.intake.schemas import OFFSET_MAX
 from shared.envelope import Envelope, decode, encode
 
-PROBLEM = "application/problem+json"
 REGISTERED_AT = "2026-03-02T09:00:00+00:00"
 
 
@@ -97,8 +97,8 @@ def test_another_labs_report_is_not_found_as_if_it_did_not_exist(
     theirs = other.get(f"/v1/reports/{report_id}")
     missing = other.get("/v1/reports/01J00000000000000000000000")
 
-    assert theirs.status_code == missing.status_code == 404
-    assert theirs.mimetype == PROBLEM
+    assert_problem(theirs, 404)
+    assert_problem(missing, 404)
     assert {k: v for k, v in theirs.get_json().items() if k != "detail"} == {
         k: v for k, v in missing.get_json().items() if k != "detail"
     }
@@ -167,9 +167,8 @@ def test_the_list_shows_each_reports_status(client, bus, outbox, valid_report):
 def test_bad_paging_is_unprocessable(client, query, pointer):
     response = client.get(f"/v1/reports?{query}")
 
-    assert response.status_code == 422
-    assert response.mimetype == PROBLEM
-    assert [error["pointer"] for error in response.get_json()["errors"]] == [pointer]
+    errors = assert_problem(response, 422)["errors"]
+    assert [error["pointer"] for error in errors] == [pointer]
 
 
 def test_the_largest_offset_is_an_empty_page(client, valid_report):

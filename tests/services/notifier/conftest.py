@@ -11,21 +11,12 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from services.notifier.channels import WebhookChannel
-from shared.bus.embedded import EmbeddedBus
 from shared.clock import TestClock
 from shared.envelope import Envelope
-from shared.topics import CONTRACTS, REGISTRY_EVENTS, all_topics
+from shared.topics import CONTRACTS, REGISTRY_EVENTS
 
 PREFIX = "test"
 _GOLDEN_REGISTERED = CONTRACTS[REGISTRY_EVENTS].events["incident.registered"]["examples"][0]
-
-
-@pytest.fixture
-def bus(tmp_path) -> Iterator[EmbeddedBus]:
-    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
-    bus.create_topics(all_topics(PREFIX))
-    yield bus
-    bus.close()
 
 
 @pytest.fixture

@@ -11,11 +11,10 @@ from flask.testing import FlaskClient
 
 from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
-from shared.bus.embedded import EmbeddedBus
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.settings import Settings
-from shared.topics import CONTRACTS, REPORTS, all_topics
+from shared.topics import CONTRACTS, REPORTS
 
 PREFIX = "test"
 _GOLDEN_REPORT = CONTRACTS[REPORTS].events["report.accepted"]["examples"][0]["payload"]["report"]
@@ -33,14 +32,6 @@ def _report(n: int, **changes: Any) -> dict[str, Any]:
 def make_report() -> Callable[..., dict[str, Any]]:
     """A factory: report number ``n``, valid per the contract, with ``changes`` applied."""
     return _report
-
-
-@pytest.fixture
-def bus(tmp_path) -> Iterator[EmbeddedBus]:
-    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
-    bus.create_topics(all_topics(PREFIX))
-    yield bus
-    bus.close()
 
 
 @pytest.fixture
