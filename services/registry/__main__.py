@@ -8,6 +8,7 @@ from services.registry import store as stores
 from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
 from shared import bus as buses
+from shared.access import Viewer
 from shared.bus.runner import service_runner
 from shared.logs import configure_logging
 from shared.serve import serve
@@ -15,6 +16,14 @@ from shared.settings import Settings
 from shared.topics import REGISTRY_EVENTS, REPORTS, all_topics, topic_name
 
 CONSUMER_GROUP = "registry"
+
+
+class NoKeys:
+    """Until the directory projection is wired in, no key is known: every key is a 401
+    and only the public view answers."""
+
+    def viewer_for_key(self, key: str) -> Viewer | None:
+        return None
 
 
 def main() -> int:
@@ -35,7 +44,7 @@ def main() -> int:
     runner = service_runner(
         bus, producer, projection, prefix=prefix, group=CONSUMER_GROUP, topic=REPORTS
     )
-    app = create_app(settings, bus=bus, store=store)
+    app = create_app(settings, bus=bus, store=store, authenticator=NoKeys())
     status = serve(
         app, name="registry", host=settings.host, port=settings.registry_port, workers=[runner]
     )

@@ -4,19 +4,62 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry.openapi import document
+from services.registry.query.errors import QuerySyntaxError
+from services.registry.query.sorting import BadCursor
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
+from shared import auth
 from shared.bus.interfaces import Bus
-from shared.http import health_blueprint, install_problem_handlers
+from shared.errors import Rejected
+from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
 
 
-def create_app(settings: Settings | None = None, *, bus: Bus, store: IncidentStore) -> Flask:
+def _install_rejection_handlers(app: Flask) -> None:
+    """Bad input is a 400 naming the problem, never a 503 or a 500."""
+
+    @app.errorhandler(QuerySyntaxError)
+    def _syntax(exc: QuerySyntaxError):
+        return problem(
+            400,
+            "Bad Request",
+            f"The query cannot be read: {exc.message}",
+            position=exc.position,
+            expected=exc.expected,
+            errors=[{"pointer": "/q", "detail": exc.message}],
+        )
+
+    @app.errorhandler(BadCursor)
+    def _cursor(exc: BadCursor):
+        return problem(
+            400, "Bad Request", str(exc), errors=[{"pointer": "/cursor", "detail": str(exc)}]
+        )
+
+    @app.errorhandler(Rejected)
+    def _rejected(exc: Rejected):
+        return problem(400, "Bad Request", str(exc))
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    bus: Bus,
+    store: IncidentStore,
+    authenticator: auth.Authenticator,
+) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
+    auth.init_app(app, authenticator)
     install_problem_handlers(app)
+    _install_rejection_handlers(app)
     app.register_blueprint(health_blueprint({"bus": bus.ping, "store": store.ping}))
     app.register_blueprint(bp)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return document(settings.registry_url)
+
     return app

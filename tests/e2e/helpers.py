@@ -22,7 +22,7 @@ def report(title: str, severity: str = "medium") -> dict:
         "occurred_at": "2026-11-20T10:00:00+01:00",
         "countries": ["FR"],
         "reporting_organization": "Test Lab",
-        "tlp": "GREEN",
+        "tlp": "CLEAR",  # the registry's public view needs no key
     }
 
 
@@ -84,8 +84,10 @@ def post(intake_url: str, key: str, body: dict) -> str:
 
 
 def search(registry_url: str, text: str, limit: int = 20) -> dict:
+    """The registry's public view (CLEAR summaries): the registry takes member keys only
+    once it reads the directory."""
     response = requests.get(
-        f"{registry_url}/v1/incidents", params={"q": text, "limit": limit}, timeout=10
+        f"{registry_url}/v1/public/incidents", params={"q": text, "limit": limit}, timeout=10
     )
     assert response.status_code == 200, response.text
     return response.json()

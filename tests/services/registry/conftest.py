@@ -1,4 +1,5 @@
-"""The registry on an embedded bus and store, both in the test's own directory."""
+"""The registry on an embedded bus and store, both in the test's own directory, or on
+Elasticsearch (noida-db) for the tests that take ``any_store``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from registry_support import KEYS, STORES, DictAuthenticator, open_store
 
 from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
+from services.registry.store.interfaces import IncidentStore
 from shared.bus.embedded import EmbeddedBus
 from shared.settings import Settings
 from shared.topics import CONTRACTS, REPORTS, all_topics
@@ -49,7 +52,21 @@ def store(tmp_path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
+@pytest.fixture(params=STORES)
+def any_store(request, tmp_path) -> Iterator[IncidentStore]:
+    """Each store in turn, empty."""
+    opened = open_store(request.param, request, tmp_path)
+    yield opened
+    opened.close()
+
+
+def app_client(tmp_path, bus, store: IncidentStore) -> FlaskClient:
+    app = create_app(
+        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=DictAuthenticator(KEYS)
+    )
+    return app.test_client()
+
+
 @pytest.fixture
 def client(tmp_path, bus, store) -> FlaskClient:
-    app = create_app(Settings(data_dir=tmp_path), bus=bus, store=store)
-    return app.test_client()
+    return app_client(tmp_path, bus, store)

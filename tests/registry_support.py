@@ -1,0 +1,81 @@
+"""What the registry's tests share: the viewers, their API keys, an in-memory
+authenticator (the directory projection is another service's work; this is its test
+twin), and each store opened empty."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.registry.store.elasticsearch import ElasticsearchStore
+from services.registry.store.embedded import EmbeddedStore
+from services.registry.store.interfaces import IncidentStore
+from shared.access import ANONYMOUS, COORDINATOR, REPORTER, RISK_OWNER, Viewer
+
+LAB_A, LAB_B, SECRETARIAT, LAB_C, REGULATOR = (
+    "org-lab-a",
+    "org-lab-b",
+    "org-sec",
+    "org-lab-c",
+    "org-reg",
+)
+
+VIEWERS: dict[str, Viewer] = {
+    "anonymous": ANONYMOUS,
+    "lab A reporter": Viewer(
+        person_id="p-a", organization_id=LAB_A, member=True, roles=frozenset({REPORTER})
+    ),
+    "lab B reporter": Viewer(
+        person_id="p-b", organization_id=LAB_B, member=True, roles=frozenset({REPORTER})
+    ),
+    "non-member org": Viewer(
+        person_id="p-reg", organization_id=REGULATOR, member=False, roles=frozenset({REPORTER})
+    ),
+    "risk owner": Viewer(
+        person_id="p-risk", organization_id=SECRETARIAT, member=True, roles=frozenset({RISK_OWNER})
+    ),
+    "coordinator": Viewer(
+        person_id="p-coord",
+        organization_id=SECRETARIAT,
+        member=True,
+        roles=frozenset({COORDINATOR}),
+    ),
+    "RED recipient": Viewer(
+        person_id="p-red", organization_id=LAB_C, member=True, roles=frozenset({REPORTER})
+    ),
+}
+KEYS = {
+    f"key-{name.replace(' ', '-').lower()}": v for name, v in VIEWERS.items() if name != "anonymous"
+}
+KEY_OF = {name: key for key, viewer in KEYS.items() for name, v in VIEWERS.items() if v is viewer}
+
+
+class DictAuthenticator:
+    def __init__(self, keys: dict[str, Viewer]) -> None:
+        self._keys = keys
+
+    def viewer_for_key(self, key: str) -> Viewer | None:
+        return self._keys.get(key)
+
+
+def headers(viewer_name: str) -> dict[str, str]:
+    """The Authorization header of a test viewer (none for the anonymous one)."""
+    key = KEY_OF.get(viewer_name)
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+STORES = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsearch)]
+
+
+def open_store(kind: str, request: pytest.FixtureRequest, tmp_path) -> IncidentStore:
+    """A new, empty store of ``kind`` (embedded or elasticsearch), set up."""
+    if kind == "embedded":
+        opened: IncidentStore = EmbeddedStore(tmp_path / f"registry-{uuid.uuid4().hex[:8]}.sqlite3")
+    else:
+        noida = request.getfixturevalue("noida")
+        opened = ElasticsearchStore.from_url(
+            noida.elasticsearch_url, prefix=f"test-{uuid.uuid4().hex[:12]}"
+        )
+    opened.ensure()
+    return opened
