@@ -12,7 +12,7 @@ from services.intake.bulk.formats import REQUIRED
 from services.intake.bulk.survey import DATASETS, read_dataset
 from shared.normalize import Rejected, normalize
 
-DATASETS_DIR = (Path(__file__).resolve().parents[3].parent / "shared" / "datasets").resolve()
+DATASETS_DIR = (Path(__file__).resolve().parents[1].parent / "shared" / "datasets").resolve()
 RECEIVED_AT = "2026-11-01T00:00:00+00:00"
 
 

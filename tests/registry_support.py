@@ -7,11 +7,16 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
+from hypothesis import strategies as st
 
+from services.registry.app import create_app
 from services.registry.store.elasticsearch import ElasticsearchStore
 from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import IncidentStore
 from shared.access import ANONYMOUS, COORDINATOR, REPORTER, RISK_OWNER, Viewer
+from shared.bus.interfaces import Bus
+from shared.settings import Settings
 
 LAB_A, LAB_B, SECRETARIAT, LAB_C, REGULATOR = (
     "org-lab-a",
@@ -79,3 +84,53 @@ def open_store(kind: str, request: pytest.FixtureRequest, tmp_path) -> IncidentS
         )
     opened.ensure()
     return opened
+
+
+# Typed queries, from pieces that meet the grammar's edges: quotes, groups, minus, OR,
+# prefixes, fields with good and bad values, CJK and accented letters.
+QUERY_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "a",
+            "b",
+            "leak",
+            " ",
+            "  ",
+            "é",
+            "模型",
+            "泄",
+            "(",
+            ")",
+            '"',
+            "-",
+            "*",
+            ":",
+            "OR",
+            " OR ",
+            "severity:",
+            "critical",
+            "since:",
+            "2020",
+            "-01",
+            "tlp:",
+            "AMBER",
+            "source:",
+            "aiid:4",
+            "has:",
+            "contact",
+            "domain:",
+            "7.1",
+            "\\",
+            "!",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+def app_client(tmp_path, bus: Bus, store: IncidentStore) -> FlaskClient:
+    """The registry app on ``store``, knowing the test viewers' keys."""
+    app = create_app(
+        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=DictAuthenticator(KEYS)
+    )
+    return app.test_client()

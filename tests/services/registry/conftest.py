@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from registry_support import KEYS, STORES, DictAuthenticator, open_store
+from registry_support import STORES, app_client, open_store
 
-from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import IncidentStore
 from shared.bus.embedded import EmbeddedBus
-from shared.settings import Settings
 from shared.topics import CONTRACTS, REPORTS, all_topics
 
 PREFIX = "test"
@@ -58,13 +56,6 @@ def any_store(request, tmp_path) -> Iterator[IncidentStore]:
     opened = open_store(request.param, request, tmp_path)
     yield opened
     opened.close()
-
-
-def app_client(tmp_path, bus, store: IncidentStore) -> FlaskClient:
-    app = create_app(
-        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=DictAuthenticator(KEYS)
-    )
-    return app.test_client()
 
 
 @pytest.fixture
