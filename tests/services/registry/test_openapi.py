@@ -8,7 +8,7 @@ import re
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from registry_support import app_client, headers
+from registry_support import STORES, app_client, headers, open_store
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
@@ -44,8 +44,10 @@ FUZZED = [
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 
 
-@pytest.fixture
-def app(tmp_path, bus, store, make_report):
+@pytest.fixture(params=STORES)
+def app(request, tmp_path, bus, make_report):
+    store = open_store(request.param, request, tmp_path)
+    request.addfinalizer(store.close)
     store.upsert(
         [
             {**make_report(n, tlp=tlp), "status": "new", "organization_id": "org-lab-a"}
