@@ -47,13 +47,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
 """
 # Title matches weigh ten times description matches (as in the Elasticsearch store).
 _SCORE = "-bm25(incident_text, 10.0, 1.0)"
-_COLUMNS = {
-    "score": "score",
-    "received": "received",
-    "occurred_sort": "occurred_sort",
-    "severity_rank": "severity_rank",
-    "id": "id",
-}
+# The sort keys (query/sorting.py) are column names of the scored rows.
+_SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
 
 
 @contextmanager
@@ -73,8 +68,8 @@ def _after(keys: list[SortKey], values: list[object]) -> fts5.Sql:
     """Rows strictly after ``values`` in the order of ``keys`` (a keyset condition)."""
     clauses, params = [], []
     for i, key in enumerate(keys):
-        equal = [f"{_COLUMNS[k.name]} = ?" for k in keys[:i]]
-        beyond = f"{_COLUMNS[key.name]} {'<' if key.descending else '>'} ?"
+        equal = [f"{k.name} = ?" for k in keys[:i]]
+        beyond = f"{key.name} {'<' if key.descending else '>'} ?"
         clauses.append("(" + " AND ".join([*equal, beyond]) + ")")
         params += [*values[:i], values[i]]
     return fts5.Sql("(" + " OR ".join(clauses) + ")", params)
@@ -198,20 +193,18 @@ class EmbeddedStore:
         base = f"{scored} WHERE {where.where}"
         params: list[Any] = ([rank] if rank else []) + where.params
         total = self._query(f"SELECT count(*) FROM ({base})", params).fetchone()[0]
-        page_sql, page_params = f"SELECT doc, {', '.join(_COLUMNS.values())} FROM ({base})", params
+        page_sql, page_params = f"SELECT doc, {', '.join(_SORT_COLUMNS)} FROM ({base})", params
         if after is not None:
             condition = _after(keys, decode_cursor(after, keys))
             page_sql += f" WHERE {condition.where}"
             page_params = params + condition.params
         direction = {True: "DESC", False: "ASC"}
-        page_sql += " ORDER BY " + ", ".join(
-            f"{_COLUMNS[k.name]} {direction[k.descending]}" for k in keys
-        )
+        page_sql += " ORDER BY " + ", ".join(f"{k.name} {direction[k.descending]}" for k in keys)
         rows = self._query(f"{page_sql} LIMIT ?", [*page_params, limit + 1]).fetchall()
         cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
-            last = dict(zip(_COLUMNS, rows[-1][1:], strict=True))
+            last = dict(zip(_SORT_COLUMNS, rows[-1][1:], strict=True))
             cursor = encode_cursor(keys, [last[k.name] for k in keys])
         return SearchResult(
             total=total,

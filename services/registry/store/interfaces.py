@@ -26,15 +26,11 @@ from shared.errors import Rejected, Unavailable
 Incident = dict[str, Any]
 
 
-class StoreError(Exception):
-    """Any failure of the store; always one of the two below."""
-
-
-class StoreUnavailable(StoreError, Unavailable):
+class StoreUnavailable(Unavailable):
     """The store is away (unreachable, timed out, closed, not set up); a retry may work."""
 
 
-class StoreRejected(StoreError, Rejected):
+class StoreRejected(Rejected):
     """The store refuses this document or query; the same call will never succeed."""
 
 
