@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.registry.access.rules import CLEAR, reduced_provenance
-from services.registry.query.ast import And, Node, Term
+from services.registry.query.ast import And, Node, Term, redacted
 from services.registry.redact import EMAIL, redact
 
 # Fields a summary may carry, as the incident has them (texts redacted).
@@ -23,8 +23,8 @@ SUMMARY_FIELDS = (
 
 
 def public_query(query: Node) -> Node:
-    """``query`` restricted to CLEAR incidents, whoever asks."""
-    return And((query, Term("tlp", CLEAR)))
+    """``query`` over the redacted texts of CLEAR incidents, whoever asks."""
+    return And((redacted(query), Term("tlp", CLEAR)))
 
 
 def _redacted(value: Any) -> Any:

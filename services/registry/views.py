@@ -37,6 +37,8 @@ CSV_COLUMNS = (
 
 
 class _BadArguments(Exception):
+    """Arguments that do not load: raised from the helpers, answered as the 422 it holds."""
+
     def __init__(self, response: Response) -> None:
         self.response = response
 

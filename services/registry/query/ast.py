@@ -3,7 +3,7 @@ compiler only chooses the store's syntax, never how to read text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -14,10 +14,13 @@ class MatchAll:
 @dataclass(frozen=True)
 class Text:
     """Terms in the title or the description: one term, or a phrase (in this order,
-    adjacent); ``prefix`` (one term only) matches every term starting with it."""
+    adjacent); ``prefix`` (one term only) matches every term starting with it.
+    ``redacted`` searches the texts as the public view shows them (redact.py), so a
+    search there cannot find what the view removed."""
 
     terms: tuple[str, ...]
     prefix: bool = False
+    redacted: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,17 @@ class Not:
 
 
 Node = MatchAll | Text | Term | Range | And | Or | Not
+
+
+def redacted(node: Node) -> Node:
+    """``node`` with every text leaf searching the redacted texts."""
+    if isinstance(node, Text):
+        return replace(node, redacted=True)
+    if isinstance(node, And | Or):
+        return type(node)(tuple(redacted(child) for child in node.children))
+    if isinstance(node, Not):
+        return Not(redacted(node.child))
+    return node
 
 
 def positive_text(node: Node) -> list[Text]:

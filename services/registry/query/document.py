@@ -1,7 +1,8 @@
 """The fields both stores index for an incident, computed once here from the document.
 
 Keyword fields are lists of canonical strings (a term query matches any entry); dates are
-milliseconds since the epoch, UTC; text is the analyzed terms (analysis.indexed). The
+milliseconds since the epoch, UTC; text is the analyzed terms (analysis.indexed), once as
+written and once as the public view shows it (redacted). The
 Elasticsearch store keeps them under ``derived`` in each document, the embedded store in
 its own columns, so both compilers filter, sort and count the same values.
 """
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from services.registry.query.analysis import fold, indexed
+from services.registry.redact import redact
 from shared.errors import Rejected
 
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -109,6 +111,8 @@ def derived(incident: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "title": indexed(incident.get("title")),
         "description": indexed(incident.get("description")),
+        "public_title": indexed(redact(incident.get("title") or "")),
+        "public_description": indexed(redact(incident.get("description") or "")),
         "tlp": _list(incident.get("tlp")),
         "organization": organization,
         "recipients": _list(incident.get("recipients")),

@@ -17,6 +17,7 @@ from services.registry.query.document import DATE_FIELDS, KEYWORD_FIELDS
 
 TITLE_BOOST = 10.0
 TEXT_FIELDS = {"derived.title": TITLE_BOOST, "derived.description": 1.0}
+REDACTED_FIELDS = {"derived.public_title": TITLE_BOOST, "derived.public_description": 1.0}
 
 Query = dict[str, Any]
 
@@ -42,7 +43,8 @@ def _node(node: Node) -> Query:
     if isinstance(node, MatchAll):
         return {"match_all": {}}
     if isinstance(node, Text):
-        should = [_text(field, node, boost) for field, boost in TEXT_FIELDS.items()]
+        fields = REDACTED_FIELDS if node.redacted else TEXT_FIELDS
+        should = [_text(field, node, boost) for field, boost in fields.items()]
         return {"bool": {"should": should, "minimum_should_match": 1}}
     if isinstance(node, Term):
         return _filter({"term": {_keyword(node.field): node.value}})

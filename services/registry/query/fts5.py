@@ -36,9 +36,11 @@ class Sql:
 
 
 def match_expression(leaf: Text) -> str:
-    """The FTS5 query for one text leaf: a term, a phrase or a prefix."""
+    """The FTS5 query for one text leaf: a term, a phrase or a prefix, in the columns of
+    the texts as written or as redacted."""
+    columns = "{public_title public_description}" if leaf.redacted else "{title description}"
     phrase = '"' + " ".join(leaf.terms) + '"'
-    return phrase + "*" if leaf.prefix else phrase
+    return f"{columns} : {phrase}*" if leaf.prefix else f"{columns} : {phrase}"
 
 
 def _has(field_name: str, placeholders: str) -> str:

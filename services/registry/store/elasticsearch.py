@@ -42,6 +42,8 @@ MAPPINGS: dict[str, Any] = {
             "properties": {
                 "title": _TEXT,
                 "description": _TEXT,
+                "public_title": _TEXT,
+                "public_description": _TEXT,
                 **{name: {"type": "keyword"} for name in KEYWORD_FIELDS},
                 "occurred": {"type": "long"},
                 "received": {"type": "long"},

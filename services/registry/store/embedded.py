@@ -42,11 +42,12 @@ CREATE TABLE IF NOT EXISTS incident_docs (
 );
 CREATE INDEX IF NOT EXISTS incident_docs_received ON incident_docs (received DESC, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
-    title, description, tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
+    title, description, public_title, public_description,
+    tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
 );
 """
 # Title matches weigh ten times description matches (as in the Elasticsearch store).
-_SCORE = "-bm25(incident_text, 10.0, 1.0)"
+_SCORE = "-bm25(incident_text, 10.0, 1.0, 10.0, 1.0)"
 # The sort keys (query/sorting.py) are column names of the scored rows.
 _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
 
@@ -157,8 +158,15 @@ class EmbeddedStore:
             )
             conn.execute("DELETE FROM incident_text WHERE rowid = ?", (rowid,))
         conn.execute(
-            "INSERT INTO incident_text (rowid, title, description) VALUES (?, ?, ?)",
-            (rowid, fields["title"], fields["description"]),
+            "INSERT INTO incident_text (rowid, title, description, public_title,"
+            " public_description) VALUES (?, ?, ?, ?, ?)",
+            (
+                rowid,
+                fields["title"],
+                fields["description"],
+                fields["public_title"],
+                fields["public_description"],
+            ),
         )
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:

@@ -9,7 +9,7 @@ import io
 import json
 
 import pytest
-from registry_support import LAB_A, LAB_B, headers
+from registry_support import LAB_A, LAB_B, DictAuthenticator, headers
 
 from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
@@ -226,6 +226,10 @@ def test_the_public_view_serves_redacted_clear_summaries_to_anyone(client, store
     assert shown["source"] == clear["source"]
     assert by_id[opted_in["id"]]["reporting_organization"] == opted_in["reporting_organization"]
     assert "@" not in json.dumps(body)  # neither the contact's e-mail nor the one in the text
+    for removed in ("whistle", '"example org"', "2671", "+33"):
+        found = client.get("/v1/public/incidents", query_string={"q": removed}).get_json()
+        assert found["total"] == 0, removed  # the view cannot be searched for what it hides
+        assert get(client, "/v1/incidents", "risk owner", q=removed).get_json()["total"] == 1
     page = client.get("/public", query_string={"q": "leak"})
     assert page.status_code == 200
     assert "[phone number removed]" in page.get_data(as_text=True)
@@ -251,7 +255,7 @@ def test_not_ready_and_503_when_the_store_cannot_be_opened(tmp_path, bus):
     # A directory where the database file should be: SQLite cannot open it.
     store = EmbeddedStore(tmp_path)
     client = create_app(
-        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=_no_keys()
+        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=DictAuthenticator({})
     ).test_client()
 
     response = client.get("/readyz")
@@ -264,9 +268,3 @@ def test_not_ready_and_503_when_the_store_cannot_be_opened(tmp_path, bus):
     assert body["checks"]["store"] != "ok"
     assert assert_problem(public, 503)
     assert public.headers["Retry-After"]
-
-
-def _no_keys():
-    from registry_support import DictAuthenticator
-
-    return DictAuthenticator({})
