@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from registry_support import LAB_A, QUERY_TEXT, STORES, VIEWERS, open_store
 
+from services.registry.public import public_query
 from services.registry.query import QuerySyntaxError, parse
 from services.registry.query.sorting import SORTS
 
@@ -45,6 +46,9 @@ def test_a_parsed_query_never_makes_a_store_error(loaded, text):
     except QuerySyntaxError:
         return
     for sort in SORTS:
-        result = loaded.search(query, viewer=VIEWERS["lab A reporter"], sort=sort, facets=True)
-        assert 0 <= result.total <= len(DOCS)
-        assert len(result.hits) == result.total
+        for variant in (query, public_query(query)):
+            result = loaded.search(
+                variant, viewer=VIEWERS["lab A reporter"], sort=sort, facets=True
+            )
+            assert 0 <= result.total <= len(DOCS)
+            assert len(result.hits) == result.total
