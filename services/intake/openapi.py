@@ -11,7 +11,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.intake import schemas
 from services.intake.bulk import FORMATS
 from services.intake.bulk.formats import PARTS
-from shared.directory.api import ViewerSchema
+from shared.directory import api as whoami
 from shared.report import ReportInputSchema, ReportSharingInputSchema
 
 
@@ -55,7 +55,6 @@ def document(server_url: str) -> dict[str, Any]:
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
     )
     spec.components.schema("ReportInput", schema=_ReportInputSchema)
-    spec.components.schema("Viewer", schema=ViewerSchema)
     for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     secured = [{"apiKey": []}]
@@ -173,19 +172,7 @@ def document(server_url: str) -> dict[str, Any]:
             }
         },
     )
-    spec.path(
-        path="/v1/whoami",
-        operations={
-            "get": {
-                "summary": "Who this key (or signed-in session) is, by id, with its roles",
-                "security": [{}, *secured],
-                "responses": {
-                    "200": {"description": "The viewer", "content": _json("Viewer")},
-                    **_problems(401),
-                },
-            }
-        },
-    )
+    whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
     for path, summary in (("/healthz", "The process answers"), ("/readyz", "The bus answers")):
         spec.path(
             path=path,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry.openapi import document
+from services.registry.query.errors import QuerySyntaxError
+from services.registry.query.sorting import BadCursor
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
@@ -11,8 +14,34 @@ from shared.bus.interfaces import Bus
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
-from shared.http import health_blueprint, install_problem_handlers
+from shared.errors import Rejected
+from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
+
+
+def _install_rejection_handlers(app: Flask) -> None:
+    """Bad input is a 400 naming the problem, never a 503 or a 500."""
+
+    @app.errorhandler(QuerySyntaxError)
+    def _syntax(exc: QuerySyntaxError):
+        return problem(
+            400,
+            "Bad Request",
+            f"The query cannot be read: {exc.message}",
+            position=exc.position,
+            expected=exc.expected,
+            errors=[{"pointer": "/q", "detail": exc.message}],
+        )
+
+    @app.errorhandler(BadCursor)
+    def _cursor(exc: BadCursor):
+        return problem(
+            400, "Bad Request", str(exc), errors=[{"pointer": "/cursor", "detail": str(exc)}]
+        )
+
+    @app.errorhandler(Rejected)
+    def _rejected(exc: Rejected):
+        return problem(400, "Bad Request", str(exc))
 
 
 def create_app(
@@ -30,9 +59,15 @@ def create_app(
     authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
+    _install_rejection_handlers(app)
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(
         health_blueprint({"bus": bus.ping, "store": store.ping, "directory": authenticator.ready})
     )
     app.register_blueprint(bp)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return document(settings.registry_url)
+
     return app

@@ -1,46 +1,194 @@
-"""The registry's HTTP API: search incidents, read one."""
+"""The registry's HTTP API: search (with facets and cursor pages), export, read one, and
+the public view. Members' routes need an API key; what each viewer reads is decided in
+the store's query (access/), and a record the viewer may not see is a 404 like a missing
+one."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
-from marshmallow import Schema, ValidationError, fields, validate
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from services.registry.access import shown_to
+from services.registry.public import public_query, summary
+from services.registry.query import parse
+from services.registry.schemas import ExportArgsSchema, SearchArgsSchema
+from services.registry.store.interfaces import IncidentStore, scan
+from shared.access import ANONYMOUS, Viewer
+from shared.auth import current_viewer
 from shared.http import problem, validation_problem
 
-bp = Blueprint("incidents", __name__)
+bp = Blueprint("incidents", __name__, template_folder="templates")
+
+_SEARCH_ARGS = SearchArgsSchema()
+_EXPORT_ARGS = ExportArgsSchema()
+CSV_COLUMNS = (
+    "id", "title", "event_type", "severity", "status", "tlp", "occurred_at", "received_at",
+    "countries", "harm_domains", "harm_subdomains", "reporting_organization",
+    "source_format", "source_id", "source_url",
+)  # fmt: skip
 
 
-class IncidentQueryArgsSchema(Schema):
-    q = fields.String(load_default="", validate=validate.Length(max=500))
-    limit = fields.Integer(load_default=20, strict=False, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+class _BadArguments(Exception):
+    """Arguments that do not load: raised from the helpers, answered as the 422 it holds."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
 
 
-_QUERY_ARGS = IncidentQueryArgsSchema()
+@bp.errorhandler(_BadArguments)
+def _bad_arguments(exc: _BadArguments) -> Response:
+    return exc.response
 
 
-def _store():
+def _store() -> IncidentStore:
     return current_app.extensions["accord.store"]
+
+
+def _member() -> Viewer:
+    """The viewer of a members' route: anonymous is a 401."""
+    viewer = current_viewer()
+    if viewer.anonymous:
+        raise Unauthorized(
+            "This route is for members: send 'Authorization: Bearer <key>'. "
+            "Anyone may read /v1/public/incidents.",
+            www_authenticate=WWWAuthenticate("Bearer", {"realm": "accord"}),
+        )
+    return viewer
+
+
+def _args(schema: Schema) -> dict[str, Any]:
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise _BadArguments(validation_problem(exc.messages, "The query")) from exc
+
+
+def _page(viewer: Viewer, args: dict[str, Any], *, public: bool, facets: bool):
+    query = parse(args["q"])
+    return _store().search(
+        public_query(query) if public else query,
+        viewer=viewer,
+        sort=args["sort"],
+        order=args["order"],
+        limit=args["limit"],
+        after=args["cursor"],
+        facets=facets,
+    )
 
 
 @bp.get("/v1/incidents")
 def search():
-    try:
-        args = _QUERY_ARGS.load(request.args.to_dict())
-    except ValidationError as exc:
-        return validation_problem(exc.messages, "The query")
-    result = _store().search(args["q"], limit=args["limit"], offset=args["offset"])
+    viewer = _member()
+    args = _args(_SEARCH_ARGS)
+    result = _page(viewer, args, public=False, facets=True)
     return {
         "total": result.total,
         "limit": args["limit"],
-        "offset": args["offset"],
-        "items": result.hits,
+        "sort": args["sort"],
+        "order": args["order"],
+        "next_cursor": result.cursor,
+        "items": [shown_to(viewer, incident) for incident in result.hits],
+        "facets": result.facets,
     }
+
+
+def _csv_row(incident: dict[str, Any]) -> list[str]:
+    source = incident.get("source") or {}
+    values = {
+        **incident,
+        "source_format": source.get("format"),
+        "source_id": source.get("id"),
+        "source_url": source.get("url"),
+    }
+    row = []
+    for column in CSV_COLUMNS:
+        value = values.get(column)
+        text = ";".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        # A leading = + - @ would be a formula to a spreadsheet (CSV injection).
+        row.append("'" + text if text[:1] in ("=", "+", "-", "@") else text)
+    return row
+
+
+def _csv(incidents: Iterable[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for incident in incidents:
+        writer.writerow(_csv_row(incident))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_array(incidents: Iterable[dict[str, Any]]) -> Iterator[str]:
+    yield "["
+    for n, incident in enumerate(incidents):
+        yield ("," if n else "") + json.dumps(incident, ensure_ascii=False)
+    yield "]\n"
+
+
+@bp.get("/v1/incidents/export")
+def export():
+    """The whole result set, streamed page by page (cursors, never offsets)."""
+    viewer = _member()
+    args = _args(_EXPORT_ARGS)
+    rows = scan(_store(), parse(args["q"]), viewer=viewer, sort=args["sort"], order=args["order"])
+    first = next(rows, None)  # a store that is away fails here, as a 503, not mid-stream
+
+    def incidents() -> Iterator[dict[str, Any]]:
+        if first is None:
+            return
+        yield shown_to(viewer, first)
+        for incident in rows:
+            yield shown_to(viewer, incident)
+
+    if args["format"] == "csv":
+        body, mimetype = _csv(incidents()), "text/csv"
+    else:
+        body, mimetype = _json_array(incidents()), "application/json"
+    return Response(
+        stream_with_context(body),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="incidents.{args["format"]}"'},
+    )
 
 
 @bp.get("/v1/incidents/<incident_id>")
 def read(incident_id: str):
-    incident = _store().get(incident_id)
+    viewer = _member()
+    incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return problem(404, "Not Found", f"No incident with id {incident_id}.")
-    return incident
+    return shown_to(viewer, incident)
+
+
+def _public_page():
+    args = _args(_SEARCH_ARGS)
+    result = _page(ANONYMOUS, args, public=True, facets=False)
+    return args, {
+        "total": result.total,
+        "limit": args["limit"],
+        "next_cursor": result.cursor,
+        "items": [summary(incident) for incident in result.hits],
+    }
+
+
+@bp.get("/v1/public/incidents")
+def public_incidents():
+    """TLP:CLEAR incidents as redacted summaries, for anyone."""
+    return _public_page()[1]
+
+
+@bp.get("/public")
+def public_page():
+    args, page = _public_page()
+    return render_template("public.html", q=args["q"], page=page)

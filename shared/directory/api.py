@@ -6,6 +6,9 @@ key or role can be seen to stop working everywhere.
 
 from __future__ import annotations
 
+from typing import Any
+
+from apispec import APISpec
 from flask import Blueprint
 from marshmallow import Schema, fields
 
@@ -34,4 +37,28 @@ def whoami():
     viewer = current_viewer()  # 401 for an unknown or revoked key
     return _VIEWER.dump(
         {**vars(viewer), "anonymous": viewer.anonymous, "roles": sorted(viewer.roles)}
+    )
+
+
+def document(
+    spec: APISpec, *, security: list[dict[str, Any]], unauthorized: dict[str, Any]
+) -> None:
+    """Add ``/v1/whoami`` to a service's OpenAPI document; ``unauthorized`` is that
+    document's 401 response."""
+    spec.components.schema("Viewer", schema=ViewerSchema)
+    spec.path(
+        path="/v1/whoami",
+        operations={
+            "get": {
+                "summary": "Who this key (or signed-in session) is, by id, with its roles",
+                "security": [{}, *security],
+                "responses": {
+                    "200": {
+                        "description": "The viewer",
+                        "content": {"application/json": {"schema": "Viewer"}},
+                    },
+                    "401": unauthorized,
+                },
+            }
+        },
     )

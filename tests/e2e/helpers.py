@@ -106,9 +106,13 @@ def post(intake_url: str, key: str, body: dict) -> str:
     return response.json()["id"]
 
 
-def search(registry_url: str, text: str, limit: int = 20) -> dict:
+def search(registry_url: str, key: str, text: str, limit: int = 20) -> dict:
+    """The registry's search as the owner of ``key`` sees it."""
     response = requests.get(
-        f"{registry_url}/v1/incidents", params={"q": text, "limit": limit}, timeout=10
+        f"{registry_url}/v1/incidents",
+        params={"q": text, "limit": limit},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=10,
     )
     assert response.status_code == 200, response.text
     return response.json()

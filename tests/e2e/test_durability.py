@@ -28,7 +28,7 @@ def test_reports_accepted_while_the_broker_is_down_all_reach_the_registry_once(t
         # Wait for the first reports to land before the stop: noida-db can lose a record it
         # acknowledged while it shuts down (a test-server flaw a real cluster with acks=all
         # does not have), and this test is about intake, not about the broker.
-        eventually(lambda: search(registry, "durability")["total"] == BEFORE)
+        eventually(lambda: search(registry, key, "durability")["total"] == BEFORE)
 
         noida.stop()
         accepted += [post(intake, key, report(f"Durability report {n}")) for n in range(DURING)]
@@ -39,7 +39,8 @@ def test_reports_accepted_while_the_broker_is_down_all_reach_the_registry_once(t
         noida = start_noida(tmp_path / "noida", ports=noida.ports)
         found = eventually(
             lambda: (
-                (r := search(registry, "durability", limit=200))["total"] >= len(accepted) and r
+                (r := search(registry, key, "durability", limit=200))["total"] >= len(accepted)
+                and r
             ),
             timeout=90,
         )
@@ -79,7 +80,10 @@ def test_services_restarted_while_the_broker_is_away_accept_and_deliver_once_it_
 
         def all_found() -> dict | None:
             answer = requests.get(
-                f"{registry}/v1/incidents", params={"q": "early", "limit": 200}, timeout=10
+                f"{registry}/v1/incidents",
+                params={"q": "early", "limit": 200},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=10,
             )
             if answer.status_code == 503:  # the registry is still creating its index
                 return None

@@ -54,11 +54,11 @@ def test_a_critical_report_is_searchable_and_paged_once(services, httpserver):
         intake, services.key, report("Model weights exfiltrated by an insider", "critical")
     )
 
-    found = eventually(lambda: search(registry, "exfiltrated insider")["items"])
+    found = eventually(lambda: search(registry, services.key, "exfiltrated insider")["items"])
     assert [hit["id"] for hit in found] == [critical]
     assert found[0]["status"] == "new"
     assert found[0]["occurred_at"] == "2026-11-20T09:00:00+00:00"
-    eventually(lambda: search(registry, "routine drift")["items"])
+    eventually(lambda: search(registry, services.key, "routine drift")["items"])
 
     calls = eventually(lambda: [req for req, _ in httpserver.log])
     # Once the notifier has committed past every registry event, any duplicate page would

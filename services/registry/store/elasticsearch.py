@@ -1,7 +1,9 @@
 """The registry store on Elasticsearch (8.x and 9.x servers, through the 8.x client).
 
 Incidents live in a versioned index behind an alias, and every read and write goes through
-the alias: a later mapping change can build ``-v2``, copy the documents and move the alias.
+the alias: a later mapping change can build ``-v3``, copy the documents and move the alias.
+Each document is the incident plus ``derived`` (query/document.py), the fields the
+compiled queries use; ``derived`` is dropped from what reads return.
 """
 
 from __future__ import annotations
@@ -10,51 +12,85 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 
-from services.registry.store.interfaces import Incident, SearchResult, StoreError
+from services.registry.access.rules import visibility
+from services.registry.query import elasticsearch as dsl
+from services.registry.query.ast import MatchAll, Node
+from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, derived
+from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
+from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
+from services.registry.store.interfaces import (
+    Incident,
+    SearchResult,
+    StoreRejected,
+    StoreUnavailable,
+)
+from shared.access import Viewer
 
 REQUEST_TIMEOUT_S = 10.0
-
+DERIVED = "derived"
+# The analysis is done in Python (query/analysis.py); the index splits on spaces only.
+_TEXT = {"type": "text", "analyzer": "whitespace"}
 # dynamic: false keeps fields this mapping does not name in _source without indexing them,
 # so a new report field can neither change the mapping nor make writes fail.
 MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {
         "id": {"type": "keyword"},
-        "title": {"type": "text"},
-        "description": {"type": "text"},
-        "event_type": {"type": "keyword"},
-        "severity": {"type": "keyword"},
-        "tlp": {"type": "keyword"},
-        "countries": {"type": "keyword"},
-        "channel": {"type": "keyword"},
-        "status": {"type": "keyword"},
-        "reporting_organization": {"type": "keyword"},
-        "occurred_at": {"type": "date"},
-        "received_at": {"type": "date"},
+        DERIVED: {
+            "properties": {
+                "title": _TEXT,
+                "description": _TEXT,
+                "public_title": _TEXT,
+                "public_description": _TEXT,
+                **{name: {"type": "keyword"} for name in KEYWORD_FIELDS},
+                "occurred": {"type": "long"},
+                "received": {"type": "long"},
+                "occurred_sort": {"type": "long"},
+                "severity_rank": {"type": "integer"},
+            }
+        },
     },
 }
-
-NEWEST_FIRST = [{"received_at": {"order": "desc"}}, {"id": {"order": "asc"}}]
+_FIELDS = {
+    "score": "_score",
+    "received": f"{DERIVED}.received",
+    "occurred_sort": f"{DERIVED}.occurred_sort",
+    "severity_rank": f"{DERIVED}.severity_rank",
+    "id": "id",
+}
+# Statuses that say this request can never succeed; any other error may pass.
+_REJECTING = {400, 409, 413, 422}
 
 
 @contextmanager
 def _errors(action: str) -> Iterator[None]:
-    """Turn the client's exceptions into ``StoreError`` saying what we were doing."""
+    """The client's exceptions as the port's, saying what we were doing."""
     try:
         yield
     except ApiError as exc:
-        raise StoreError(f"Elasticsearch refused to {action}: {exc}") from exc
+        kind = StoreRejected if exc.meta.status in _REJECTING else StoreUnavailable
+        raise kind(f"Elasticsearch refused to {action}: {exc}") from exc
     except TransportError as exc:
-        raise StoreError(f"Elasticsearch failed to {action}: {exc}") from exc
+        raise StoreUnavailable(f"Elasticsearch failed to {action}: {exc}") from exc
+
+
+def _incident(source: dict[str, Any]) -> Incident:
+    source.pop(DERIVED, None)
+    return source
+
+
+def _sort(keys: list[SortKey]) -> list[dict[str, Any]]:
+    return [{_FIELDS[k.name]: {"order": "desc" if k.descending else "asc"}} for k in keys]
 
 
 class ElasticsearchStore:
     def __init__(self, client: Elasticsearch, *, prefix: str) -> None:
         self._client = client
+        self._closed = False
         self.alias = f"{prefix}-incidents"
-        self.index = f"{self.alias}-v1"
+        self.index = f"{self.alias}-v2"
 
     @classmethod
     def from_url(
@@ -62,12 +98,18 @@ class ElasticsearchStore:
     ) -> ElasticsearchStore:
         return cls(Elasticsearch(url, request_timeout=request_timeout), prefix=prefix)
 
+    @property
+    def client(self) -> Elasticsearch:
+        if self._closed:
+            raise StoreUnavailable(f"the Elasticsearch store {self.alias} is closed")
+        return self._client
+
     def ensure(self) -> None:
         with _errors(f"create index {self.index} behind alias {self.alias}"):
-            if self._client.indices.exists_alias(name=self.alias):
+            if self.client.indices.exists_alias(name=self.alias):
                 return  # it may point at a newer version than ours: leave it alone
             try:
-                self._client.indices.create(
+                self.client.indices.create(
                     index=self.index, mappings=MAPPINGS, aliases={self.alias: {}}
                 )
             except BadRequestError as exc:
@@ -81,64 +123,102 @@ class ElasticsearchStore:
             return
         operations: list[dict[str, Any]] = []
         for incident in incidents:
-            operations += [{"index": {"_id": incident["id"]}}, incident]
+            try:
+                fields = derived(incident)
+            except DocumentRejected as exc:
+                raise StoreRejected(str(exc)) from exc
+            operations += [{"index": {"_id": incident["id"]}}, {**incident, DERIVED: fields}]
         with _errors(f"write {len(incidents)} incidents"):
-            response = self._client.bulk(
-                index=self.alias, operations=operations, refresh="wait_for"
-            )
+            response = self.client.bulk(index=self.alias, operations=operations, refresh="wait_for")
         if response["errors"]:
             failed = [
-                f"{result['_id']} ({result['error']['type']}: {result['error']['reason']})"
+                (result["status"], f"{result['_id']} ({result['error']['type']}: "
+                 f"{result['error']['reason']})")
                 for result in (item["index"] for item in response["items"])
                 if "error" in result
-            ]
-            raise StoreError(
+            ]  # fmt: skip
+            kind = (
+                StoreRejected
+                if all(status in _REJECTING for status, _ in failed)
+                else StoreUnavailable
+            )
+            raise kind(
                 f"Elasticsearch refused {len(failed)} of {len(incidents)} incidents: "
-                + "; ".join(failed)
+                + "; ".join(reason for _, reason in failed)
             )
 
-    def get(self, incident_id: str) -> Incident | None:
-        with _errors(f"read incident {incident_id}"):
-            try:
-                response = self._client.get(index=self.alias, id=incident_id)
-            except NotFoundError as exc:
-                if exc.body.get("found") is False:  # the document is missing, not the index
-                    return None
-                raise
-        return response["_source"]
-
-    def search(self, text: str = "", *, limit: int = 20, offset: int = 0) -> SearchResult:
-        if text.strip():
-            # simple_query_string matches each word in either field (multi_match's
-            # cross_fields should too, but noida-db treats it as best_fields), and never
-            # fails on stray syntax in what a person typed.
-            query: dict[str, Any] = {
-                "simple_query_string": {
-                    "query": text,
-                    "fields": ["title^2", "description"],
-                    "default_operator": "and",
-                }
+    def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
+        query = {
+            "bool": {
+                "filter": [
+                    {"ids": {"values": [incident_id]}},
+                    dsl.visibility_filter(visibility(viewer)),
+                ]
             }
-            sort: list[Any] = ["_score", *NEWEST_FIRST]
-        else:
-            query, sort = {"match_all": {}}, NEWEST_FIRST
-        with _errors(f"search incidents for {text!r}"):
-            response = self._client.search(
-                index=self.alias,
-                query=query,
-                sort=sort,
-                size=limit,
-                from_=offset,
-                track_total_hits=True,
-            )
-        hits = response["hits"]
+        }
+        with _errors(f"read incident {incident_id}"):
+            response = self.client.search(index=self.alias, query=query, size=1)
+        hits = response["hits"]["hits"]
+        return _incident(hits[0]["_source"]) if hits else None
+
+    def search(
+        self,
+        query: Node = MatchAll(),  # noqa: B008 (immutable)
+        *,
+        viewer: Viewer,
+        sort: str = "relevance",
+        order: str = "desc",
+        limit: int = 20,
+        after: str | None = None,
+        facets: bool = False,
+    ) -> SearchResult:
+        keys = sort_keys(sort, order, query)
+        request: dict[str, Any] = {
+            "query": dsl.compile_query(query, visibility(viewer)),
+            "sort": _sort(keys),
+            "size": limit + 1,
+            "track_total_hits": True,
+        }
+        if after is not None:
+            request["search_after"] = decode_cursor(after, keys)
+        if facets:
+            request["aggs"] = {
+                name: {
+                    "terms": {
+                        "field": f"{DERIVED}.{field}",
+                        "size": FACET_SIZE,
+                        "order": [{"_count": "desc"}, {"_key": "asc"}],
+                    }
+                }
+                for name, field in FACETS.items()
+            }
+        with _errors("search incidents"):
+            response = self.client.search(index=self.alias, **request)
+        hits = response["hits"]["hits"]
+        cursor = None
+        if len(hits) > limit:
+            hits = hits[:limit]
+            cursor = encode_cursor(keys, list(hits[-1]["sort"]))
         return SearchResult(
-            total=hits["total"]["value"], hits=[hit["_source"] for hit in hits["hits"]]
+            total=response["hits"]["total"]["value"],
+            hits=[_incident(hit["_source"]) for hit in hits],
+            cursor=cursor,
+            facets=self._facets(response) if facets else {},
         )
+
+    @staticmethod
+    def _facets(response: dict[str, Any]) -> Facets:
+        return {
+            name: [
+                bucket(b["key"], b["doc_count"]) for b in response["aggregations"][name]["buckets"]
+            ]
+            for name in FACETS
+        }
 
     def ping(self) -> None:
         with _errors("answer a ping"):
-            self._client.info()
+            self.client.info()
 
     def close(self) -> None:
+        self._closed = True
         self._client.close()

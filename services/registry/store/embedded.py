@@ -1,131 +1,248 @@
-"""The registry store on SQLite: documents as JSON, full text in an FTS5 index.
+"""The registry store on SQLite: documents as JSON, their indexed fields (query/document.py)
+beside them, and the analyzed text in an FTS5 table with the same rowid.
 
 Connections are per thread (the consumer writes while HTTP threads search); WAL lets the
-readers go on during a write.
+readers go on during a write. FTS5 splits on spaces only: the text is analyzed already.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from services.registry.store.interfaces import Incident, SearchResult, StoreError
+from services.registry.access.rules import visibility
+from services.registry.query import fts5
+from services.registry.query.ast import MatchAll, Node
+from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, derived
+from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
+from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
+from services.registry.store.interfaces import (
+    Incident,
+    SearchResult,
+    StoreRejected,
+    StoreUnavailable,
+)
+from shared.access import Viewer
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS incidents (
-    id TEXT PRIMARY KEY,
-    received_at TEXT NOT NULL,
-    doc TEXT NOT NULL
+CREATE TABLE IF NOT EXISTS incident_docs (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    received INTEGER NOT NULL,
+    occurred INTEGER,
+    occurred_sort INTEGER NOT NULL,
+    severity_rank INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS incidents_received ON incidents (received_at DESC, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS incidents_fts USING fts5(
-    title, description, tokenize='unicode61 remove_diacritics 2'
+CREATE INDEX IF NOT EXISTS incident_docs_received ON incident_docs (received DESC, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
+    title, description, public_title, public_description,
+    tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
 );
 """
-# Title matches weigh twice as much as description matches (as in the Elasticsearch store).
-_RANK = "bm25(incidents_fts, 2.0, 1.0)"
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Title matches weigh ten times description matches (as in the Elasticsearch store).
+_SCORE = "-bm25(incident_text, 10.0, 1.0, 10.0, 1.0)"
+# The sort keys (query/sorting.py) are column names of the scored rows.
+_SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
 
 
-def _match_expression(text: str) -> str | None:
-    """Every word must match; words are quoted so no input is FTS5 syntax."""
-    words = _WORD.findall(text)
-    return " ".join(f'"{word}"' for word in words) if words else None
+@contextmanager
+def _errors(what: str):
+    """SQLite's errors as the port's: a malformed row is rejected, the rest unavailable."""
+    try:
+        yield
+    except DocumentRejected as exc:
+        raise StoreRejected(str(exc)) from exc
+    except (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError) as exc:
+        raise StoreRejected(f"{what}: {exc}") from exc
+    except sqlite3.Error as exc:
+        raise StoreUnavailable(f"{what}: {exc}") from exc
+
+
+def _after(keys: list[SortKey], values: list[object]) -> fts5.Sql:
+    """Rows strictly after ``values`` in the order of ``keys`` (a keyset condition)."""
+    clauses, params = [], []
+    for i, key in enumerate(keys):
+        equal = [f"{k.name} = ?" for k in keys[:i]]
+        beyond = f"{key.name} {'<' if key.descending else '>'} ?"
+        clauses.append("(" + " AND ".join([*equal, beyond]) + ")")
+        params += [*values[:i], values[i]]
+    return fts5.Sql("(" + " OR ".join(clauses) + ")", params)
 
 
 class EmbeddedStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
 
     def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreUnavailable(f"the registry store {self.path} is closed")
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            with _errors(f"opening the registry store {self.path}"):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(
+                    self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                )
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                except sqlite3.Error:
+                    conn.close()
+                    raise
+            with self._lock:
+                self._connections.append(conn)
             self._local.conn = conn
         return conn
 
     def ensure(self) -> None:
-        try:
+        with _errors(f"creating the registry tables in {self.path}"):
             self._conn().executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StoreError(f"creating the registry tables in {self.path} failed: {exc}") from exc
 
     def upsert(self, incidents: Sequence[Incident]) -> None:
         if not incidents:
             return
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for incident in incidents:
-                row = conn.execute(
-                    "SELECT rowid FROM incidents WHERE id = ?", (incident["id"],)
-                ).fetchone()
+        rows = []
+        for incident in incidents:
+            with _errors("indexing an incident"):
+                fields = derived(incident)
+            try:
                 doc = json.dumps(incident, sort_keys=True, ensure_ascii=False)
-                if row is None:
-                    rowid = conn.execute(
-                        "INSERT INTO incidents (id, received_at, doc) VALUES (?, ?, ?)",
-                        (incident["id"], incident["received_at"], doc),
-                    ).lastrowid
-                else:
-                    rowid = row[0]
-                    conn.execute(
-                        "UPDATE incidents SET received_at = ?, doc = ? WHERE rowid = ?",
-                        (incident["received_at"], doc, rowid),
-                    )
-                    conn.execute("DELETE FROM incidents_fts WHERE rowid = ?", (rowid,))
-                conn.execute(
-                    "INSERT INTO incidents_fts (rowid, title, description) VALUES (?, ?, ?)",
-                    (rowid, incident.get("title", ""), incident.get("description", "")),
-                )
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise StoreError(f"writing {len(incidents)} incidents failed: {exc}") from exc
+            except (TypeError, ValueError) as exc:
+                raise StoreRejected(f"incident {incident['id']} is not JSON: {exc}") from exc
+            rows.append((incident["id"], doc, fields))
+        conn = self._conn()
+        with _errors(f"writing {len(incidents)} incidents to {self.path}"):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for incident_id, doc, fields in rows:
+                    self._write(conn, incident_id, doc, fields)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
-    def get(self, incident_id: str) -> Incident | None:
-        row = self._query("SELECT doc FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    @staticmethod
+    def _write(conn: sqlite3.Connection, incident_id: str, doc: str, fields: dict) -> None:
+        keywords = json.dumps({name: fields[name] for name in KEYWORD_FIELDS})
+        values = (
+            doc, keywords, fields["received"], fields["occurred"],
+            fields["occurred_sort"], fields["severity_rank"],
+        )  # fmt: skip
+        row = conn.execute(
+            "SELECT rowid FROM incident_docs WHERE id = ?", (incident_id,)
+        ).fetchone()
+        if row is None:
+            rowid = conn.execute(
+                "INSERT INTO incident_docs (id, doc, fields, received, occurred, occurred_sort,"
+                " severity_rank) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (incident_id, *values),
+            ).lastrowid
+        else:
+            rowid = row[0]
+            conn.execute(
+                "UPDATE incident_docs SET doc = ?, fields = ?, received = ?, occurred = ?,"
+                " occurred_sort = ?, severity_rank = ? WHERE rowid = ?",
+                (*values, rowid),
+            )
+            conn.execute("DELETE FROM incident_text WHERE rowid = ?", (rowid,))
+        conn.execute(
+            "INSERT INTO incident_text (rowid, title, description, public_title,"
+            " public_description) VALUES (?, ?, ?, ?, ?)",
+            (
+                rowid,
+                fields["title"],
+                fields["description"],
+                fields["public_title"],
+                fields["public_description"],
+            ),
+        )
+
+    def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
+        access = fts5.visibility_where(visibility(viewer))
+        row = self._query(
+            f"SELECT doc FROM incident_docs d WHERE d.id = ? AND {access.where}",
+            [incident_id, *access.params],
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
-    def search(self, text: str = "", *, limit: int = 20, offset: int = 0) -> SearchResult:
-        match = _match_expression(text)
-        if match is None:
-            total = self._query("SELECT count(*) FROM incidents").fetchone()[0]
+    def search(
+        self,
+        query: Node = MatchAll(),  # noqa: B008 (immutable)
+        *,
+        viewer: Viewer,
+        sort: str = "relevance",
+        order: str = "desc",
+        limit: int = 20,
+        after: str | None = None,
+        facets: bool = False,
+    ) -> SearchResult:
+        keys = sort_keys(sort, order, query)
+        where = fts5.compile_where(query, visibility(viewer))
+        rank = fts5.rank_expression(query)
+        scored = (
+            f"SELECT d.*, coalesce(r.score, 0.0) AS score FROM incident_docs d LEFT JOIN"
+            f" (SELECT rowid, {_SCORE} AS score FROM incident_text WHERE incident_text MATCH ?)"
+            " r ON r.rowid = d.rowid"
+            if rank
+            else "SELECT d.*, 0.0 AS score FROM incident_docs d"
+        )
+        base = f"{scored} WHERE {where.where}"
+        params: list[Any] = ([rank] if rank else []) + where.params
+        total = self._query(f"SELECT count(*) FROM ({base})", params).fetchone()[0]
+        page_sql, page_params = f"SELECT doc, {', '.join(_SORT_COLUMNS)} FROM ({base})", params
+        if after is not None:
+            condition = _after(keys, decode_cursor(after, keys))
+            page_sql += f" WHERE {condition.where}"
+            page_params = params + condition.params
+        direction = {True: "DESC", False: "ASC"}
+        page_sql += " ORDER BY " + ", ".join(f"{k.name} {direction[k.descending]}" for k in keys)
+        rows = self._query(f"{page_sql} LIMIT ?", [*page_params, limit + 1]).fetchall()
+        cursor = None
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = dict(zip(_SORT_COLUMNS, rows[-1][1:], strict=True))
+            cursor = encode_cursor(keys, [last[k.name] for k in keys])
+        return SearchResult(
+            total=total,
+            hits=[json.loads(row[0]) for row in rows],
+            cursor=cursor,
+            facets=self._facets(where) if facets else {},
+        )
+
+    def _facets(self, where: fts5.Sql) -> Facets:
+        counts: Facets = {}
+        for name, field in FACETS.items():
             rows = self._query(
-                "SELECT doc FROM incidents ORDER BY received_at DESC, id LIMIT ? OFFSET ?",
-                (limit, offset),
-            )
-        else:
-            total = self._query(
-                "SELECT count(*) FROM incidents_fts WHERE incidents_fts MATCH ?", (match,)
-            ).fetchone()[0]
-            rows = self._query(
-                f"SELECT i.doc FROM incidents_fts JOIN incidents i ON i.rowid = incidents_fts.rowid"
-                f" WHERE incidents_fts MATCH ? ORDER BY {_RANK}, i.received_at DESC, i.id"
-                " LIMIT ? OFFSET ?",
-                (match, limit, offset),
-            )
-        return SearchResult(total=total, hits=[json.loads(doc) for (doc,) in rows])
+                f"SELECT v.value, count(*) AS n FROM incident_docs d,"
+                f" json_each(d.fields, '$.{field}') v WHERE {where.where}"
+                f" GROUP BY v.value ORDER BY n DESC, v.value LIMIT {FACET_SIZE}",
+                where.params,
+            ).fetchall()
+            counts[name] = [bucket(value, n) for value, n in rows]
+        return counts
 
     def ping(self) -> None:
-        self._query("SELECT 1").fetchone()
+        self._query("SELECT count(*) FROM incident_docs").fetchone()
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        self._closed = True
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
             conn.close()
-            self._local.conn = None
 
-    def _query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-        try:
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        with _errors(f"registry store {self.path}"):
             return self._conn().execute(sql, params)
-        except sqlite3.Error as exc:
-            raise StoreError(f"registry store {self.path}: {exc}") from exc

@@ -2,28 +2,44 @@
 
 Two adapters implement it (``embedded`` on SQLite + FTS5, ``elasticsearch``) and one
 contract suite (``tests/services/registry/store/test_contract.py``) runs against both.
-An incident document is a JSON object whose ``id`` is the incident id.
+An incident document is a JSON object whose ``id`` is the incident id; the key
+``derived`` is the store's own (query/document.py) and is never returned.
+
+Every read takes the viewer: the access rule is compiled into the store's query, so
+totals, facet counts and pages hold only what the viewer may read.
+
+Two kinds of failure, never mixed: ``StoreUnavailable`` (unreachable, timed out, closed,
+not set up: retry later) and ``StoreRejected`` (this document or query can never succeed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from shared.errors import Unavailable
+from services.registry.query.ast import MatchAll, Node
+from services.registry.query.facets import Facets
+from shared.access import Viewer
+from shared.errors import Rejected, Unavailable
 
 Incident = dict[str, Any]
 
 
-class StoreError(Unavailable):
-    """The store could not do what was asked (unreachable, refused, timed out)."""
+class StoreUnavailable(Unavailable):
+    """The store is away (unreachable, timed out, closed, not set up); a retry may work."""
+
+
+class StoreRejected(Rejected):
+    """The store refuses this document or query; the same call will never succeed."""
 
 
 @dataclass(frozen=True)
 class SearchResult:
     total: int
     hits: list[Incident]
+    cursor: str | None = None  # the next page's, or None on the last page
+    facets: Facets = field(default_factory=dict)
 
 
 class IncidentStore(Protocol):
@@ -34,18 +50,54 @@ class IncidentStore(Protocol):
         """Write each incident under its id, replacing any earlier version, in one batch.
 
         Idempotent: writing the same documents again leaves the store as it was. Once this
-        returns, the incidents are visible to ``get`` and ``search``.
+        returns, the incidents are visible to ``get`` and ``search``. Raises
+        ``StoreRejected`` naming each incident the store refused.
         """
 
-    def get(self, incident_id: str) -> Incident | None: ...
+    def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
+        """The incident, or None when it is missing or the viewer may not read it."""
 
-    def search(self, text: str = "", *, limit: int = 20, offset: int = 0) -> SearchResult:
-        """Full-text search over title and description, best match first.
+    def search(
+        self,
+        query: Node = MatchAll(),  # noqa: B008 (immutable)
+        *,
+        viewer: Viewer,
+        sort: str = "relevance",
+        order: str = "desc",
+        limit: int = 20,
+        after: str | None = None,
+        facets: bool = False,
+    ) -> SearchResult:
+        """One page of the incidents matching ``query`` that ``viewer`` may read.
 
-        An empty ``text`` lists everything, most recently received first.
+        ``sort`` is one of query.sorting.SORTS (relevance: a title match above a
+        description match); ``after`` is the previous page's ``cursor``; ``facets`` adds
+        counts over the whole result (query.facets.FACETS).
         """
 
     def ping(self) -> None:
-        """Raise ``StoreError`` unless the store answers."""
+        """Raise ``StoreUnavailable`` unless the store answers."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release connections; every later call raises ``StoreUnavailable``."""
+
+
+def scan(
+    store: IncidentStore,
+    query: Node,
+    *,
+    viewer: Viewer,
+    sort: str = "received",
+    order: str = "desc",
+    page_size: int = 500,
+) -> Iterator[Incident]:
+    """Every incident of the result, page by page through cursors (for exports)."""
+    after = None
+    while True:
+        page = store.search(
+            query, viewer=viewer, sort=sort, order=order, limit=page_size, after=after
+        )
+        yield from page.hits
+        if page.cursor is None:
+            return
+        after = page.cursor

@@ -1,4 +1,5 @@
-"""The registry on an embedded bus and store, both in the test's own directory."""
+"""The registry on an embedded bus and store, both in the test's own directory, or on
+Elasticsearch (noida-db) for the tests that take ``any_store``."""
 
 from __future__ import annotations
 
@@ -8,12 +9,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from registry_support import STORES, app_client, open_store
 
-from services.registry.app import create_app
 from services.registry.store.embedded import EmbeddedStore
-from shared.directory.authenticator import DirectoryAuthenticator
-from shared.directory.projection import DirectoryProjection
-from shared.settings import Settings
+from services.registry.store.interfaces import IncidentStore
 from shared.topics import CONTRACTS, REPORTS
 
 PREFIX = "test"
@@ -42,10 +41,14 @@ def store(tmp_path) -> Iterator[EmbeddedStore]:
     store.close()
 
 
+@pytest.fixture(params=STORES)
+def any_store(request, tmp_path) -> Iterator[IncidentStore]:
+    """Each store in turn, empty."""
+    opened = open_store(request.param, request, tmp_path)
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def client(tmp_path, bus, store) -> FlaskClient:
-    directory = DirectoryProjection()
-    directory.load(bus, PREFIX)  # what the service's follower does first
-    authenticator = DirectoryAuthenticator(directory)
-    app = create_app(Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=authenticator)
-    return app.test_client()
+    return app_client(tmp_path, bus, store)

@@ -10,8 +10,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from registry_support import VIEWERS
 
 from services.registry.consumer import ReportProjection
+from services.registry.query import parse
 from shared.bus.runner import ConsumerRunner
 from shared.envelope import Envelope, decode, encode
 from shared.topics import (
@@ -28,6 +30,8 @@ REPORTS_TOPIC = topic_name(PREFIX, REPORTS)
 EVENTS_TOPIC = topic_name(PREFIX, REGISTRY_EVENTS)
 GROUP = f"{PREFIX}.registry"
 REGISTRY_URL = "http://registry.test:8002"
+# The golden report is AMBER and names no organization id: a risk owner reads it.
+EVERYONE = VIEWERS["risk owner"]
 
 
 def accepted(report: dict[str, Any]) -> Envelope:
@@ -48,7 +52,7 @@ def registered_events(bus) -> list[Envelope]:
 
 
 def all_incidents(store) -> list[dict[str, Any]]:
-    return store.search("", limit=200).hits
+    return store.search(viewer=EVERYONE, limit=200).hits
 
 
 @pytest.fixture
@@ -66,8 +70,8 @@ def test_accepted_reports_become_new_incidents_with_every_report_field(
     projection([accepted(r) for r in reports])
 
     for report in reports:
-        assert store.get(report["id"]) == {**report, "status": "new"}
-    assert store.search("").total == 3
+        assert store.get(report["id"], viewer=EVERYONE) == {**report, "status": "new"}
+    assert store.search(viewer=EVERYONE).total == 3
 
 
 def test_each_incident_is_announced_once_with_its_registry_url(projection, bus, store, make_report):
@@ -97,9 +101,9 @@ def test_replaying_a_batch_leaves_the_store_as_it_was(projection, store, make_re
     projection(batch)
 
     assert all_incidents(store) == before
-    assert store.search("").total == 3
+    assert store.search(viewer=EVERYONE).total == 3
     # The full-text index is rewritten, not appended to: each incident matches once.
-    assert store.search("dosage").total == 3
+    assert store.search(parse("dosage"), viewer=EVERYONE).total == 3
 
 
 def test_envelopes_of_other_types_are_ignored(projection, bus, store, make_report):
@@ -150,7 +154,7 @@ def test_the_runner_projects_published_reports_and_commits_the_offsets(bus, stor
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: store.search("").total == len(reports))
+        wait_for(lambda: store.search(viewer=EVERYONE).total == len(reports))
     finally:
         runner.stop()
         thread.join(5)

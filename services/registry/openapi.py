@@ -1,0 +1,156 @@
+"""The registry's OpenAPI 3.1 document, generated from the schemas the views load with."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from services.registry import schemas
+from shared.directory import api as whoami
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+_REASONS = {
+    400: "The query cannot be read (position and expected given) or a bad cursor",
+    401: "No API key on a members' route, or an unknown or revoked key",
+    404: "No such incident, or not one this viewer may read",
+    422: "Invalid arguments, each named by a JSON pointer",
+    503: "The store is unavailable; see Retry-After",
+}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": _REASONS[code], "content": PROBLEM} for code in codes}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
+
+
+def _args(schema: type) -> list[dict[str, Any]]:
+    return [{"in": "query", "schema": schema}]
+
+
+@cache
+def document(server_url: str) -> dict[str, Any]:
+    spec = APISpec(
+        title="Accord registry",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Search the incident registry within your sharing level."},
+        servers=[{"url": server_url}],
+    )
+    spec.components.security_scheme(
+        "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
+    )
+    for name in ("Problem", "SearchPage", "PublicPage"):
+        spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
+    spec.components.schema("Incident", {"type": "object", "required": ["id"]})
+    secured = [{"apiKey": []}]
+    spec.path(
+        path="/v1/incidents",
+        operations={
+            "get": {
+                "summary": "Search, with facet counts and cursor pages",
+                "security": secured,
+                "parameters": _args(schemas.SearchArgsSchema),
+                "responses": {
+                    "200": {"description": "One page", "content": _json("SearchPage")},
+                    **_problems(400, 401, 422, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/incidents/export",
+        operations={
+            "get": {
+                "summary": "The whole result set as a JSON array or CSV, streamed",
+                "security": secured,
+                "parameters": _args(schemas.ExportArgsSchema),
+                "responses": {
+                    "200": {
+                        "description": "Every matching incident the viewer may read",
+                        "content": {
+                            "application/json": {
+                                "schema": {"type": "array", "items": {"type": "object"}}
+                            },
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_problems(400, 401, 422, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/incidents/{incident_id}",
+        operations={
+            "get": {
+                "summary": "One incident, as this viewer may see it",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "incident_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "The incident", "content": _json("Incident")},
+                    **_problems(401, 404, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/public/incidents",
+        operations={
+            "get": {
+                "summary": "TLP:CLEAR incidents as redacted summaries, for anyone",
+                "parameters": _args(schemas.SearchArgsSchema),
+                "responses": {
+                    "200": {"description": "One page", "content": _json("PublicPage")},
+                    **_problems(400, 422, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/public",
+        operations={
+            "get": {
+                "summary": "The public view as a page",
+                "parameters": _args(schemas.SearchArgsSchema),
+                "responses": {
+                    "200": {
+                        "description": "HTML",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    **_problems(400, 422, 503),
+                },
+            }
+        },
+    )
+    whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
+    for path, summary in (
+        ("/healthz", "The process answers"),
+        ("/readyz", "The bus and the store answer"),
+    ):
+        spec.path(
+            path=path,
+            operations={
+                "get": {
+                    "summary": summary,
+                    "responses": {
+                        "200": {"description": "OK", "content": {"application/json": {}}},
+                        "503": {"description": "Not ready", "content": {"application/json": {}}},
+                    },
+                }
+            },
+        )
+    return spec.to_dict()

@@ -1,0 +1,75 @@
+"""The registry API's arguments and answers, as marshmallow schemas (views and OpenAPI)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.registry.query.sorting import ORDERS, SORTS
+
+QUERY_MAX = 500
+LIMIT_MAX = 200
+CURSOR_MAX = 2000
+EXPORT_FORMATS = ("json", "csv")
+
+
+def _query():
+    return fields.String(
+        load_default="",
+        validate=validate.Length(max=QUERY_MAX),
+        metadata={"description": 'The search language, e.g. severity:critical "model weights"'},
+    )
+
+
+class _OrderedArgs(Schema):
+    q = _query()
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    order = fields.String(load_default="desc", validate=validate.OneOf(ORDERS))
+
+
+class SearchArgsSchema(_OrderedArgs):
+    limit = fields.Integer(
+        load_default=20, strict=False, validate=validate.Range(min=1, max=LIMIT_MAX)
+    )
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=CURSOR_MAX),
+        metadata={"description": "next_cursor of the previous page"},
+    )
+
+
+class ExportArgsSchema(_OrderedArgs):
+    format = fields.String(load_default="json", validate=validate.OneOf(EXPORT_FORMATS))
+
+
+class ProblemSchema(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.List(fields.Dict())
+    position = fields.Integer(metadata={"description": "1-based character of q"})
+    expected = fields.List(fields.String())
+
+
+class FacetBucketSchema(Schema):
+    value = fields.String(required=True)
+    count = fields.Integer(required=True)
+
+
+class SearchPageSchema(Schema):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    sort = fields.String(required=True)
+    order = fields.String(required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+    items = fields.List(fields.Dict(), required=True)
+    facets = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Nested(FacetBucketSchema)), required=True
+    )
+
+
+class PublicPageSchema(Schema):
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    next_cursor = fields.String(required=True, allow_none=True)
+    items = fields.List(fields.Dict(), required=True)

@@ -1,0 +1,152 @@
+"""The access matrix: every viewer, every TLP level, every read route, on both stores.
+
+Lab A reports one incident per level (RED names ``p-red`` as its recipient). Each cell is
+the set of levels the viewer finds by that route, or 401. The expected table is written
+out by hand; ``render`` prints it as Markdown (``pytest -s``) for the notes.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
+
+from services.registry.access.rules import LEVELS
+from shared.bus.embedded import EmbeddedBus
+
+ROUTES = ("search", "facets", "export", "detail", "public view")
+# The app's read routes this matrix covers; a new one fails the guard below until added.
+COVERED = {
+    "/v1/incidents": ("search", "facets"),
+    "/v1/incidents/export": ("export",),
+    "/v1/incidents/<incident_id>": ("detail",),
+    "/v1/public/incidents": ("public view",),
+    "/public": ("public view",),
+}
+Y, N = True, False
+# Which levels each viewer reads on the members' routes (None: anonymous gets 401).
+READS = {
+    #                  CLEAR GREEN AMBER AMBER+STRICT RED
+    "anonymous":      None,
+    "lab A reporter": (Y,    Y,    Y,    Y,           N),
+    "lab B reporter": (Y,    Y,    N,    N,           N),
+    "non-member org": (Y,    N,    N,    N,           N),
+    "risk owner":     (Y,    Y,    Y,    N,           N),
+    "coordinator":    (Y,    Y,    Y,    N,           N),
+    "RED recipient":  (Y,    Y,    N,    N,           Y),
+}  # fmt: skip
+
+
+def expected(viewer: str, route: str) -> str | frozenset[str]:
+    if route == "public view":
+        return frozenset({"CLEAR"})  # the public view is the same for everyone
+    reads = READS[viewer]
+    if reads is None:
+        return "401"
+    return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
+
+
+def matrix_incident(n: int, tlp: str) -> dict:
+    return {
+        "id": f"01JDM{n:021d}",
+        "title": f"Matrix incident {tlp}",
+        "description": f"Call +44 20 7946 0958 or write to desk{n}@lab-a.example.",
+        "event_type": "incident",
+        "severity": "high",
+        "tlp": tlp,
+        "status": "new",
+        "organization_id": LAB_A,
+        "reporting_organization": "Lab A",
+        "recipients": ["p-red"],
+        "contact": {"name": "Desk", "email": f"desk{n}@lab-a.example"},
+        "received_at": f"2026-11-{n:02d}T10:00:00+00:00",
+    }
+
+
+INCIDENTS = [matrix_incident(n, tlp) for n, tlp in enumerate(LEVELS, start=1)]
+LEVEL_OF = {incident["id"]: incident["tlp"] for incident in INCIDENTS}
+
+
+@pytest.fixture(scope="module", params=STORES)
+def client(request, tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("matrix")
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    store = open_store(request.param, request, tmp_path)
+    store.upsert(INCIDENTS)
+    yield request.param, app_client(tmp_path, bus, store)
+    store.close()
+    bus.close()
+
+
+def observe(client, viewer: str, route: str) -> str | frozenset[str]:
+    auth = headers(viewer)
+    if route == "public view":
+        body = client.get("/v1/public/incidents", headers=auth).get_json()
+        return frozenset(item["tlp"] for item in body["items"])
+    if route == "detail":
+        codes = {i: client.get(f"/v1/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
+        if set(codes.values()) == {401}:
+            return "401"
+        assert set(codes.values()) <= {200, 404}, codes
+        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+    path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
+    for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
+        response = client.get(path, query_string={"q": q}, headers=auth)
+        if response.status_code == 401:
+            return "401"
+        assert response.status_code == 200
+        if route == "export":
+            levels = frozenset(i["tlp"] for i in json.loads(response.get_data(as_text=True)))
+        elif route == "facets":
+            body = response.get_json()
+            counts = {b["value"]: b["count"] for b in body["facets"]["tlp"]}
+            assert sum(counts.values()) == body["total"]
+            levels = frozenset(counts)
+        else:
+            body = response.get_json()
+            assert body["total"] == len(body["items"])
+            levels = frozenset(i["tlp"] for i in body["items"])
+        if q == "":
+            listed = levels
+        else:
+            assert levels <= listed
+    return listed
+
+
+def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:
+    def cell(value: str | frozenset[str]) -> str:
+        if isinstance(value, str):
+            return value
+        return ", ".join(level for level in LEVELS if level in value) or "nothing"
+
+    lines = ["| viewer | " + " | ".join(ROUTES) + " |", "|---" * (len(ROUTES) + 1) + "|"]
+    for viewer in VIEWERS:
+        lines.append(f"| {viewer} | " + " | ".join(cell(table[viewer, r]) for r in ROUTES) + " |")
+    return "\n".join(lines)
+
+
+def test_the_access_matrix(client):
+    store, app = client
+    observed = {(v, r): observe(app, v, r) for v in VIEWERS for r in ROUTES}
+    print(f"\nAccess matrix on the {store} store:\n{render(observed)}")
+    assert observed == {(v, r): expected(v, r) for v in VIEWERS for r in ROUTES}
+
+
+def test_every_read_route_of_the_app_is_in_the_matrix(client):
+    _, app = client
+    routes = {
+        rule.rule
+        for rule in app.application.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint.startswith("incidents.")
+    }
+    assert routes == set(COVERED)
+
+
+def test_lab_b_finds_nothing_of_lab_a_amber_by_any_text(client):
+    _, app = client
+    auth = headers("lab B reporter")
+    for q in ("desk3", '"Matrix incident AMBER"', "tlp:AMBER", "has:contact tlp:amber", "+44"):
+        body = app.get("/v1/incidents", query_string={"q": q}, headers=auth).get_json()
+        assert "AMBER" not in {item["tlp"] for item in body["items"]}, q
+        assert all(b["value"] != "AMBER" for b in body["facets"]["tlp"]), q
