@@ -466,3 +466,9 @@ def test_every_value_has_a_comment() -> None:
                 stack.append((indent, inherited or any(c.startswith("# --") for c in comments)))
         comments = []
     assert not undocumented, "values without a comment: " + ", ".join(undocumented)
+
+
+def test_the_operations_guide_lists_every_setting() -> None:
+    guide = (CHART.parents[1] / "docs" / "operations.md").read_text()
+    missing = sorted(name for name in SETTINGS | NOT_YET_READ if f"`{name}`" not in guide)
+    assert not missing, f"docs/operations.md does not list {missing}"
