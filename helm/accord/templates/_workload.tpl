@@ -317,6 +317,6 @@ spec:
     []
     {{- end }}
   egress:
-    {{- include "accord.egressRules" (dict "root" .root "destinations" $destinations) | nindent 4 }}
+    {{- include "accord.egressRules" (dict "root" .root "destinations" $destinations) | trim | nindent 4 }}
 {{- end }}
 {{- end }}
