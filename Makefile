@@ -10,7 +10,7 @@ DATASETS ?= ../shared/datasets
 MODEL := shared/normalize/suggest/harm_domains.npz
 
 .DEFAULT_GOAL := help
-.PHONY: help install model run test lint format bench clean helm helm-lint
+.PHONY: help install model run test test-unit lint format bench clean helm helm-lint
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ run: install ## Start intake, registry and notifier (embedded profile), print UR
 
 test: install $(CHROMIUM) helm-lint ## Run every test: unit, contract, end-to-end, browser, chart
 	$(PY) -m pytest
+
+test-unit: install $(HELM) ## The quick loop: no test servers, no browser, no service processes
+	$(PY) -m pytest -m "not kafka and not elasticsearch and not e2e and not browser"
 
 lint: install ## Check style and formatting with ruff
 	$(VENV)/bin/ruff check .
