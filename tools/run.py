@@ -32,7 +32,8 @@ def main() -> int:
         "Try:\n"
         f'  curl -X POST {intake}/v1/reports -H "Authorization: Bearer $ACCORD_KEY"'
         " -H 'Content-Type: application/json' -d @docs/example-report.json\n"
-        f"  curl '{registry}/v1/incidents?q=weights'\n"
+        f"  curl '{registry}/v1/incidents?q=weights' -H \"Authorization: Bearer $ACCORD_KEY\"\n"
+        f"  curl '{registry}/v1/public/incidents'   # anyone: redacted TLP:CLEAR summaries\n"
         f'  curl {registry}/v1/whoami -H "Authorization: Bearer $ACCORD_KEY_RISK_OWNER"\n'
         f"  open {intake}/sign-in to sign in, then {intake}/reports for your lab's reports\n"
         f"  open {intake}/report for the form, {intake}/openapi.json for the API\n",

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from registry_support import VIEWERS
+from waiting import wait_until
 
 from services.registry.consumer import ReportProjection
 from services.registry.query import parse
@@ -127,13 +127,6 @@ def test_a_batch_without_reports_writes_and_publishes_nothing(projection, bus, s
     assert registered_events(bus) == []
 
 
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.01)
-
-
 def test_the_runner_projects_published_reports_and_commits_the_offsets(bus, store, make_report):
     reports = [make_report(n) for n in range(1, 6)]
     producer = bus.producer()
@@ -154,7 +147,7 @@ def test_the_runner_projects_published_reports_and_commits_the_offsets(bus, stor
     thread = threading.Thread(target=runner.run, daemon=True)
     thread.start()
     try:
-        wait_for(lambda: store.search(viewer=EVERYONE).total == len(reports))
+        wait_until(lambda: store.search(viewer=EVERYONE).total == len(reports), "the reports")
     finally:
         runner.stop()
         thread.join(5)
