@@ -133,8 +133,9 @@ class ConsumerRunner:
                 self._reject(dead, record, str(exc))
         if envelopes:
             self._handle(envelopes, dead)
-        # The dead letters (and whatever the handler sent) are durable before the commit
-        # moves past their records; a failed flush drops its records, so send them again.
+        # The dead letters are durable before the commit moves past their records; a failed
+        # flush drops what it held, so each retry sends them all again. (Handlers flush
+        # what they send themselves, before they return.)
         self._retry("dead-letter", lambda: self._send_dead_letters(dead))
 
     def _handle(self, batch: list[tuple[Record, Envelope]], dead: list[tuple[Record, str]]) -> None:
