@@ -21,6 +21,7 @@ from waitress.server import create_server
 log = logging.getLogger(__name__)
 
 _REQUEST_DRAIN_SECONDS = 10
+_LOOP_TIMEOUT_SECONDS = 0.2
 _WORKER_JOIN_SECONDS = 30
 
 
@@ -28,10 +29,6 @@ class Worker(Protocol):
     def run(self) -> None: ...
 
     def stop(self) -> None: ...
-
-
-class _Stop(Exception):
-    """Raised in the main thread by the signal handler to leave the server loop."""
 
 
 def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Worker] = ()) -> int:
@@ -46,13 +43,17 @@ def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Work
             failed.set()
             os.kill(os.getpid(), signal.SIGTERM)
 
+    stopping = threading.Event()
+
     def on_signal(signum: int, _frame: object) -> None:
-        # Once is enough: a second signal (Ctrl-C reaches the whole process group, then a
-        # supervisor's SIGTERM follows) must not interrupt the shutdown it started.
-        # (A no-op handler, not SIG_IGN: a signal already on its way would then raise.)
-        for each in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(each, lambda *_: None)
-        raise _Stop(signal.Signals(signum).name)
+        # Only a flag: an exception raised from here lands in whatever the main thread is
+        # running, and waitress catches and logs those inside its handlers, so the server
+        # would go on serving and be killed at the supervisor's timeout. A second signal
+        # (Ctrl-C reaches the whole process group, then a supervisor's SIGTERM) changes
+        # nothing.
+        if not stopping.is_set():
+            log.info("%s: %s received, shutting down", name, signal.Signals(signum).name)
+            stopping.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -65,9 +66,15 @@ def serve(app: Flask, *, name: str, host: str, port: int, workers: Sequence[Work
         thread.start()
     log.info("%s listening on http://%s:%d", name, host, port)
     try:
-        server.run()
-    except _Stop as stop:
-        log.info("%s: %s received, shutting down", name, stop)
+        # waitress's own run() loops until its socket map is empty; one poll at a time
+        # lets the loop see the flag within _LOOP_TIMEOUT_SECONDS.
+        while not stopping.is_set():
+            wasyncore.loop(
+                timeout=_LOOP_TIMEOUT_SECONDS,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
     finally:
         # In-flight requests finish first; only then do the sockets close and the workers
         # stop, so nothing touches a connection the entrypoint is about to close.
