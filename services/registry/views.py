@@ -13,8 +13,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from marshmallow import Schema, ValidationError
-from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Unauthorized
 
 from services.registry.access import shown_to
 from services.registry.public import public_query, summary
@@ -22,7 +20,7 @@ from services.registry.query import parse
 from services.registry.schemas import ExportArgsSchema, SearchArgsSchema
 from services.registry.store.interfaces import IncidentStore, scan
 from shared.access import ANONYMOUS, Viewer
-from shared.auth import current_viewer
+from shared.auth import current_viewer, unauthorized
 from shared.http import problem, validation_problem
 
 bp = Blueprint("incidents", __name__, template_folder="templates")
@@ -56,10 +54,9 @@ def _member() -> Viewer:
     """The viewer of a members' route: anonymous is a 401."""
     viewer = current_viewer()
     if viewer.anonymous:
-        raise Unauthorized(
+        raise unauthorized(
             "This route is for members: send 'Authorization: Bearer <key>'. "
-            "Anyone may read /v1/public/incidents.",
-            www_authenticate=WWWAuthenticate("Bearer", {"realm": "accord"}),
+            "Anyone may read /v1/public/incidents."
         )
     return viewer
 
