@@ -20,11 +20,12 @@ from datetime import UTC, datetime
 from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from services.intake.i18n import Translator, translator
+from services.intake.i18n import translator
 from services.intake.outbox import OutboxEntry
 from services.intake.pages import error_page, page_headers, protect, render, signed_in_lab
 from services.intake.schemas import OFFSET_MAX
 from shared.directory.views import sign_in_url
+from shared.i18n import Translator
 
 PAGE_SIZE = 50
 LAST_PAGE = OFFSET_MAX // PAGE_SIZE  # any later page's offset could not be queried
