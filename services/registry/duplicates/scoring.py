@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -27,6 +27,8 @@ DATE_HALF_DAYS = 60
 THRESHOLD = 0.5
 # rapidfuzz's ratio of two unrelated texts' terms is about this much (letters in common).
 CHANCE_RATIO = 0.6
+# A title with fewer salient terms than this says less about its event.
+SHORT_TITLE = 4
 # Words that say nothing about which event a text is about (analyzed: stemmed, folded).
 STOP_TERMS = frozenset(
     analyze(
@@ -71,6 +73,22 @@ def occurred_at(incident: Mapping[str, Any]) -> datetime | None:
         return None
 
 
+def _occurred_span(incident: Mapping[str, Any]) -> tuple[datetime, datetime] | None:
+    """When it occurred, as the span its date stands for: a date given as a year or a
+    month is stored as its first day, and the normalizer's decision says so."""
+    start = occurred_at(incident)
+    if start is None:
+        return None
+    decisions = (incident.get("provenance") or {}).get("decisions") or []
+    rules = " ".join(d.get("rule", "") for d in decisions if d.get("field") == "occurred_at")
+    if "precision year" in rules:
+        return start, start.replace(year=start.year + 1)
+    if "precision month" in rules:
+        after = start.replace(day=28) + timedelta(days=4)
+        return start, after.replace(day=1)
+    return start, start
+
+
 def _names(value: Any) -> dict[str, str]:
     """Folded, punctuation-free key → the name as written, for one AI-system field
     (``"microsoft-research; Google"`` gives ``microsoftresearch`` and ``google``)."""
@@ -91,7 +109,7 @@ class Features:
     title: tuple[str, ...]  # salient terms, in order
     words: frozenset[str]  # salient terms of title and description
     systems: dict[str, dict[str, str]]  # field → key → name as written
-    occurred: datetime | None
+    occurred: tuple[datetime, datetime] | None
 
     @classmethod
     def of(cls, incident: Mapping[str, Any]) -> Features:
@@ -104,7 +122,7 @@ class Features:
             title=salient,
             words=frozenset(salient).union(t for t in description if _salient(t)),
             systems={f: _names(system.get(f)) for f in SYSTEM_FIELDS},
-            occurred=occurred_at(incident),
+            occurred=_occurred_span(incident),
         )
 
 
@@ -127,10 +145,19 @@ def _near_copy(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return max(0.0, (ratio - CHANCE_RATIO) / (1 - CHANCE_RATIO))
 
 
+def _covered(title: tuple[str, ...], words: frozenset[str]) -> float:
+    """The share of a title's terms the other report's text holds, trusted less for a
+    title of one or two terms."""
+    if not title:
+        return 0.0
+    return len(words.intersection(title)) / len(title) * min(1.0, len(title) / SHORT_TITLE)
+
+
 def text_similarity(a: Features, b: Features) -> float:
     titles = max(_overlap(frozenset(a.title), frozenset(b.title)), _near_copy(a.title, b.title))
-    # A title may be said in the other's description, and a description holds the detail.
-    return max(titles, (titles + _overlap(a.words, b.words)) / 2)
+    # A headline may be told in the other's description (AIAAIC's headline, AIID's prose).
+    covered = max(_covered(a.title, b.words), _covered(b.title, a.words))
+    return max(titles, (titles + covered + _overlap(a.words, b.words)) / 3)
 
 
 def system_match(a: Features, b: Features) -> tuple[float, list[str]] | None:
@@ -149,10 +176,13 @@ def system_match(a: Features, b: Features) -> tuple[float, list[str]] | None:
 
 
 def date_proximity(a: Features, b: Features) -> tuple[float, int] | None:
-    """The closeness of the occurrence dates and the days between them (None without both)."""
+    """The closeness of the occurrence dates and the days between them (None without both);
+    a date known only to its year or month is as close as any day of it."""
     if a.occurred is None or b.occurred is None:
         return None
-    days = int(abs((a.occurred - b.occurred).total_seconds()) // 86_400)
+    (a_from, a_to), (b_from, b_to) = a.occurred, b.occurred
+    gap = max(a_from - b_to, b_from - a_to, timedelta(0))
+    days = gap.days
     return 1 / (1 + days / DATE_HALF_DAYS), days
 
 
