@@ -82,10 +82,10 @@ def _occurred_span(incident: Mapping[str, Any]) -> tuple[datetime, datetime] | N
     decisions = (incident.get("provenance") or {}).get("decisions") or []
     rules = " ".join(d.get("rule", "") for d in decisions if d.get("field") == "occurred_at")
     if "precision year" in rules:
-        return start, start.replace(year=start.year + 1)
+        return start, start.replace(year=start.year + 1) - timedelta(microseconds=1)
     if "precision month" in rules:
         after = start.replace(day=28) + timedelta(days=4)
-        return start, after.replace(day=1)
+        return start, after.replace(day=1) - timedelta(microseconds=1)
     return start, start
 
 
@@ -201,7 +201,12 @@ def score_features(a: Features, b: Features) -> tuple[float, tuple[str, ...]]:
     date = date_proximity(a, b)
     if date is not None:
         signals["date"], days = date
-        reasons.append("occurred the same day" if days == 0 else f"occurred {days} days apart")
+        if days:
+            reasons.append(f"occurred {days} days apart")
+        elif a.occurred[0] == a.occurred[1] and b.occurred[0] == b.occurred[1]:
+            reasons.append("occurred the same day")
+        else:
+            reasons.append("occurred in the same period (a date given as a year or month)")
     total = sum(WEIGHTS[name] * value for name, value in signals.items())
     weight = sum(WEIGHTS[name] for name in signals)
     return round(total / weight, 3), tuple(reasons)
