@@ -11,7 +11,7 @@ QUERY_MAX = 500
 LIMIT_MAX = 200
 CURSOR_MAX = 2000
 EXPORT_FORMATS = ("json", "csv")
-RECENT_MAX = 500
+RECENT_MAX = 200
 
 
 def _query():
@@ -60,7 +60,7 @@ class DuplicateArgsSchema(Schema):
 class DuplicateQueueArgsSchema(Schema):
     min_score = _min_score()
     recent = fields.Integer(
-        load_default=100,
+        load_default=50,
         strict=False,
         validate=validate.Range(min=1, max=RECENT_MAX),
         metadata={"description": "How many of the incidents received last to look at"},

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -59,6 +60,13 @@ class Suggestion:
 def salient_terms(text: str | None) -> list[str]:
     """The analyzed terms of ``text`` that may tell its event apart, each once."""
     return list(dict.fromkeys(t for t in analyze(text or "") if _salient(t)))
+
+
+@lru_cache(maxsize=16_384)
+def _analyzed(text: str) -> tuple[str, ...]:
+    """The terms of a text; cached, since the same candidates come back for every incident
+    of one subject (and for every incident of the queue)."""
+    return tuple(analyze(text))
 
 
 def _salient(term: str) -> bool:
@@ -113,12 +121,12 @@ class Features:
 
     @classmethod
     def of(cls, incident: Mapping[str, Any]) -> Features:
-        title, description = (analyze(incident.get(f) or "") for f in ("title", "description"))
+        title, description = (_analyzed(incident.get(f) or "") for f in ("title", "description"))
         salient = tuple(dict.fromkeys(t for t in title if _salient(t)))
         system = incident.get("ai_system") or {}
         return cls(
             id=incident.get("id"),
-            text=(tuple(title), tuple(description)),
+            text=(title, description),
             title=salient,
             words=frozenset(salient).union(t for t in description if _salient(t)),
             systems={f: _names(system.get(f)) for f in SYSTEM_FIELDS},

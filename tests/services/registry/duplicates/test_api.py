@@ -143,7 +143,7 @@ def test_the_queue_is_for_risk_owners_and_coordinators(client):
         ("/v1/incidents/{id}/duplicates", {"min_score": "2"}, "/min_score"),
         ("/v1/incidents/{id}/duplicates", {"min_score": "nan"}, "/min_score"),
         ("/v1/incidents/{id}/duplicates", {"limit": "0"}, "/limit"),
-        ("/v1/duplicates", {"recent": "501"}, "/recent"),
+        ("/v1/duplicates", {"recent": "201"}, "/recent"),
         ("/v1/duplicates", {"min_score": "-0.1"}, "/min_score"),
     ],
 )
