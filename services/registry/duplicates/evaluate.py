@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import random
 import statistics
 import sys
 import tempfile
@@ -165,11 +166,15 @@ def timing(store: EmbeddedStore, corpus: dict[str, Incident]) -> Timing:
     return Timing(retrieval, scoring)
 
 
-def sample_pairs(store: EmbeddedStore, corpus: dict[str, Incident], n: int) -> list[tuple]:
-    """For AIID incidents in a fixed order, the best AIAAIC candidate: n/2 scoring at the
-    threshold or above, n/2 between 0.3 and the threshold."""
+def sample_pairs(
+    store: EmbeddedStore, corpus: dict[str, Incident], n: int, *, seed: int, skip: set[str]
+) -> list[tuple]:
+    """For AIID incidents in a shuffled order (``seed``), not in ``skip``, the best AIAAIC
+    candidate: n/2 scoring at the threshold or above, n/2 between 0.3 and the threshold."""
+    order = sorted(i for i in corpus if i.startswith("aiid:") and i not in skip)
+    random.Random(seed).shuffle(order)
     above, below = [], []
-    for incident in (i for i in corpus.values() if i["id"].startswith("aiid:")):
+    for incident in (corpus[i] for i in order):
         found = [
             s
             for s in suggest(store, incident, viewer=ANONYMOUS, threshold=0.3, limit=10)
@@ -190,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("datasets", type=Path, help="the folder holding aiid/ and aiaaic/")
     parser.add_argument("--sample", type=int, metavar="N", help="print N pairs to label")
+    parser.add_argument("--seed", type=int, default=9, help="the sample's shuffle")
     args = parser.parse_args(argv)
     folder = args.datasets.resolve()
     with tempfile.TemporaryDirectory(prefix="accord-duplicates-") as tmp:
@@ -200,7 +206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             corpus = load(folder, store)
             loaded = time.perf_counter() - started
             if args.sample:
-                for incident, s in sample_pairs(store, corpus, args.sample):
+                labelled = {row["incident_id"] for row in read_labels()}
+                for incident, s in sample_pairs(
+                    store, corpus, args.sample, seed=args.seed, skip=labelled
+                ):
                     print(f"{incident['id']},{s.candidate['id']},{s.score},{'; '.join(s.reasons)}")
                     print(f"    {incident['title']}\n    {s.candidate['title']}")
                 return 0
@@ -224,15 +233,17 @@ def render(folder: Path, store: EmbeddedStore, corpus: dict[str, Incident], load
     for threshold in THRESHOLDS:
         figures = known_figures(store, corpus, pairs, threshold)
         lines.append(f"  at {threshold:<4}  {figures.line()}")
-    same = sum(row["label"] == SAME for row in labels)
-    lines += [
-        "",
-        f"hand_labels.csv: {len(labels)} AIID/AIAAIC pairs checked by hand, {same} the same event:",
-    ]
-    for threshold in THRESHOLDS:
-        lines.append(
-            f"  at {threshold:<4}  {labelled_figures(store, corpus, labels, threshold).line()}"
-        )
+    samples = {
+        "1": "sample 1 (AIID incidents in file order; the scorer was tuned on it)",
+        "2": "sample 2 (AIID incidents shuffled, seed 9)",
+    }
+    for sample, title in samples.items():
+        rows = [row for row in labels if row["sample"] == sample]
+        same = sum(row["label"] == SAME for row in rows)
+        lines += ["", f"hand_labels.csv {title}: {len(rows)} pairs, {same} the same event:"]
+        for threshold in THRESHOLDS:
+            figures = labelled_figures(store, corpus, rows, threshold)
+            lines.append(f"  at {threshold:<4}  {figures.line()}")
     lines += ["", f"one incident's suggestions: {timing(store, corpus).line()}"]
     return "\n".join(lines)
 
