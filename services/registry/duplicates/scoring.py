@@ -9,7 +9,9 @@ little is neither helped nor punished for it.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +42,8 @@ STOP_TERMS = frozenset(
         " systems issues harms"
     )
 )
+# Every term weighs the same (one pair scored alone, with nothing to compare against).
+NO_WEIGHTS: Mapping[str, float] = {}
 # AI-system fields, and how each reads in a reason.
 SYSTEM_FIELDS = {"name": "AI system", "developer": "developer", "deployer": "deployer"}
 # Names that name nothing (AIID's placeholder slug).
@@ -134,14 +138,18 @@ class Features:
         )
 
 
-def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    """Shared salient terms: the mean of Dice (both texts mostly the same words) and the
-    overlap coefficient (the shorter text's words all in the longer: a headline and a
-    fuller title of one event)."""
+def _weight(terms: Iterable[str], weights: Mapping[str, float]) -> float:
+    return sum(weights.get(term, 1.0) for term in terms)
+
+
+def _overlap(a: frozenset[str], b: frozenset[str], weights: Mapping[str, float]) -> float:
+    """Shared salient terms, each weighed by how rare it is: the mean of Dice (both texts
+    mostly the same words) and the overlap coefficient (the shorter text's words all in
+    the longer: a headline and a fuller title of one event)."""
     if not a or not b:
         return 0.0
-    shared = len(a & b)
-    return (2 * shared / (len(a) + len(b)) + shared / min(len(a), len(b))) / 2
+    shared, wa, wb = _weight(a & b, weights), _weight(a, weights), _weight(b, weights)
+    return (2 * shared / (wa + wb) + shared / min(wa, wb)) / 2
 
 
 def _near_copy(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -153,19 +161,30 @@ def _near_copy(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return max(0.0, (ratio - CHANCE_RATIO) / (1 - CHANCE_RATIO))
 
 
-def _covered(title: tuple[str, ...], words: frozenset[str]) -> float:
-    """The share of a title's terms the other report's text holds, trusted less for a
-    title of one or two terms."""
+def _covered(title: tuple[str, ...], words: frozenset[str], weights: Mapping[str, float]) -> float:
+    """The share of a title's terms (by weight) the other report's text holds, trusted
+    less for a title of one or two terms."""
     if not title:
         return 0.0
-    return len(words.intersection(title)) / len(title) * min(1.0, len(title) / SHORT_TITLE)
+    held = _weight(words.intersection(title), weights) / _weight(title, weights)
+    return held * min(1.0, len(title) / SHORT_TITLE)
 
 
-def text_similarity(a: Features, b: Features) -> float:
-    titles = max(_overlap(frozenset(a.title), frozenset(b.title)), _near_copy(a.title, b.title))
+def term_weights(pool: Iterable[Features]) -> dict[str, float]:
+    """How rare each term is among the incident and its candidates (ln(1 + n / df)): the
+    words a subject's reports all share ("deepfake", "school") tell its events apart less
+    than the names and places only one pair shares."""
+    texts = [f.words for f in pool]
+    counts = Counter(term for words in texts for term in words)
+    return {term: math.log(1 + len(texts) / df) for term, df in counts.items()}
+
+
+def text_similarity(a: Features, b: Features, weights: Mapping[str, float] = NO_WEIGHTS) -> float:
+    ta, tb = frozenset(a.title), frozenset(b.title)
+    titles = max(_overlap(ta, tb, weights), _near_copy(a.title, b.title))
     # A headline may be told in the other's description (AIAAIC's headline, AIID's prose).
-    covered = max(_covered(a.title, b.words), _covered(b.title, a.words))
-    return max(titles, (titles + covered + _overlap(a.words, b.words)) / 3)
+    covered = max(_covered(a.title, b.words, weights), _covered(b.title, a.words, weights))
+    return max(titles, (titles + covered + _overlap(a.words, b.words, weights)) / 3)
 
 
 def system_match(a: Features, b: Features) -> tuple[float, list[str]] | None:
@@ -194,13 +213,15 @@ def date_proximity(a: Features, b: Features) -> tuple[float, int] | None:
     return 1 / (1 + days / DATE_HALF_DAYS), days
 
 
-def score_features(a: Features, b: Features) -> tuple[float, tuple[str, ...]]:
+def score_features(
+    a: Features, b: Features, weights: Mapping[str, float] = NO_WEIGHTS
+) -> tuple[float, tuple[str, ...]]:
     signals: dict[str, float] = {}
     if a.text == b.text and any(a.text):
         signals["text"] = 1.0
         reasons = ["the same title and description"]
     else:
-        signals["text"] = text_similarity(a, b)
+        signals["text"] = text_similarity(a, b, weights)
         reasons = [f"texts {signals['text']:.0%} alike"]
     system = system_match(a, b)
     if system is not None:
@@ -235,10 +256,15 @@ def rank(
     """The candidates scoring at least ``threshold``, best first (ties by id), at most
     ``limit``; the incident itself is never its own duplicate."""
     mine = Features.of(incident)
-    scored = [
-        Suggestion(candidate, *score_features(mine, Features.of(candidate)))
+    others = [
+        (candidate, Features.of(candidate))
         for candidate in candidates
         if candidate.get("id") != incident.get("id")
+    ]
+    weights = term_weights([mine, *(features for _, features in others)])
+    scored = [
+        Suggestion(candidate, *score_features(mine, features, weights))
+        for candidate, features in others
     ]
     kept = [s for s in scored if s.score >= threshold]
     kept.sort(key=lambda s: (-s.score, str(s.candidate.get("id"))))

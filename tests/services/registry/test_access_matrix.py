@@ -1,7 +1,7 @@
 """The access matrix: every viewer, every TLP level, every read route, on both stores.
 
 Lab A reports one incident per level (RED names ``p-red`` as its recipient), all alike, so
-each is a suggested duplicate of the others. Each cell is the set of levels the viewer
+each is a candidate duplicate of the others. Each cell is the set of levels the viewer
 finds by that route, or 401 (403: the duplicates queue is for risk owners and
 coordinators). The expected table is written
 out by hand; ``render`` prints it as Markdown (``pytest -s``) for the notes.
@@ -94,8 +94,12 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
     if route in ("detail", "duplicates"):
-        suffix = "/duplicates" if route == "duplicates" else ""
-        answers = {i: client.get(f"/v1/incidents/{i}{suffix}", headers=auth) for i in LEVEL_OF}
+        # min_score 0: every candidate retrieved, so access alone decides what is shown.
+        path, args = ("/duplicates", {"min_score": 0}) if route == "duplicates" else ("", {})
+        answers = {
+            i: client.get(f"/v1/incidents/{i}{path}", query_string=args, headers=auth)
+            for i in LEVEL_OF
+        }
         codes = {i: answer.status_code for i, answer in answers.items()}
         if set(codes.values()) == {401}:
             return "401"
@@ -109,7 +113,7 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
                     assert suggested == readable - {LEVEL_OF[i]}, (viewer, LEVEL_OF[i])
         return readable
     if route == "queue":
-        response = client.get("/v1/duplicates", headers=auth)
+        response = client.get("/v1/duplicates", query_string={"min_score": 0}, headers=auth)
         if response.status_code in (401, 403):
             return str(response.status_code)
         assert response.status_code == 200

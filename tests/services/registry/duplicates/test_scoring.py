@@ -126,3 +126,24 @@ def test_rank_keeps_the_best_above_the_threshold_and_never_the_incident_itself()
     assert [s.candidate["id"] for s in ranked] == ["i0", "i2"]
     assert rank(UBER, [UBER_HEADLINE], threshold=0.99) == []
     assert len(rank(UBER, [UBER_HEADLINE, {**UBER, "id": "i0"}], limit=1)) == 1
+
+
+def test_among_reports_of_one_subject_the_rare_shared_words_decide():
+    westfield = incident(1, title="Deepfake nudes of female students at Westfield High School")
+    pool = [
+        incident(2, title="Westfield High School girls targeted with deepfake nudes"),
+        incident(3, title="Deepfake nudes of female students at a Winnipeg school"),
+        incident(4, title="Aledo student shares deepfake nudes of classmates"),
+        incident(5, title="Deepfake nude images of students spread at a Sydney school"),
+        incident(6, title="Female students targeted by a deepfake app at a Spanish school"),
+        incident(7, title="Deepfake nudes of female students shared in Seoul"),
+    ]
+    ranked = rank(westfield, pool, threshold=0.0)
+    assert ranked[0].candidate["id"] == "i2"
+    alone = {s.candidate["id"]: score(westfield, s.candidate).score for s in ranked}
+    weighed = {s.candidate["id"]: s.score for s in ranked}
+    # Alone, the Winnipeg report looks more alike than the Westfield one; among its peers,
+    # where "female students" and "school" are common, it does not.
+    assert alone["i3"] > alone["i2"]
+    assert weighed["i2"] > weighed["i3"]
+    assert weighed["i3"] < alone["i3"] and weighed["i2"] >= alone["i2"]
