@@ -4,6 +4,7 @@ some: retrieval (the store) then scoring (pure), always within the viewer's acce
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from services.registry.duplicates.retrieval import candidates
@@ -28,7 +29,12 @@ def suggest(
 
 def _earlier(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     """``a`` reached the registry before ``b`` (ties by id), so ``a`` is the original."""
-    return (a.get("received_at") or "", a["id"]) < (b.get("received_at") or "", b["id"])
+    return (_received(a), a["id"]) < (_received(b), b["id"])
+
+
+def _received(incident: Mapping[str, Any]) -> datetime:
+    # Every stored incident has one (the store refuses it otherwise), in any UTC offset.
+    return datetime.fromisoformat(incident["received_at"])
 
 
 def queue(
