@@ -23,7 +23,8 @@ from shared.bus.interfaces import Bus, BusError, Consumer, Producer, Record
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.envelope import Envelope, InvalidMessage, decode, encode
 from shared.errors import Rejected, Unavailable
-from shared.topics import DEAD_LETTERS, all_topics, topic_name
+from shared.metrics import CONSUMED, DEAD_LETTERED
+from shared.topics import DEAD_LETTERS, all_topics, group_name, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,8 @@ class ConsumerRunner:
                 if records:
                     self._process(records)
                     self._commit()
+                    for record in records:
+                        CONSUMED.labels(consumer=self._name, topic=record.topic).inc()
         except _Stopped:
             pass
         finally:
@@ -169,6 +172,7 @@ class ConsumerRunner:
             record.partition,
             record.offset,
             reason,
+            extra={"key": record.key},
         )
         dead.append((record, reason))
         self._budget.record(dead=True)
@@ -199,6 +203,8 @@ class ConsumerRunner:
             )
             self._producer.send(self._dead_letter_topic, key=key, value=encode(envelope))
         self._producer.flush()
+        for record, _ in dead:
+            DEAD_LETTERED.labels(consumer=self._name, topic=record.topic).inc()
 
 
 def service_runner(
@@ -222,7 +228,7 @@ def service_runner(
             prepare()
 
     return ConsumerRunner(
-        bus.consumer(f"{prefix}.{group}", [topic_name(prefix, topic)]),
+        bus.consumer(group_name(prefix, group), [topic_name(prefix, topic)]),
         handler,
         producer=producer,
         dead_letter_topic=topic_name(prefix, DEAD_LETTERS),
