@@ -99,6 +99,10 @@ class ElasticsearchStore:
         self.index = f"{self.alias}-v2"
         self.target = target or self.alias
 
+    @property
+    def name(self) -> str:
+        return self.target
+
     @classmethod
     def from_url(
         cls, url: str, *, prefix: str, request_timeout: float = REQUEST_TIMEOUT_S

@@ -112,6 +112,10 @@ class EmbeddedStore:
             pointed = self._pointed = (seen, self._pointer.parent / name)
         return pointed[1]
 
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
             raise StoreUnavailable(f"the registry store {self._default} is closed")

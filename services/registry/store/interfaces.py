@@ -43,6 +43,10 @@ class SearchResult:
 
 
 class IncidentStore(Protocol):
+    @property
+    def name(self) -> str:
+        """Where the version this object reads and writes lives (a file, an index)."""
+
     def ensure(self) -> None:
         """Create the tables or index (and alias) if they do not exist yet."""
 
