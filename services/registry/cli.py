@@ -64,24 +64,25 @@ def register(commands: argparse._SubParsersAction) -> None:
 def export_incidents(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     with ExitStack() as stack:
-        out: TextIO = stack.enter_context(args.out.open("w")) if args.out else sys.stdout
         if args.store:
             store = stores.connect(settings)
             stack.callback(store.close)
-            try:
-                count = _write(store.documents(), out)
-            except Unavailable as exc:
-                print(f"accord export: the store does not answer: {exc}", file=sys.stderr)
-                return 1
+            incidents: Iterable[dict[str, Any]] = store.documents()
+        elif not args.key:
+            print("accord export: give an API key with --key or ACCORD_KEY", file=sys.stderr)
+            return 2
         else:
-            if not args.key:
-                print("accord export: give an API key with --key or ACCORD_KEY", file=sys.stderr)
-                return 2
-            incidents = _from_api(args.url or settings.registry_url, args.key, args.query)
-            if isinstance(incidents, str):
-                print(f"accord export: {incidents}", file=sys.stderr)
+            fetched = _from_api(args.url or settings.registry_url, args.key, args.query)
+            if isinstance(fetched, str):
+                print(f"accord export: {fetched}", file=sys.stderr)
                 return 1
+            incidents = fetched
+        out: TextIO = stack.enter_context(args.out.open("w")) if args.out else sys.stdout
+        try:
             count = _write(incidents, out)
+        except Unavailable as exc:
+            print(f"accord export: the store does not answer: {exc}", file=sys.stderr)
+            return 1
     print(f"exported {count} incidents", file=sys.stderr)
     return 0
 
