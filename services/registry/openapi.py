@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
+from shared import metrics
 from shared.directory import api as whoami
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -177,9 +178,10 @@ def document(server_url: str) -> dict[str, Any]:
         },
     )
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
+    metrics.document(spec)
     for path, summary in (
         ("/healthz", "The process answers"),
-        ("/readyz", "The bus and the store answer"),
+        ("/readyz", "The bus, the store and the directory answer"),
     ):
         spec.path(
             path=path,
