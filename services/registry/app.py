@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry import decision_views
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
+from services.registry.service import LazyProducer, Registry
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
 from shared.bus.interfaces import Bus
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.errors import Rejected
 from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
+from shared.topics import REGISTRY_EVENTS, topic_name
 
 
 def _install_rejection_handlers(app: Flask) -> None:
@@ -50,12 +54,19 @@ def create_app(
     bus: Bus,
     store: IncidentStore,
     authenticator: auth.Authenticator | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Flask:
     """``authenticator`` resolves keys: the directory projection's in production; without
-    one, an empty directory (every key refused)."""
+    one, an empty directory (every key refused). ``clock`` dates the decisions."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
+    app.extensions["accord.registry"] = Registry(
+        store=store,
+        producer=LazyProducer(bus).get,
+        events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
+        clock=clock,
+    )
     authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
@@ -65,6 +76,7 @@ def create_app(
         health_blueprint({"bus": bus.ping, "store": store.ping, "directory": authenticator.ready})
     )
     app.register_blueprint(bp)
+    app.register_blueprint(decision_views.bp)
 
     @app.get("/openapi.json")
     def openapi():

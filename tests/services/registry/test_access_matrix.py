@@ -15,12 +15,13 @@ from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_s
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
-ROUTES = ("search", "facets", "export", "detail", "public view")
+ROUTES = ("search", "facets", "export", "detail", "timeline", "confidential", "public view")
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
     "/v1/incidents": ("search", "facets"),
     "/v1/incidents/export": ("export",),
-    "/v1/incidents/<incident_id>": ("detail",),
+    "/v1/incidents/<incident_id>": ("detail", "confidential"),
+    "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
 }
@@ -38,12 +39,18 @@ READS = {
 }  # fmt: skip
 
 
+# Who reads confidential timeline entries (on the incidents they may read at all).
+CONFIDENTIAL_READERS = ("risk owner", "coordinator")
+
+
 def expected(viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         return frozenset({"CLEAR"})  # the public view is the same for everyone
     reads = READS[viewer]
     if reads is None:
         return "401"
+    if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
+        return frozenset()  # a lab never reads a confidential rationale, even its own
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -61,6 +68,22 @@ def matrix_incident(n: int, tlp: str) -> dict:
         "recipients": ["p-red"],
         "contact": {"name": "Desk", "email": f"desk{n}@lab-a.example"},
         "received_at": f"2026-11-{n:02d}T10:00:00+00:00",
+        "version": 3,
+        "timeline": [
+            {"type": "incident.registered", "version": 1, "visibility": "public"},
+            _decision(2, "public", "Public rationale"),
+            _decision(3, "confidential", "Confidential rationale"),
+        ],
+    }
+
+
+def _decision(version: int, visibility: str, rationale: str) -> dict:
+    return {
+        "type": "incident.transitioned",
+        "version": version,
+        "visibility": visibility,
+        "rationale": rationale,
+        "actor": {"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
     }
 
 
@@ -84,12 +107,8 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
-    if route == "detail":
-        codes = {i: client.get(f"/v1/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
-        if set(codes.values()) == {401}:
-            return "401"
-        assert set(codes.values()) <= {200, 404}, codes
-        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+    if route in ("detail", "timeline", "confidential"):
+        return _per_incident(client, auth, route)
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -112,6 +131,28 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         else:
             assert levels <= listed
     return listed
+
+
+def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
+    """The levels whose incident the route shows; for "confidential", those whose
+    confidential rationale reaches the viewer, by the detail or the timeline."""
+    found = set()
+    for incident_id, level in LEVEL_OF.items():
+        paths = [f"/v1/incidents/{incident_id}", f"/v1/incidents/{incident_id}/timeline"]
+        if route != "confidential":
+            paths = paths[:1] if route == "detail" else paths[1:]
+        for path in paths:
+            response = client.get(path, headers=auth)
+            if response.status_code == 401:
+                return "401"
+            assert response.status_code in (200, 404), (path, response.status_code)
+            if response.status_code == 404:
+                continue
+            text = response.get_data(as_text=True)
+            assert "Public rationale" in text
+            if route != "confidential" or "Confidential rationale" in text:
+                found.add(level)
+    return frozenset(found)
 
 
 def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:
