@@ -7,6 +7,7 @@ import sys
 from services.registry import store as stores
 from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
+from services.registry.reviews import ReviewWatcher
 from shared import bus as buses
 from shared.bus.runner import service_runner
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -57,7 +58,7 @@ def main() -> int:
         name="registry",
         host=settings.host,
         port=settings.registry_port,
-        workers=[runner, directory_follower],
+        workers=[runner, directory_follower, ReviewWatcher(app.extensions["accord.risks"])],
     )
     producer.close()
     store.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registry import decision_views
+from services.registry import decision_views, risk_views
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
+from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
@@ -61,12 +62,14 @@ def create_app(
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
-    app.extensions["accord.registry"] = Registry(
+    registry = Registry(
         store=store,
         producer=LazyProducer(bus).get,
         events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
         clock=clock,
     )
+    app.extensions["accord.registry"] = registry
+    app.extensions["accord.risks"] = RiskRegister(registry)
     authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
@@ -77,6 +80,7 @@ def create_app(
     )
     app.register_blueprint(bp)
     app.register_blueprint(decision_views.bp)
+    app.register_blueprint(risk_views.bp)
 
     @app.get("/openapi.json")
     def openapi():

@@ -45,7 +45,8 @@ class Forbidden(Exception):
 
 
 class Invalid(Exception):
-    """A field names something that cannot be used (a 422 naming ``field``)."""
+    """A field names something that cannot be used (a 422 naming ``field``, a path such
+    as ``incidents/0``)."""
 
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)

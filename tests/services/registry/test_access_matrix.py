@@ -15,13 +15,17 @@ from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_s
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
-ROUTES = ("search", "facets", "export", "detail", "timeline", "confidential", "public view")
+ROUTES = (
+    "search", "facets", "export", "detail", "timeline", "confidential", "risks", "public view",
+)  # fmt: skip
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
     "/v1/incidents": ("search", "facets"),
     "/v1/incidents/export": ("export",),
     "/v1/incidents/<incident_id>": ("detail", "confidential"),
     "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
+    "/v1/risks": ("risks",),
+    "/v1/risks/<risk_id>": ("risks",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
 }
@@ -51,6 +55,9 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
         return "401"
     if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
+    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+        return "403"  # the register is the risk owners' and coordinators'; a risk's
+        # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -97,6 +104,15 @@ def client(request, tmp_path_factory):
     bus = EmbeddedBus(tmp_path / "bus.sqlite3")
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
+    store.create_risk(
+        {
+            "id": "risk-matrix",
+            "title": "Matrix risk",
+            "next_review": "2026-12-01",
+            "version": 1,
+            "incidents": [incident["id"] for incident in INCIDENTS],
+        }
+    )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
     bus.close()
@@ -109,6 +125,8 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         return frozenset(item["tlp"] for item in body["items"])
     if route in ("detail", "timeline", "confidential"):
         return _per_incident(client, auth, route)
+    if route == "risks":
+        return _linked(client, auth)
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -153,6 +171,18 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
             if route != "confidential" or "Confidential rationale" in text:
                 found.add(level)
     return frozenset(found)
+
+
+def _linked(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents a risk links to, as the list and the risk show them."""
+    listed = client.get("/v1/risks", headers=auth)
+    one = client.get("/v1/risks/risk-matrix", headers=auth)
+    assert listed.status_code == one.status_code
+    if listed.status_code in (401, 403):
+        return str(listed.status_code)
+    [risk] = listed.get_json()["items"]
+    assert risk["incidents"] == one.get_json()["incidents"]
+    return frozenset(LEVEL_OF[i] for i in risk["incidents"])
 
 
 def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:
