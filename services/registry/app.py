@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registry import decision_views, risk_views
+from services.registry import decision_views, risk_views, service_level_views
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
 from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
+from services.registry.service_levels import Policy
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
@@ -70,6 +71,7 @@ def create_app(
     )
     app.extensions["accord.registry"] = registry
     app.extensions["accord.risks"] = RiskRegister(registry)
+    app.extensions["accord.service_levels"] = Policy.from_settings(settings)
     authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
@@ -81,6 +83,7 @@ def create_app(
     app.register_blueprint(bp)
     app.register_blueprint(decision_views.bp)
     app.register_blueprint(risk_views.bp)
+    app.register_blueprint(service_level_views.bp)
 
     @app.get("/openapi.json")
     def openapi():

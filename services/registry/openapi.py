@@ -83,6 +83,7 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.schema("RiskInput", schema=schemas.RiskInputSchema)
     spec.components.schema("RiskChange", schema=schemas.RiskInputSchema(partial=True))
     spec.components.schema("RiskList", schema=schemas.RiskListSchema)
+    spec.components.schema("ServiceLevels", schema=schemas.ServiceLevelsSchema)
     secured = [{"apiKey": []}]
     spec.path(
         path="/v1/incidents",
@@ -207,6 +208,20 @@ def document(server_url: str) -> dict[str, Any]:
                     **_problems(400, 401, 403, 404, 412, 415, 422, 428, 503),
                 },
             },
+        },
+    )
+    spec.path(
+        path="/v1/service-levels",
+        operations={
+            "get": {
+                "summary": "Each lab's time to triage and to first answer against its targets,"
+                " and the incidents overdue now (a lab: its own only)",
+                "security": secured,
+                "responses": {
+                    "200": {"description": "Per lab", "content": _json("ServiceLevels")},
+                    **_problems(401, 503),
+                },
+            }
         },
     )
     spec.path(

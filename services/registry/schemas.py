@@ -205,3 +205,9 @@ class RiskListArgsSchema(Schema):
 class RiskListSchema(Schema):
     items = fields.List(fields.Dict(), required=True)
     matrix = fields.Dict(required=True, metadata={"description": "The scoring matrix"})
+
+
+class ServiceLevelsSchema(Schema):
+    at = fields.String(required=True)
+    labs = fields.List(fields.Dict(), required=True)
+    overdue = fields.List(fields.Dict(), required=True)

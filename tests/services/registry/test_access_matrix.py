@@ -16,7 +16,8 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "timeline", "confidential", "risks", "public view",
+    "search", "facets", "export", "detail", "timeline", "confidential", "risks",
+    "service levels", "public view",
 )  # fmt: skip
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
@@ -25,6 +26,7 @@ COVERED = {
     "/v1/incidents/<incident_id>": ("detail", "confidential"),
     "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
     "/v1/risks": ("risks",),
+    "/v1/service-levels": ("service levels",),
     "/v1/risks/<risk_id>": ("risks",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
@@ -55,6 +57,10 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
         return "401"
     if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
+    if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
+        # A lab counts only its own incidents (all of the matrix's are lab A's).
+        own = viewer == "lab A reporter"
+        return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
     if route == "risks" and viewer not in CONFIDENTIAL_READERS:
         return "403"  # the register is the risk owners' and coordinators'; a risk's
         # linked incidents are those of its levels the reader may read
@@ -127,6 +133,13 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         return _per_incident(client, auth, route)
     if route == "risks":
         return _linked(client, auth)
+    if route == "service levels":
+        response = client.get("/v1/service-levels", headers=auth)
+        if response.status_code == 401:
+            return "401"
+        body = response.get_json()  # every matrix incident is long overdue for triage
+        assert sum(lab["incidents"] for lab in body["labs"]) == len(body["overdue"])
+        return frozenset(LEVEL_OF[item["incident_id"]] for item in body["overdue"])
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)

@@ -42,6 +42,7 @@ FUZZED = [
     ("GET", "/v1/incidents/{incident_id}"),
     ("GET", "/v1/incidents/{incident_id}/timeline"),
     ("GET", "/v1/risks"),
+    ("GET", "/v1/service-levels"),
     ("POST", "/v1/risks"),
     ("GET", "/v1/risks/{risk_id}"),
     ("PATCH", "/v1/risks/{risk_id}"),
