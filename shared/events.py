@@ -155,6 +155,21 @@ class NotificationFailed(_Notification):
     failed_at = fields.AwareDateTime(required=True)
 
 
+class _Person(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+
+
+class EscalationAcknowledged(Schema):
+    """Someone on call acknowledged an incident's escalation (the registry's timeline
+    shows it)."""
+
+    escalation_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    by = fields.Nested(_Person, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class MessageDeadLettered(Schema):
     source_topic = fields.String(required=True)
     partition = fields.Integer(required=True, strict=True)
@@ -180,6 +195,7 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("risk.review_due", 1): RiskReviewDue(),
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
+    ("escalation.acknowledged", 1): EscalationAcknowledged(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     **DIRECTORY_PAYLOAD_SCHEMAS,
 }

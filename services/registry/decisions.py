@@ -119,6 +119,31 @@ def apply(incident: Incident, event: Envelope) -> Incident | None:
     return changed
 
 
+ACKNOWLEDGED = "escalation.acknowledged"
+
+
+def noted(incident: Incident, event: Envelope) -> Incident | None:
+    """``incident`` with an event from elsewhere (the notifier's acknowledgement) in its
+    timeline, for risk owners and coordinators; not a decision, so not a new version.
+    None if it is there already."""
+    if any(e.get("event_id") == event.id for e in incident.get("timeline", ())):
+        return None
+    p = event.payload
+    changed = copy.deepcopy(incident)
+    changed.setdefault("timeline", []).append(
+        {
+            "type": event.type,
+            "event_id": event.id,
+            "escalation_id": p["escalation_id"],
+            "actor": {**p["by"], "organization": None},
+            "at": p["at"],
+            "version": version(incident),
+            "visibility": "confidential",
+        }
+    )
+    return changed
+
+
 DECISION_TYPES = frozenset(
     {
         "incident.transitioned",
