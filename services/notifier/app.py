@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.notifier import api
+from services.notifier.escalations import Escalations
 from shared import auth
 from shared.bus.interfaces import Bus
 from shared.directory import api as directory_api
@@ -14,15 +16,22 @@ from shared.settings import Settings
 
 
 def create_app(
-    settings: Settings, *, bus: Bus, authenticator: auth.Authenticator | None = None
+    settings: Settings,
+    *,
+    bus: Bus,
+    escalations: Escalations,
+    directory: DirectoryProjection,
+    authenticator: auth.Authenticator | None = None,
 ) -> Flask:
-    """``authenticator`` resolves keys: the directory projection's in production; without
-    one, an empty directory (every key refused)."""
+    """``authenticator`` resolves keys: by default the directory projection's."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
-    authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
+    authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
+    app.extensions["accord.escalations"] = escalations
+    app.extensions["accord.directory"] = directory
     app.register_blueprint(directory_api.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     return app
