@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
+from identities import client_with_key
 from notifier_support import notifier_events, registered
 from problems import assert_problem
 
-from identities import client_with_key
 from services.notifier.app import create_app
 from shared.access import ADMIN, COORDINATOR, ONCALL, REPORTER, RISK_OWNER
 from shared.settings import Settings

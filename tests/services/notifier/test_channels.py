@@ -176,7 +176,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.envelopes = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):
         self.envelopes.append(envelope)
         return "250 OK"
 
