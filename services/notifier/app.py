@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.notifier import api
+from services.notifier import api, pages
 from services.notifier.escalations import Escalations
 from shared import auth
-from shared.bus.interfaces import Bus
+from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
+from shared.directory import views as directory_views
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.http import health_blueprint, install_problem_handlers
@@ -21,6 +22,7 @@ def create_app(
     bus: Bus,
     escalations: Escalations,
     directory: DirectoryProjection,
+    producer: Producer,
     authenticator: auth.Authenticator | None = None,
 ) -> Flask:
     """``authenticator`` resolves keys: by default the directory projection's."""
@@ -33,5 +35,8 @@ def create_app(
     app.extensions["accord.directory"] = directory
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(api.bp)
+    # The on-call pages, and the directory's sign-in pages they send people to.
+    directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
+    app.register_blueprint(pages.bp)
     app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     return app

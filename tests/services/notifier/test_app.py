@@ -30,9 +30,13 @@ def escalations(make_escalations):
 
 
 @pytest.fixture
-def app(tmp_path, bus, escalations, directory):
+def app(tmp_path, bus, escalations, directory, producer):
     return create_app(
-        Settings(data_dir=tmp_path), bus=bus, escalations=escalations, directory=directory
+        Settings(data_dir=tmp_path),
+        bus=bus,
+        escalations=escalations,
+        directory=directory,
+        producer=producer,
     )
 
 
