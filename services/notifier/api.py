@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import Forbidden, NotFound
 
 from services.notifier.escalations import AlreadyClosed, Escalations
@@ -49,13 +49,21 @@ def _viewer(*roles: str) -> Viewer:
     return viewer
 
 
-class _OncallArgs(Schema):
-    at = fields.AwareDateTime(load_default=None)
+class OncallArgsSchema(Schema):
+    # Bounded: a rotation's arithmetic far outside them overflows the calendar.
+    at = fields.AwareDateTime(
+        load_default=None,
+        validate=validate.Range(
+            min=datetime(1970, 1, 1, tzinfo=UTC), max=datetime(2200, 1, 1, tzinfo=UTC)
+        ),
+    )
 
 
-class _EscalationArgs(Schema):
+class EscalationArgsSchema(Schema):
     incident = fields.String(load_default=None)
-    status = fields.String(load_default=None)
+    status = fields.String(
+        load_default=None, validate=validate.OneOf(("open", "acknowledged", "closed"))
+    )
 
 
 class _BadRequest(Exception):
@@ -155,7 +163,7 @@ def get_schedule(schedule_id: str):
 def who_is_oncall(schedule_id: str):
     _viewer(*READERS)
     record = _schedule_record(schedule_id)
-    at = _args(_OncallArgs())["at"] or escalations().clock.now()
+    at = _args(OncallArgsSchema())["at"] or escalations().clock.now()
     return {
         "schedule_id": schedule_id,
         "at": at.astimezone(UTC).isoformat(),
@@ -173,7 +181,7 @@ def who_is_oncall(schedule_id: str):
 @bp.get("/v1/escalations")
 def list_escalations():
     _viewer(*READERS)
-    args = _args(_EscalationArgs())
+    args = _args(EscalationArgsSchema())
     records = escalations().state.list_escalations(incident_id=args["incident"])
     if args["status"]:
         records = [r for r in records if r.status == args["status"]]

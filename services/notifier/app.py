@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.notifier import api, pages
 from services.notifier.escalations import Escalations
+from services.notifier.openapi import document
 from shared import auth
 from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
@@ -38,5 +39,10 @@ def create_app(
     # The on-call pages, and the directory's sign-in pages they send people to.
     directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
     app.register_blueprint(pages.bp)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return document(settings.notifier_url)
+
     app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     return app

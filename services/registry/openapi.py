@@ -5,13 +5,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-
 from services.registry import schemas
 from shared.directory import api as whoami
+from shared.openapi import SECURED, health_paths, json_content, new_spec, path_param, query_args
+from shared.openapi import problems as _all_problems
 
-PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REASONS = {
     400: "The query cannot be read (position and expected given) or a bad cursor",
     401: "No API key on a members' route, or an unknown or revoked key",
@@ -22,43 +20,30 @@ _REASONS = {
 
 
 def _problems(*codes: int) -> dict[str, Any]:
-    return {str(code): {"description": _REASONS[code], "content": PROBLEM} for code in codes}
-
-
-def _json(schema: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
-
-
-def _args(schema: type) -> list[dict[str, Any]]:
-    return [{"in": "query", "schema": schema}]
+    return _all_problems(_REASONS, *codes)
 
 
 @cache
 def document(server_url: str) -> dict[str, Any]:
-    spec = APISpec(
+    spec = new_spec(
         title="Accord registry",
-        version="1.0.0",
-        openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
-        info={"description": "Search the incident registry within your sharing level."},
-        servers=[{"url": server_url}],
-    )
-    spec.components.security_scheme(
-        "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
+        description="Search the incident registry within your sharing level.",
+        server_url=server_url,
+        key_description="A member's API key",
     )
     for name in ("Problem", "SearchPage", "PublicPage"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.components.schema("Incident", {"type": "object", "required": ["id"]})
-    secured = [{"apiKey": []}]
+    secured = SECURED
     spec.path(
         path="/v1/incidents",
         operations={
             "get": {
                 "summary": "Search, with facet counts and cursor pages",
                 "security": secured,
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
-                    "200": {"description": "One page", "content": _json("SearchPage")},
+                    "200": {"description": "One page", "content": json_content("SearchPage")},
                     **_problems(400, 401, 422, 503),
                 },
             }
@@ -70,7 +55,7 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "The whole result set as a JSON array or CSV, streamed",
                 "security": secured,
-                "parameters": _args(schemas.ExportArgsSchema),
+                "parameters": query_args(schemas.ExportArgsSchema),
                 "responses": {
                     "200": {
                         "description": "Every matching incident the viewer may read",
@@ -92,16 +77,9 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "One incident, as this viewer may see it",
                 "security": secured,
-                "parameters": [
-                    {
-                        "name": "incident_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": [path_param("incident_id")],
                 "responses": {
-                    "200": {"description": "The incident", "content": _json("Incident")},
+                    "200": {"description": "The incident", "content": json_content("Incident")},
                     **_problems(401, 404, 503),
                 },
             }
@@ -112,9 +90,9 @@ def document(server_url: str) -> dict[str, Any]:
         operations={
             "get": {
                 "summary": "TLP:CLEAR incidents as redacted summaries, for anyone",
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
-                    "200": {"description": "One page", "content": _json("PublicPage")},
+                    "200": {"description": "One page", "content": json_content("PublicPage")},
                     **_problems(400, 422, 503),
                 },
             }
@@ -125,7 +103,7 @@ def document(server_url: str) -> dict[str, Any]:
         operations={
             "get": {
                 "summary": "The public view as a page",
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
                     "200": {
                         "description": "HTML",
@@ -137,20 +115,5 @@ def document(server_url: str) -> dict[str, Any]:
         },
     )
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
-    for path, summary in (
-        ("/healthz", "The process answers"),
-        ("/readyz", "The bus and the store answer"),
-    ):
-        spec.path(
-            path=path,
-            operations={
-                "get": {
-                    "summary": summary,
-                    "responses": {
-                        "200": {"description": "OK", "content": {"application/json": {}}},
-                        "503": {"description": "Not ready", "content": {"application/json": {}}},
-                    },
-                }
-            },
-        )
+    health_paths(spec, ready="The bus and the store answer")
     return spec.to_dict()

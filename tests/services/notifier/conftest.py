@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 import requests
-from identities import Identities
+from identities import Identities, client_with_key
 from notifier_support import EVENTS_TOPIC, WEBHOOK_SECRET
 
+from services.notifier.app import create_app
 from services.notifier.channels.interfaces import Channel, RetryPolicy
 from services.notifier.channels.null import InboxChannel
 from services.notifier.channels.webhook import WebhookChannel
@@ -22,6 +23,7 @@ from services.notifier.state import NotifierState
 from shared.access import COORDINATOR, ONCALL
 from shared.clock import TestClock
 from shared.directory.projection import DirectoryProjection
+from shared.settings import Settings
 
 START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
@@ -111,3 +113,36 @@ def make_escalations(
         )
 
     return make
+
+
+@pytest.fixture
+def escalations(make_escalations):
+    return make_escalations()
+
+
+@pytest.fixture
+def app(tmp_path, bus, escalations, directory, producer):
+    return create_app(
+        Settings(data_dir=tmp_path),
+        bus=bus,
+        escalations=escalations,
+        directory=directory,
+        producer=producer,
+    )
+
+
+@pytest.fixture
+def as_role(app, ids):
+    """A factory: a client sending the key of a new person with ``role``."""
+    made = {}
+
+    def client(role: str):
+        if role not in made:
+            person = ids.person(
+                "Accord Secretariat", f"{role}@accord.example", roles=(role,), password=None
+            )
+            made[role] = (person, client_with_key(app, ids.key_for(person)))
+        return made[role][1]
+
+    client.person = lambda role: made[role][0]
+    return client

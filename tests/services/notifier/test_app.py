@@ -7,13 +7,10 @@ from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
-from identities import client_with_key
 from notifier_support import notifier_events, registered
 from problems import assert_problem
 
-from services.notifier.app import create_app
 from shared.access import ADMIN, COORDINATOR, ONCALL, REPORTER, RISK_OWNER
-from shared.settings import Settings
 
 INCIDENT = "01JD0000000000000000000042"
 
@@ -22,39 +19,6 @@ INCIDENT = "01JD0000000000000000000042"
 def receiver(httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_data("", status=204)
     return httpserver
-
-
-@pytest.fixture
-def escalations(make_escalations):
-    return make_escalations()
-
-
-@pytest.fixture
-def app(tmp_path, bus, escalations, directory, producer):
-    return create_app(
-        Settings(data_dir=tmp_path),
-        bus=bus,
-        escalations=escalations,
-        directory=directory,
-        producer=producer,
-    )
-
-
-@pytest.fixture
-def as_role(app, ids):
-    """A factory: a client sending the key of a new person with ``role``."""
-    made = {}
-
-    def client(role: str):
-        if role not in made:
-            person = ids.person(
-                "Accord Secretariat", f"{role}@accord.example", roles=(role,), password=None
-            )
-            made[role] = (person, client_with_key(app, ids.key_for(person)))
-        return made[role][1]
-
-    client.person = lambda role: made[role][0]
-    return client
 
 
 def _schedule(people: list[str], **changes) -> dict:
