@@ -89,6 +89,7 @@ def main() -> int:
         bus=bus,
         escalations=escalations,
         directory=directory,
+        producer=producer,
         authenticator=DirectoryAuthenticator(directory),
     )
     status = serve(
