@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 # An incident moved to one of these closes its escalation (the contracts file).
 CLOSING_STATUSES = frozenset({"resolved", "closed", "duplicate", "rejected"})
+# Incidents whose title only some members may read: the notifier (its events, messages
+# and pages reach every on-call contact and external channels) never holds their title.
+WITHHELD_TLP = frozenset({"RED", "AMBER+STRICT"})
 # Channels told that an alert was acknowledged or resolved: those that keep alerts.
 FOLLOW_UP_CHANNELS = ("pagerduty", "webhook", "slack")
 
@@ -133,9 +136,10 @@ class Escalations:
             self.on_change()
 
     def _opened(self, p: dict[str, Any]) -> list[Envelope]:
+        withheld = p["tlp"] in WITHHELD_TLP
         incident = {
             "incident_id": p["incident_id"],
-            "title": p["title"],
+            "title": f"TLP:{p['tlp']} incident (title withheld)" if withheld else p["title"],
             "severity": p["severity"],
             "event_type": p["event_type"],
             "tlp": p["tlp"],

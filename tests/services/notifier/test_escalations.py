@@ -268,6 +268,18 @@ def test_resolving_the_incident_closes_the_escalation_and_resolves_pagerduty(
         escalations.acknowledge(escalation_id, person_id=oncall_person)
 
 
+@pytest.mark.parametrize("tlp", ["RED", "AMBER+STRICT"])
+def test_the_title_of_a_restricted_incident_is_never_held_or_sent(
+    bus, receiver, make_escalations, oncall_person, tlp
+):
+    escalations = make_escalations()
+    escalations([registered(INCIDENT, tlp=tlp, title="Secret model codename leaked")])
+    escalations.tick()
+    (page,) = pages(receiver)
+    assert page["incidents"][0]["title"] == f"TLP:{tlp} incident (title withheld)"
+    assert b"codename" not in b"".join(raw_notifier_events(bus))
+
+
 def test_a_transition_that_does_not_close_changes_nothing(
     bus, receiver, make_escalations, oncall_person
 ):
