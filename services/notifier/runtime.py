@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from services.notifier.dispatcher import Dispatcher
@@ -30,12 +31,18 @@ class SchedulerWorker:
     """Holds the scheduler while this instance holds the lease (a serve() worker)."""
 
     def __init__(
-        self, timers: Timers, lease: SchedulerLease, restored: threading.Event, clock: Clock
+        self,
+        timers: Timers,
+        lease: SchedulerLease,
+        restored: threading.Event,
+        clock: Clock,
+        catch_up: Callable[[], object],
     ) -> None:
         self._timers = timers
         self._lease = lease
         self._restored = restored
         self._clock = clock
+        self._catch_up = catch_up
         self._stopping = threading.Event()
 
     def run(self) -> None:
@@ -46,6 +53,9 @@ class SchedulerWorker:
             log.info("another notifier holds the scheduler; standing by")
             if self._clock.wait(LEASE_RETRY_SECONDS, self._stopping):
                 return
+        # A standby that takes over replays what the holder wrote meanwhile (applying an
+        # event twice changes nothing), so it does not page again what was sent.
+        self._catch_up()
         log.info("holding the scheduler")
         self._timers.start()
         try:
@@ -74,9 +84,12 @@ def wire(
     escalations.on_change = timers.wake
     restored = threading.Event()
 
-    def prepare() -> None:
+    def restore() -> None:
         count = escalations.state.restore(bus.replay(events_topic))
         log.info("restored the notifier's state from %d events", count)
+
+    def prepare() -> None:
+        restore()
         restored.set()
 
     consumer = service_runner(
@@ -88,5 +101,5 @@ def wire(
         topic=REGISTRY_EVENTS,
         prepare=prepare,
     )
-    scheduler = SchedulerWorker(timers, SchedulerLease(lease_path), restored, clock)
+    scheduler = SchedulerWorker(timers, SchedulerLease(lease_path), restored, clock, restore)
     return consumer, scheduler, dispatcher

@@ -3,6 +3,7 @@ replay, the timers and the scheduler lease, the kept secrets."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from services.notifier.credentials import load_secrets
 from services.notifier.links import ACK_LINK_MAX_AGE, InvalidLink, Links
 from services.notifier.policies.models import Target
 from services.notifier.roster import Roster
+from services.notifier.runtime import SchedulerWorker
 from services.notifier.state import NotifierState
 from services.notifier.timers import SchedulerLease, Timers
 from shared.access import ONCALL
@@ -149,3 +151,47 @@ def test_generated_secrets_are_kept_and_settings_win(tmp_path):
     assert (tmp_path / "notifier-secrets.json").stat().st_mode & 0o777 == 0o600
     chosen = load_secrets(Settings(data_dir=tmp_path, webhook_secret="w", secret_key="k"))
     assert (chosen.webhook, chosen.links) == ("w", "k")
+
+
+class _Timers:
+    def __init__(self, log: list[str], name: str) -> None:
+        self.log, self.name = log, name
+
+    def start(self) -> None:
+        self.log.append(f"{self.name} starts the timers")
+
+    def stop(self) -> None:
+        self.log.append(f"{self.name} stops the timers")
+
+
+def test_a_standby_takes_the_scheduler_over_after_catching_up(tmp_path):
+    log: list[str] = []
+    restored = threading.Event()
+    restored.set()
+    workers = {
+        name: SchedulerWorker(
+            _Timers(log, name),
+            SchedulerLease(tmp_path / "lock"),
+            restored,
+            SYSTEM_CLOCK,
+            lambda name=name: log.append(f"{name} replays the events"),
+        )
+        for name in ("first", "standby")
+    }
+    threads = {name: threading.Thread(target=w.run, daemon=True) for name, w in workers.items()}
+    threads["first"].start()
+    wait_until(lambda: "first starts the timers" in log, "the first to hold the scheduler")
+    threads["standby"].start()
+    workers["first"].stop()
+    threads["first"].join(10)
+    wait_until(lambda: "standby starts the timers" in log, "the standby to take over")
+    workers["standby"].stop()
+    threads["standby"].join(10)
+    assert log == [
+        "first replays the events",
+        "first starts the timers",
+        "first stops the timers",
+        "standby replays the events",
+        "standby starts the timers",
+        "standby stops the timers",
+    ]
