@@ -53,7 +53,7 @@ def _store() -> IncidentStore:
     return current_app.extensions["accord.store"]
 
 
-def _member() -> Viewer:
+def member() -> Viewer:
     """The viewer of a members' route: anonymous is a 401."""
     viewer = current_viewer()
     if viewer.anonymous:
@@ -86,7 +86,7 @@ def _page(viewer: Viewer, args: dict[str, Any], *, public: bool, facets: bool):
 
 @bp.get("/v1/incidents")
 def search():
-    viewer = _member()
+    viewer = member()
     args = _args(_SEARCH_ARGS)
     result = _page(viewer, args, public=False, facets=True)
     return {
@@ -139,7 +139,7 @@ def _json_array(incidents: Iterable[dict[str, Any]]) -> Iterator[str]:
 @bp.get("/v1/incidents/export")
 def export():
     """The whole result set, streamed page by page (cursors, never offsets)."""
-    viewer = _member()
+    viewer = member()
     args = _args(_EXPORT_ARGS)
     rows = scan(
         _store(),
@@ -170,7 +170,7 @@ def export():
 
 @bp.get("/v1/incidents/<incident_id>")
 def read(incident_id: str):
-    viewer = _member()
+    viewer = member()
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return problem(404, "Not Found", f"No incident with id {incident_id}.")
