@@ -17,6 +17,16 @@ NOTIFIER_EVENTS = "notifier-events"
 DEAD_LETTERS = "dead-letters"
 DIRECTORY = "directory"
 
+# Every consumer group and the topics it reads, for lag (``/metrics``, ``accord lag``); a
+# group is its service's name, or that name and what it is for ("registry-..."). The
+# directory followers' groups are one per process and left out.
+CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
+    "intake": (REGISTRY_EVENTS,),
+    "registry": (REPORTS,),
+    "registry-acknowledgements": (NOTIFIER_EVENTS,),
+    "notifier": (REGISTRY_EVENTS,),
+}
+
 _CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 
@@ -49,3 +59,18 @@ def topic_name(prefix: str, topic: str) -> str:
 def all_topics(prefix: str) -> dict[str, int]:
     """Every topic's broker-side name and partition count, for creating them."""
     return {topic_name(prefix, c.topic): c.partitions for c in CONTRACTS.values()}
+
+
+def group_name(prefix: str, group: str) -> str:
+    """The broker-side name of a service's consumer group, e.g. ``accord.registry``."""
+    return f"{prefix}.{group}"
+
+
+def consumer_groups(prefix: str, *services: str) -> list[tuple[str, str]]:
+    """The broker-side (group, topic) pairs of ``services``' groups (every group when none)."""
+    return [
+        (group_name(prefix, group), topic_name(prefix, topic))
+        for group, topics in CONSUMER_GROUPS.items()
+        if not services or group.split("-")[0] in services
+        for topic in topics
+    ]

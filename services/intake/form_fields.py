@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.intake.i18n import Translator
 from shared import vocab
+from shared.i18n import Translator
 from shared.normalize import REQUIRED_FOR_REPORTERS
 from shared.normalize.dates import NEEDS_ZONE
 

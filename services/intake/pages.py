@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from flask import current_app, g, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from services.intake.i18n import LANGUAGES, Translator, catalogs, negotiate_language, translator
+from services.intake.i18n import CATALOGS, translator
 from shared import web
 from shared.auth import current_viewer
 from shared.directory.projection import Directory
+from shared.i18n import Translator, negotiate_language
 
 
 def protect():
@@ -63,15 +64,7 @@ def render(template: str, t: Translator, **context: Any) -> str:
     if request.endpoint not in (None, "form.static") and adapter.test(request.path, "GET"):
         # This page itself, where a GET shows it again: a re-shown form or a list's page.
         path, args = quote(request.script_root + request.path), request.args.to_dict()
-    links = [
-        {
-            "code": code,
-            "tag": catalogs()[code]["meta.lang_tag"],
-            "name": catalogs()[code]["meta.native_name"],
-            "href": path + "?" + urlencode({**args, "lang": code}),
-        }
-        for code in LANGUAGES
-    ]
+    links = CATALOGS.language_links(path, args)
     return render_template(
         template, t=t, lang=t.lang, languages=links, lab=signed_in_lab(), **context
     )

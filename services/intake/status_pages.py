@@ -21,12 +21,13 @@ from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from services.intake import answers
-from services.intake.i18n import Translator, translator
+from services.intake.i18n import translator
 from services.intake.outbox import AlreadyAnswered, OutboxEntry, Question
 from services.intake.pages import error_page, page_headers, protect, render, signed_in_lab
 from services.intake.schemas import ANSWER_MAX, OFFSET_MAX
 from shared.auth import current_viewer
 from shared.directory.views import sign_in_url
+from shared.i18n import Translator
 
 PAGE_SIZE = 50
 LAST_PAGE = OFFSET_MAX // PAGE_SIZE  # any later page's offset could not be queried

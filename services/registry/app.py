@@ -13,7 +13,7 @@ from services.registry.service import LazyProducer, Registry
 from services.registry.service_levels import Policy
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
-from shared import auth
+from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
@@ -22,7 +22,7 @@ from shared.directory.projection import DirectoryProjection
 from shared.errors import Rejected
 from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
-from shared.topics import REGISTRY_EVENTS, topic_name
+from shared.topics import REGISTRY_EVENTS, consumer_groups, topic_name
 
 
 def _install_rejection_handlers(app: Flask) -> None:
@@ -75,6 +75,10 @@ def create_app(
     authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
+    logs.init_app(app)
+    metrics.init_app(
+        app, [metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "registry"))]
+    )
     _install_rejection_handlers(app)
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(

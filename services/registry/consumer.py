@@ -10,14 +10,40 @@ from __future__ import annotations
 
 import logging
 
-from services.registry.projection import apply_reports
+from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
+from services.registry.risk_register import apply_risk_events
 from services.registry.service import Registry
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
+from shared.bus.runner import Handler
 from shared.clock import SYSTEM_CLOCK
 from shared.envelope import Envelope, encode, utcnow
+from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, REPORTS, topic_name
 
 log = logging.getLogger(__name__)
+
+
+def projection_handlers(
+    store: IncidentStore, producer: Producer, *, prefix: str, registry_url: str
+) -> dict[str, Handler]:
+    """The registry's projection: the handler of each logical topic whose records make its
+    state, in the order ``accord registry rebuild`` replays them into a new store version
+    (reports, then the decisions and the register taken on them, then the notifier's
+    acknowledgements). Live, decisions are written as they are taken (service.py), so the
+    running registry consumes only reports and acknowledgements."""
+    return {
+        REPORTS: ReportProjection(
+            store,
+            producer,
+            events_topic=topic_name(prefix, REGISTRY_EVENTS),
+            registry_url=registry_url,
+        ),
+        REGISTRY_EVENTS: lambda envelopes: (
+            apply_decisions(store, envelopes),
+            apply_risk_events(store, envelopes),
+        ),
+        NOTIFIER_EVENTS: lambda envelopes: apply_notifier_events(store, envelopes),
+    }
 
 
 class ReportProjection:
@@ -59,6 +85,9 @@ class ReportProjection:
                 "status": incident["status"],
                 "registered_at": utcnow().isoformat(),
                 "url": f"{self._registry_url}/v1/incidents/{incident['id']}",
+                "channel": incident.get("channel"),
+                "severity_derived": bool(incident.get("severity_derivation")),
+                "harm_domains": list(incident.get("harm_domains") or []),
             },
         )
         self._producer.send(self._events_topic, key=incident["id"], value=encode(event))

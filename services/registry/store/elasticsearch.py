@@ -2,6 +2,9 @@
 
 Incidents live in a versioned index behind an alias, and every read and write goes through
 the alias: a later mapping change can build ``-v3``, copy the documents and move the alias.
+``accord registry rebuild`` does the same with a new index of this version
+(``<alias>-v2-<time>``, from ``new_version``), then ``promote`` moves the alias onto it in
+one request and deletes the indices it left.
 Each document is the incident plus ``derived`` (query/document.py), the fields the
 compiled queries use; ``derived`` is dropped from what reads return.
 """
@@ -96,13 +99,22 @@ def _sort(keys: list[SortKey]) -> list[dict[str, Any]]:
 
 
 class ElasticsearchStore:
-    def __init__(self, client: Elasticsearch, *, prefix: str) -> None:
+    def __init__(self, client: Elasticsearch, *, prefix: str, stamp: str | None = None) -> None:
+        """``stamp``: read and write the indices of that version (one being built, not yet
+        served) instead of the aliases."""
         self._client = client
         self._closed = False
+        self._prefix = prefix
         self.alias = f"{prefix}-incidents"
         self.index = f"{self.alias}-v2"
         self.risks_alias = f"{prefix}-risks"
         self.risks_index = f"{self.risks_alias}-v1"
+        self.target = f"{self.index}-{stamp}" if stamp else self.alias
+        self.risks_target = f"{self.risks_index}-{stamp}" if stamp else self.risks_alias
+
+    @property
+    def name(self) -> str:
+        return self.target
 
     @classmethod
     def from_url(
@@ -117,6 +129,8 @@ class ElasticsearchStore:
         return self._client
 
     def ensure(self) -> None:
+        if self.target != self.alias:
+            return  # a version is created by new_version, alias-less until promoted
         for index, alias, mappings in (
             (self.index, self.alias, MAPPINGS),
             (self.risks_index, self.risks_alias, RISK_MAPPINGS),
@@ -157,7 +171,9 @@ class ElasticsearchStore:
             document = self._document(incident)  # rejects a document without an id first
             operations += [{action: {"_id": incident["id"]}}, document]
         with _errors(f"write {len(incidents)} incidents"):
-            response = self.client.bulk(index=self.alias, operations=operations, refresh="wait_for")
+            response = self.client.bulk(
+                index=self.target, operations=operations, refresh="wait_for"
+            )
         results = [item[action] for item in response["items"]]
         if response["errors"]:
             failed = [
@@ -180,7 +196,7 @@ class ElasticsearchStore:
         return results
 
     def fetch(self, incident_id: str) -> Stored | None:
-        return self._fetch(self.alias, incident_id)
+        return self._fetch(self.target, incident_id)
 
     def _fetch(self, alias: str, doc_id: str) -> Stored | None:
         query = {"ids": {"values": [doc_id]}}
@@ -220,7 +236,7 @@ class ElasticsearchStore:
         try:
             with _errors(f"create risk {risk['id']}"):
                 self.client.index(
-                    index=self.risks_alias,
+                    index=self.risks_target,
                     id=risk["id"],
                     document=risk,
                     op_type="create",
@@ -232,7 +248,7 @@ class ElasticsearchStore:
             raise
 
     def fetch_risk(self, risk_id: str) -> Stored | None:
-        return self._fetch(self.risks_alias, risk_id)
+        return self._fetch(self.risks_target, risk_id)
 
     def replace_risk(self, risk: dict[str, Any], *, revision: tuple[str, int, int]) -> None:
         self._write(risk, revision)
@@ -240,14 +256,14 @@ class ElasticsearchStore:
     def delete_risk(self, risk_id: str) -> None:
         with _errors(f"remove risk {risk_id}"):
             self.client.delete_by_query(
-                index=self.risks_alias, query={"ids": {"values": [risk_id]}}, refresh=True
+                index=self.risks_target, query={"ids": {"values": [risk_id]}}, refresh=True
             )
 
     def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
         query = {"range": {"next_review": {"lte": due}}} if due else {"match_all": {}}
         with _errors("list risks"):
             response = self.client.search(
-                index=self.risks_alias,
+                index=self.risks_target,
                 query=query,
                 sort=[{"next_review": "asc"}, {"id": "asc"}],
                 size=RISKS_MAX,
@@ -264,7 +280,7 @@ class ElasticsearchStore:
             }
         }
         with _errors(f"read incident {incident_id}"):
-            response = self.client.search(index=self.alias, query=query, size=1)
+            response = self.client.search(index=self.target, query=query, size=1)
         hits = response["hits"]["hits"]
         return _incident(hits[0]["_source"]) if hits else None
 
@@ -300,7 +316,7 @@ class ElasticsearchStore:
                 for name, field in FACETS.items()
             }
         with _errors("search incidents"):
-            response = self.client.search(index=self.alias, **request)
+            response = self.client.search(index=self.target, **request)
         hits = response["hits"]["hits"]
         cursor = None
         if len(hits) > limit:
@@ -321,6 +337,51 @@ class ElasticsearchStore:
             ]
             for name in FACETS
         }
+
+    def documents(self, page_size: int = 500) -> Iterator[Incident]:
+        """Every incident, unfiltered, in id order: for operators (``accord export``), never
+        behind an HTTP route."""
+        after: list[Any] | None = None
+        while True:
+            request: dict[str, Any] = {"sort": [{"id": "asc"}], "size": page_size}
+            if after is not None:
+                request["search_after"] = after
+            with _errors("read every incident"):
+                hits = self.client.search(index=self.target, **request)["hits"]["hits"]
+            yield from (_incident(hit["_source"]) for hit in hits)
+            if len(hits) < page_size:
+                return
+            after = hits[-1]["sort"]
+
+    def new_version(self, stamp: str) -> ElasticsearchStore:
+        """New, empty indices (incidents and risks) of this version, not behind the
+        aliases: ``stamp`` (lower case, e.g. the time) names them."""
+        version = ElasticsearchStore(self._client, prefix=self._prefix, stamp=stamp)
+        for name, mappings in ((version.target, MAPPINGS), (version.risks_target, RISK_MAPPINGS)):
+            with _errors(f"create index {name}"):
+                self.client.indices.create(index=name, mappings=mappings)
+        return version
+
+    def promote(self, version: ElasticsearchStore) -> list[str]:
+        """Move both aliases onto ``version`` in one request, so every reader sees the old
+        indices or the new ones, never neither nor a mix; delete the indices they left, and
+        name them."""
+        moves = ((self.alias, version.target), (self.risks_alias, version.risks_target))
+        with _errors(f"move aliases {self.alias}, {self.risks_alias} to {version.target}"):
+            actions, old = [], []
+            for alias, index in moves:
+                left = (
+                    list(self.client.indices.get_alias(name=alias))
+                    if self.client.indices.exists_alias(name=alias)
+                    else []
+                )
+                actions += [{"remove": {"index": i, "alias": alias}} for i in left]
+                actions.append({"add": {"index": index, "alias": alias}})
+                old += left
+            self.client.indices.update_aliases(actions=actions)
+            for index in old:
+                self.client.indices.delete(index=index)
+        return old
 
     def ping(self) -> None:
         with _errors("answer a ping"):

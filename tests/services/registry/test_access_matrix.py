@@ -1,7 +1,9 @@
 """The access matrix: every viewer, every TLP level, every read route, on both stores.
 
-Lab A reports one incident per level (RED names ``p-red`` as its recipient). Each cell is
-the set of levels the viewer finds by that route, or 401. The expected table is written
+Lab A reports one incident per level (RED names ``p-red`` as its recipient), all alike, so
+each is a candidate duplicate of the others. Each cell is the set of levels the viewer
+finds by that route, or 401 (403: the duplicates queue is for risk owners and
+coordinators). The expected table is written
 out by hand; ``render`` prints it as Markdown (``pytest -s``) for the notes.
 """
 
@@ -16,8 +18,8 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "timeline", "confidential", "risks",
-    "service levels", "public view",
+    "search", "facets", "export", "detail", "timeline", "confidential", "duplicates", "queue",
+    "risks", "service levels", "public view",
 )  # fmt: skip
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
@@ -28,6 +30,8 @@ COVERED = {
     "/v1/risks": ("risks",),
     "/v1/service-levels": ("service levels",),
     "/v1/risks/<risk_id>": ("risks",),
+    "/v1/incidents/<incident_id>/duplicates": ("duplicates",),
+    "/v1/duplicates": ("queue",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
 }
@@ -45,7 +49,8 @@ READS = {
 }  # fmt: skip
 
 
-# Who reads confidential timeline entries (on the incidents they may read at all).
+# Who reads confidential timeline entries (on the incidents they may read at all), the
+# duplicates queue and the risk register.
 CONFIDENTIAL_READERS = ("risk owner", "coordinator")
 
 
@@ -55,6 +60,8 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
     reads = READS[viewer]
     if reads is None:
         return "401"
+    if route == "queue" and viewer not in CONFIDENTIAL_READERS:
+        return "403"
     if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
     if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
@@ -129,6 +136,35 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
+    if route == "duplicates":
+        # min_score 0: every candidate retrieved, so access alone decides what is shown.
+        answers = {
+            i: client.get(
+                f"/v1/incidents/{i}/duplicates", query_string={"min_score": 0}, headers=auth
+            )
+            for i in LEVEL_OF
+        }
+        codes = {i: answer.status_code for i, answer in answers.items()}
+        if set(codes.values()) == {401}:
+            return "401"
+        assert set(codes.values()) <= {200, 404}, codes
+        readable = frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+        for i, answer in answers.items():
+            if answer.status_code == 200:
+                # The other readable incidents are suggested, and nothing else.
+                suggested = {s["incident"]["tlp"] for s in answer.get_json()["items"]}
+                assert suggested == readable - {LEVEL_OF[i]}, (viewer, LEVEL_OF[i])
+        return readable
+    if route == "queue":
+        response = client.get("/v1/duplicates", query_string={"min_score": 0}, headers=auth)
+        if response.status_code in (401, 403):
+            return str(response.status_code)
+        assert response.status_code == 200
+        return frozenset(
+            incident["tlp"]
+            for item in response.get_json()["items"]
+            for incident in (item["incident"], *(s["incident"] for s in item["suggestions"]))
+        )
     if route in ("detail", "timeline", "confidential"):
         return _per_incident(client, auth, route)
     if route == "risks":
@@ -219,7 +255,14 @@ def test_the_access_matrix(client):
 
 # GET routes that serve no incident data: probes, the API document, the caller's own
 # identity, static files. Any other read route, from any blueprint, must be in COVERED.
-NO_INCIDENT_DATA = {"/healthz", "/readyz", "/openapi.json", "/v1/whoami", "/static/<path:filename>"}
+NO_INCIDENT_DATA = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/openapi.json",
+    "/v1/whoami",
+    "/static/<path:filename>",
+}
 
 
 def test_every_read_route_of_the_app_is_in_the_matrix(client):

@@ -34,7 +34,7 @@ def test_a_persons_key_is_that_person_in_their_organization(ids, authenticator):
         organization_id=ids.organization("UK AISI"),
         member=True,
         roles=frozenset({"reporter", "oncall"}),
-        name="Ada",  # for decision logs: who decided
+        name="Ada",
     )
 
 
@@ -49,7 +49,7 @@ def test_a_service_accounts_key_in_an_organization_outside_the_collaboration(ids
         organization_id=regulator,
         member=False,
         roles=frozenset({"coordinator"}),
-        name=ids.directory.principal(account).name,
+        name="Regulator pipeline",
     )
 
 
