@@ -207,7 +207,7 @@ def _suggestions(viewer: Viewer, found: list[Suggestion]) -> list[dict[str, Any]
 @bp.get("/v1/incidents/<incident_id>/duplicates")
 def incident_duplicates(incident_id: str):
     """The incidents this one may repeat or be repeated by, among those the viewer reads."""
-    viewer = _member()
+    viewer = member()
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return _not_found(incident_id)
@@ -225,7 +225,7 @@ def incident_duplicates(incident_id: str):
 @bp.get("/v1/duplicates")
 def duplicates_queue():
     """Recent incidents that may repeat earlier ones: risk owners' and coordinators' work."""
-    viewer = _member()
+    viewer = member()
     if not viewer.has_role(RISK_OWNER, COORDINATOR):
         return problem(
             403, "Forbidden", "The duplicates queue is for risk owners and coordinators."
