@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry import web as pages
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
-from shared.bus.interfaces import Bus
+from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
@@ -50,13 +51,18 @@ def create_app(
     bus: Bus,
     store: IncidentStore,
     authenticator: auth.Authenticator | None = None,
+    directory: DirectoryProjection | None = None,
+    producer: Producer | None = None,
 ) -> Flask:
-    """``authenticator`` resolves keys: the directory projection's in production; without
-    one, an empty directory (every key refused)."""
+    """``directory`` is this process's projection (kept current by its follower; without
+    one, an empty directory): it signs people in to the pages and, unless
+    ``authenticator`` is given, resolves keys. ``producer`` publishes the passwords people
+    set (without one, a producer of ``bus``)."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
-    authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
+    directory = directory or DirectoryProjection()
+    authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
     _install_rejection_handlers(app)
@@ -65,6 +71,7 @@ def create_app(
         health_blueprint({"bus": bus.ping, "store": store.ping, "directory": authenticator.ready})
     )
     app.register_blueprint(bp)
+    pages.init_app(app, directory=directory, producer=producer or bus.producer())
 
     @app.get("/openapi.json")
     def openapi():

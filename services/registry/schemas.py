@@ -73,3 +73,7 @@ class PublicPageSchema(Schema):
     limit = fields.Integer(required=True)
     next_cursor = fields.String(required=True, allow_none=True)
     items = fields.List(fields.Dict(), required=True)
+
+
+class DashboardArgsSchema(Schema):
+    q = _query()

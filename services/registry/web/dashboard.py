@@ -1,0 +1,112 @@
+"""The dashboard pages: charts of the incidents over time, drawn on the server.
+
+- ``/dashboard``: a member's, over every incident they may read that matches ``q`` (the
+  search language; empty for all), through the same store search and access rule as
+  the API.
+- ``/public/dashboard``: anyone's, over TLP:CLEAR incidents only, whoever asks (the
+  public view's query, ``public.public_query``).
+
+The figures are counted here from a scan of the result (stats.py): the store port has
+no histograms, and a scan holds exactly what the viewer may read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from marshmallow import ValidationError
+
+from services.registry.i18n import translator
+from services.registry.public import public_query
+from services.registry.query import parse
+from services.registry.query.errors import QuerySyntaxError
+from services.registry.schemas import DashboardArgsSchema
+from services.registry.store.interfaces import scan
+from services.registry.web import stats
+from services.registry.web.charts import Series, stacked_bars
+from services.registry.web.labels import labeller
+from services.registry.web.pages import member, page_blueprint, render
+from shared.access import ANONYMOUS, Viewer
+from shared.auth import current_viewer
+from shared.http import field_errors
+from shared.i18n import Translator
+
+bp = page_blueprint("dashboard_pages", __name__)
+
+_ARGS = DashboardArgsSchema()
+# Severity from dark (critical) to light; harm domains in the Okabe-Ito palette, which
+# readers with a colour-vision deficiency can tell apart. Grey: not rated, no domain.
+COLOURS = {
+    "severity": {
+        "critical": "#67000d", "high": "#cb181d", "medium": "#fb6a4a", "low": "#fcbba1",
+        stats.NONE: "#969696",
+    },
+    "domain": {
+        "1": "#E69F00", "2": "#56B4E9", "3": "#009E73", "4": "#F0E442", "5": "#0072B2",
+        "6": "#D55E00", "7": "#CC79A7", stats.NONE: "#999999",
+    },
+}  # fmt: skip
+
+
+def _chart(chart_id: str, title: str, over_time: stats.OverTime, kind: str, t: Translator):
+    """A chart and its figures (for the table beside it), for the template; ``kind`` is
+    severity or domain."""
+    label, colours = labeller(t), COLOURS[kind]
+    series = [
+        Series(t(f"{kind}.none") if key == stats.NONE else label(kind, key), colours[key], values)
+        for key, values in over_time.counts.items()
+        if any(values)
+    ]
+    period = t(f"chart.period.{over_time.granularity}")
+    if over_time.periods:
+        first, last = over_time.periods[0], over_time.periods[-1]
+        description = t(
+            "chart.describe", period=period, first=first, last=last, peak=over_time.peak
+        )
+    else:
+        description = t("chart.empty")
+    return {
+        "id": chart_id,
+        "title": title,
+        "svg": stacked_bars(chart_id, title, description, over_time.periods, series),
+        "period": period,
+        "periods": over_time.periods,
+        "series": series,
+    }
+
+
+def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
+    t = translator()
+    form = {"q": request.args.get("q", "")}
+    try:
+        args = _ARGS.load({k: v for k, v in request.args.items() if k != "lang"})
+        query = parse(args["q"])
+    except ValidationError as exc:
+        detail = "; ".join(f"{e['pointer'][1:]}: {e['detail']}" for e in field_errors(exc.messages))
+        return {"form": form, "error": t("search.error.arguments", detail=detail)}, 422
+    except QuerySyntaxError as exc:
+        error = t("search.error.syntax", position=exc.position, detail=exc.message)
+        return {"form": form, "error": error, "query_error": True}, 400
+    store = current_app.extensions["accord.store"]
+    found = stats.figures(
+        scan(store, public_query(query) if public else query, viewer=viewer, sort="received")
+    )
+    charts = [
+        _chart("by-severity", t("chart.by_severity"), found.by_severity, "severity", t),
+        _chart("by-domain", t("chart.by_domain"), found.by_domain, "domain", t),
+    ]
+    return {"form": form, "figures": found, "charts": charts}, 200
+
+
+@bp.get("/dashboard")
+def dashboard():
+    context, status = _figures(member(), public=False)
+    return render("pages/dashboard.html", public=False, **context), status
+
+
+@bp.get("/public/dashboard")
+def public_dashboard():
+    current_viewer()  # a bad key is still a 401; whoever asks sees the public figures
+    context, status = _figures(ANONYMOUS, public=True)
+    return render("pages/dashboard.html", public=True, **context), status
