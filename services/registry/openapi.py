@@ -10,6 +10,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
 from shared.directory import api as whoami
+from shared.i18n import LANGUAGES
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REASONS = {
@@ -31,6 +32,32 @@ def _json(schema: str) -> dict[str, Any]:
 
 def _args(schema: type) -> list[dict[str, Any]]:
     return [{"in": "query", "schema": schema}]
+
+
+HTML = {"text/html": {"schema": {"type": "string"}}}
+LANG = {
+    "name": "lang",
+    "in": "query",
+    "schema": {"type": "string"},
+    "description": f"The page's language, one of {', '.join(LANGUAGES)}; without it (or with "
+    "another), the browser's Accept-Language",
+}
+_PAGE_REASONS = {
+    303: "Not signed in: to the sign-in page, which comes back here (Location)",
+    400: "The query cannot be read, or a bad page link: the page says where",
+    404: "No such incident, or not one this viewer may read",
+    422: "Invalid arguments: the page names each",
+    503: "The store is unavailable; see Retry-After",
+}
+
+
+def _page(summary: str, parameters: list[dict[str, Any]], *codes: int) -> dict[str, Any]:
+    """A page of the registry (HTML), for a signed-in person or a key's holder."""
+    responses: dict[str, Any] = {"200": {"description": "The page", "content": HTML}}
+    for code in codes:
+        reason = {"description": _PAGE_REASONS[code]}
+        responses[str(code)] = reason if code == 303 else {**reason, "content": HTML}
+    return {"get": {"summary": summary, "parameters": [*parameters, LANG], "responses": responses}}
 
 
 @cache
@@ -136,6 +163,7 @@ def document(server_url: str) -> dict[str, Any]:
             }
         },
     )
+    _pages(spec)
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
     for path, summary in (
         ("/healthz", "The process answers"),
@@ -154,3 +182,34 @@ def document(server_url: str) -> dict[str, Any]:
             },
         )
     return spec.to_dict()
+
+
+def _pages(spec: APISpec) -> None:
+    """The pages for risk owners (services/registry/web); the members' ones send a reader
+    who has not signed in to do so. The sign-in pages are the directory's, shared by every
+    service, and not part of this API."""
+    incident_id = {
+        "name": "incident_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+    search = _args(schemas.SearchArgsSchema)
+    charted = _args(schemas.DashboardArgsSchema)
+    for path, operations in (
+        ("/", _page("Home: sign in, or search", [])),
+        (
+            "/incidents",
+            _page("Search, with facet links and cursor pages", search, 303, 400, 422, 503),
+        ),
+        ("/incidents/{incident_id}", _page("One incident", [incident_id], 303, 404, 503)),
+        (
+            "/dashboard",
+            _page("Charts of the incidents this viewer may read", charted, 303, 400, 422, 503),
+        ),
+        (
+            "/public/dashboard",
+            _page("Charts of the TLP:CLEAR incidents, for anyone", charted, 400, 422, 503),
+        ),
+    ):
+        spec.path(path=path, operations=operations)

@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 WIDTH, HEIGHT = 760, 320
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 64
 TICKS = 5  # gridlines above zero, at most
+MAX_BAR = 56.0  # a lone bar stays a bar, not a wall
 MAX_LABELS = 24  # period labels under the axis; more would overlap, so some are skipped
 AXIS = "#1b1b1b"
 GRID = "#b1b4b6"
@@ -66,7 +67,7 @@ def stacked_bars(
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     bottom = TOP + plot_h
     slot = plot_w / max(len(periods), 1)
-    bar = max(slot * 0.8, 1.0)
+    bar = min(max(slot * 0.8, 1.0), MAX_BAR)
 
     def y_of(n: float) -> float:
         return bottom - plot_h * n / top

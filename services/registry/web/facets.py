@@ -20,6 +20,8 @@ FILTER_FIELDS = {
     "source": "source",
 }
 _BARE = re.compile(r'^[^\s()"\-][^\s()"]*$')  # the grammar's WORD
+_PHRASE = re.compile(r'"[^"]*"')
+_GROUP = re.compile(r"\([^()]*\)")  # an innermost group
 
 
 def filter_term(facet: str, value: str) -> str:
@@ -28,9 +30,21 @@ def filter_term(facet: str, value: str) -> str:
     return f"{FILTER_FIELDS[facet]}:{shown}"
 
 
+def _top_level(query: str) -> list[str]:
+    """The words of ``query`` outside its groups and phrases."""
+    query = _PHRASE.sub(" ", query)
+    while True:
+        ungrouped = _GROUP.sub(" ", query)
+        if ungrouped == query:
+            return query.split()
+        query = ungrouped
+
+
 def applied(query: str, term: str) -> bool:
-    """Whether ``term`` already narrows ``query`` as one of its words side by side."""
-    return "OR" not in query.split() and term in query.split()
+    """Whether ``term`` already narrows all of ``query``: one of its top-level words, with
+    no ``OR`` beside it."""
+    words = _top_level(query)
+    return "OR" not in words and term in words
 
 
 def narrowed(query: str, term: str) -> str:

@@ -1,8 +1,10 @@
 """The access matrix: every viewer, every TLP level, every read route, on both stores.
 
 Lab A reports one incident per level (RED names ``p-red`` as its recipient). Each cell is
-the set of levels the viewer finds by that route, or 401. The expected table is written
-out by hand; ``render`` prints it as Markdown (``pytest -s``) for the notes.
+the set of levels the viewer finds by that route, or 401 (an API route), or "sign in" (a
+page that sends the anonymous reader to sign in). The expected table is written out by
+hand; ``render`` prints it as Markdown (``pytest -s``) for the notes. The pages are read
+with the viewer's key, which resolves to the same viewer as their signed-in session.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from html_page import Page
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
-ROUTES = ("search", "facets", "export", "detail", "public view")
+ROUTES = (
+    "search", "facets", "export", "detail", "public view",
+    "search page", "facets page", "incident page", "dashboard", "public dashboard",
+)  # fmt: skip
+PAGES = ("search page", "facets page", "incident page", "dashboard")  # members' pages
+PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
     "/v1/incidents": ("search", "facets"),
@@ -23,6 +31,10 @@ COVERED = {
     "/v1/incidents/<incident_id>": ("detail",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
+    "/incidents": ("search page", "facets page"),
+    "/incidents/<incident_id>": ("incident page",),
+    "/dashboard": ("dashboard",),
+    "/public/dashboard": ("public dashboard",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -39,11 +51,11 @@ READS = {
 
 
 def expected(viewer: str, route: str) -> str | frozenset[str]:
-    if route == "public view":
-        return frozenset({"CLEAR"})  # the public view is the same for everyone
+    if route in PUBLIC:
+        return frozenset({"CLEAR"})
     reads = READS[viewer]
     if reads is None:
-        return "401"
+        return "sign in" if route in PAGES else "401"
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -79,7 +91,67 @@ def client(request, tmp_path_factory):
     bus.close()
 
 
+def _page(client, path: str, auth: dict[str, str], **args: str) -> Page | str:
+    """The page, or "sign in" when it sends the reader there."""
+    response = client.get(path, query_string=args, headers=auth)
+    if response.status_code == 303:
+        assert response.headers["Location"].startswith("/sign-in?next=")
+        return "sign in"
+    assert response.status_code == 200, (path, args, response.status_code)
+    return Page(response.get_data(as_text=True))
+
+
+def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
+    auth = headers(viewer)
+    if route == "incident page":
+        codes = {i: client.get(f"/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
+        if set(codes.values()) == {303}:
+            return "sign in"
+        assert set(codes.values()) <= {200, 404}, codes
+        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+    if route in ("dashboard", "public dashboard"):
+        # Charts count; the levels counted show by charting one level at a time.
+        path = "/public/dashboard" if route == "public dashboard" else "/dashboard"
+        page = _page(client, path, auth)
+        if page == "sign in":
+            return page
+        levels = frozenset(
+            level
+            for level in LEVELS
+            if int(_page(client, path, auth, q=f"tlp:{level}").by_id("total")["data-total"])
+        )
+        assert int(page.by_id("total")["data-total"]) == len(levels)
+        return levels
+    listed: frozenset[str] = frozenset()
+    for q in ("", "matrix", "lab-a.example"):
+        page = _page(client, "/incidents", auth, q=q)
+        if page == "sign in":
+            return page
+        total = int(page.by_id("total")["data-total"])
+        if route == "facets page":
+            counts = {}
+            facet = False
+            for tag, attrs in page.elements:
+                if tag == "ul" and "data-facet" in attrs:
+                    facet = attrs["data-facet"] == "tlp"
+                elif tag == "li" and facet and "data-value" in attrs:
+                    counts[attrs["data-value"]] = int(attrs["data-count"])
+            assert sum(counts.values()) == total
+            levels = frozenset(counts)
+        else:
+            results = page.find("li", **{"class": "result"})
+            assert len(results) == total
+            levels = frozenset(result["data-tlp"] for result in results)
+        if q == "":
+            listed = levels
+        else:
+            assert levels <= listed
+    return listed
+
+
 def observe(client, viewer: str, route: str) -> str | frozenset[str]:
+    if route in PAGES or route == "public dashboard":
+        return observe_page(client, viewer, route)
     auth = headers(viewer)
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
@@ -135,7 +207,11 @@ def test_the_access_matrix(client):
 
 # GET routes that serve no incident data: probes, the API document, the caller's own
 # identity, static files. Any other read route, from any blueprint, must be in COVERED.
-NO_INCIDENT_DATA = {"/healthz", "/readyz", "/openapi.json", "/v1/whoami", "/static/<path:filename>"}
+NO_INCIDENT_DATA = {
+    "/healthz", "/readyz", "/openapi.json", "/v1/whoami", "/static/<path:filename>",
+    "/", "/sign-in", "/set-password/<token>", "/account/static/<path:filename>",
+    "/pages/static/<path:filename>",
+}  # fmt: skip
 
 
 def test_every_read_route_of_the_app_is_in_the_matrix(client):

@@ -40,6 +40,10 @@ FUZZED = [
     ("GET", "/v1/incidents/{incident_id}"),
     ("GET", "/v1/public/incidents"),
     ("GET", "/public"),
+    ("GET", "/incidents"),
+    ("GET", "/incidents/{incident_id}"),
+    ("GET", "/dashboard"),
+    ("GET", "/public/dashboard"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 
@@ -66,11 +70,15 @@ def documented_routes(document: dict) -> set[tuple[str, str]]:
     }
 
 
+# Static files, and the directory's sign-in pages that every service mounts.
+UNDOCUMENTED = ("static", "registry_static.static", "directory.")
+
+
 def app_routes(app) -> set[tuple[str, str]]:
     return {
         (method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
+        if not rule.endpoint.startswith(UNDOCUMENTED)
         for method in rule.methods - IMPLICIT_METHODS
     }
 
