@@ -47,6 +47,7 @@ COLOURS = {
         "6": "#D55E00", "7": "#CC79A7", stats.NONE: "#999999",
     },
 }  # fmt: skip
+DURATIONS_COLOUR = "#1a4fa0"
 
 
 def _chart(chart_id: str, title: str, over_time: stats.OverTime, kind: str, t: Translator):
@@ -73,6 +74,29 @@ def _chart(chart_id: str, title: str, over_time: stats.OverTime, kind: str, t: T
         "period": period,
         "periods": over_time.periods,
         "series": series,
+        "notes": [t("chart.by_domain.note")] if kind == "domain" else [],
+    }
+
+
+def _durations_chart(chart_id: str, title: str, durations: stats.Durations, t: Translator):
+    """How long incidents took, one bar per bucket, and its median, for the template."""
+    buckets = tuple(t(f"bucket.{bound}") for bound in stats.DURATION_BUCKETS)
+    series = [Series(t("chart.durations.series"), DURATIONS_COLOUR, durations.counts)]
+    description = t("chart.durations.describe", peak=max(durations.counts))
+    notes = []
+    if durations.median_days is not None:
+        median = f"{durations.median_days:.1f}"
+        notes.append(t("chart.durations.median", median=median, measured=durations.measured))
+    if durations.pending:
+        notes.append(t("chart.durations.pending", count=durations.pending))
+    return {
+        "id": chart_id,
+        "title": title,
+        "svg": stacked_bars(chart_id, title, description, buckets, series),
+        "period": t("chart.durations.axis"),
+        "periods": buckets if durations.measured else (),
+        "series": series,
+        "notes": notes,
     }
 
 
@@ -95,6 +119,8 @@ def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
     charts = [
         _chart("by-severity", t("chart.by_severity"), found.by_severity, "severity", t),
         _chart("by-domain", t("chart.by_domain"), found.by_domain, "domain", t),
+        _durations_chart("to-triage", t("chart.to_triage"), found.to_triage, t),
+        _durations_chart("to-resolve", t("chart.to_resolve"), found.to_resolve, t),
     ]
     return {"form": form, "figures": found, "charts": charts}, 200
 

@@ -3,12 +3,18 @@
 Incidents over time go by the date each happened (``occurred_at``), else the date it was
 received; by year when they span more than ``MONTHLY_YEARS`` years, else by month, with
 every period in between present (an empty period is a gap the reader should see).
+
+Time to triage runs from receipt to the first decision that takes the incident out of
+``new``/``needs-verification`` (``triaged_at``); time to resolve, from receipt to its first
+move to ``resolved`` (from its timeline). Each is counted in ``DURATION_BUCKETS``.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.report import HARM_DOMAINS, SEVERITIES
@@ -17,6 +23,9 @@ MONTHLY_YEARS = 3
 NONE = "none"  # the key of incidents without a severity, or without a harm domain
 SEVERITY_KEYS = (*SEVERITIES, NONE)
 DOMAIN_KEYS = (*HARM_DOMAINS, NONE)
+# Upper bounds in days (the last is open): under a day, a week, a month, a quarter, more.
+DURATION_BUCKETS = ("1", "7", "30", "90", "more")
+RESOLVED = "resolved"
 
 
 @dataclass(frozen=True)
@@ -33,11 +42,26 @@ class OverTime:
 
 
 @dataclass(frozen=True)
+class Durations:
+    """How long incidents took to reach a point, in days, counted per bucket."""
+
+    counts: tuple[int, ...]  # per DURATION_BUCKETS
+    median_days: float | None
+    pending: int  # not there yet
+
+    @property
+    def measured(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
 class Figures:
     total: int
     undated: int  # neither happened nor received date: left out of the charts over time
     by_severity: OverTime
     by_domain: OverTime
+    to_triage: Durations
+    to_resolve: Durations
 
 
 def _month(incident: Mapping[str, Any]) -> str | None:
@@ -87,12 +111,56 @@ def _domains(incident: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(domains)) or (NONE,)
 
 
+def _instant(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment if moment and moment.utcoffset() is not None else None
+
+
+def _days(incident: Mapping[str, Any], reached: Any) -> float | None:
+    """Days from receipt to ``reached`` (an ISO instant); None when either is unknown."""
+    start, end = _instant(incident.get("received_at")), _instant(reached)
+    if start is None or end is None:
+        return None
+    return max((end - start).total_seconds() / 86400, 0.0)
+
+
+def resolved_at(incident: Mapping[str, Any]) -> str | None:
+    """When the incident first moved to resolved, from its timeline."""
+    for entry in incident.get("timeline") or ():
+        if entry.get("type") == "incident.transitioned" and entry.get("to") == RESOLVED:
+            return entry.get("at")
+    return None
+
+
+def _bucket(days: float) -> int:
+    for i, bound in enumerate(DURATION_BUCKETS[:-1]):
+        if days < float(bound):
+            return i
+    return len(DURATION_BUCKETS) - 1
+
+
+def _durations(days: list[float | None]) -> Durations:
+    measured = [d for d in days if d is not None]
+    counts = [0] * len(DURATION_BUCKETS)
+    for d in measured:
+        counts[_bucket(d)] += 1
+    median = statistics.median(measured) if measured else None
+    return Durations(tuple(counts), median, pending=len(days) - len(measured))
+
+
 def figures(incidents: Iterable[Mapping[str, Any]]) -> Figures:
     total = 0
     severities: list[tuple[str, tuple[str, ...]]] = []
     domains: list[tuple[str, tuple[str, ...]]] = []
+    to_triage: list[float | None] = []
+    to_resolve: list[float | None] = []
     for incident in incidents:
         total += 1
+        to_triage.append(_days(incident, incident.get("triaged_at")))
+        to_resolve.append(_days(incident, resolved_at(incident)))
         month = _month(incident)
         if month is None:
             continue
@@ -104,4 +172,6 @@ def figures(incidents: Iterable[Mapping[str, Any]]) -> Figures:
         undated=total - len(severities),
         by_severity=_over_time(severities, SEVERITY_KEYS, granularity, periods),
         by_domain=_over_time(domains, DOMAIN_KEYS, granularity, periods),
+        to_triage=_durations(to_triage),
+        to_resolve=_durations(to_resolve),
     )

@@ -39,3 +39,23 @@ def test_nothing_to_count():
     found = figures([])
     assert (found.total, found.undated, found.by_severity.periods) == (0, 0, ())
     assert found.by_severity.peak == 0
+
+
+def test_time_to_triage_and_to_resolve_from_receipt():
+    received = "2026-01-01T00:00:00+00:00"
+    moved = {"type": "incident.transitioned", "to": "resolved", "at": "2026-01-11T00:00:00+00:00"}
+    found = figures(
+        [
+            {"received_at": received, "triaged_at": "2026-01-01T12:00:00+00:00",
+             "timeline": [{"type": "incident.transitioned", "to": "triaged"}, moved]},
+            {"received_at": received, "triaged_at": "2026-01-04T00:00:00+00:00"},
+            {"received_at": received, "triaged_at": "2026-07-01T00:00:00+00:00"},
+            {"received_at": received},  # not yet triaged
+            {"received_at": received, "triaged_at": "not a date"},
+        ]
+    )  # fmt: skip
+    assert found.to_triage.counts == (1, 1, 0, 0, 1)  # half a day, 3 days, 181 days
+    assert found.to_triage.median_days == 3.0
+    assert (found.to_triage.measured, found.to_triage.pending) == (3, 2)
+    assert found.to_resolve.counts == (0, 0, 1, 0, 0)  # 10 days
+    assert (found.to_resolve.median_days, found.to_resolve.pending) == (10.0, 4)
