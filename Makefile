@@ -11,7 +11,7 @@ DATASETS ?= ../shared/datasets
 MODEL := shared/normalize/suggest/harm_domains.npz
 
 .DEFAULT_GOAL := help
-.PHONY: help install model run test test-unit lint format bench clean helm helm-lint
+.PHONY: help install model run test test-unit lint format bench duplicates clean helm helm-lint
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -102,6 +102,9 @@ helm-lint: install $(HELM) ## Lint the chart, render it and validate the manifes
 
 bench: install model ## Run the benchmarks and write bench/REPORT.md
 	$(PY) -m bench
+
+duplicates: install ## Precision, recall and cost of the duplicate suggestions on the datasets
+	$(PY) -m services.registry.duplicates.evaluate $(DATASETS)
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) var .pytest_cache .ruff_cache $(MODEL) $(HELM_RENDERED)

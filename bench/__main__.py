@@ -11,7 +11,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import bus_throughput, intake_cost, normalizer, report_latency, suggestions
+from bench import (
+    bus_throughput,
+    duplicates,
+    intake_cost,
+    normalizer,
+    report_latency,
+    suggestions,
+)
 
 REPORT = Path(__file__).parent / "REPORT.md"
 
@@ -22,6 +29,7 @@ def main() -> int:
         intake_cost.run(),
         normalizer.run(),
         suggestions.run(),
+        duplicates.run(),
         bus_throughput.run(),
     ]
     header = (

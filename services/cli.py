@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 
 # The modules that contribute commands, in the order `accord --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("shared.directory.cli", "services.intake.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "services.start",
+    "shared.directory.cli",
+    "services.intake.cli",
+    "services.registry.cli",
+    "shared.bus.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

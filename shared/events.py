@@ -55,11 +55,21 @@ class MessageDeadLettered(Schema):
     value = fields.String(required=True)
 
 
+class MessageReplayed(Schema):
+    """An operator sent a dead letter's original back to its topic (``accord dead-letters
+    replay``)."""
+
+    dead_letter_id = fields.String(required=True)
+    source_topic = fields.String(required=True)
+    replayed_at = fields.AwareDateTime(required=True)
+
+
 PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("report.accepted", 1): ReportAccepted(),
     ("incident.registered", 1): IncidentRegistered(),
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
+    ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,
 }

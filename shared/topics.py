@@ -17,6 +17,14 @@ NOTIFIER_EVENTS = "notifier-events"
 DEAD_LETTERS = "dead-letters"
 DIRECTORY = "directory"
 
+# Each service's consumer group and the topics it reads, for lag (``/metrics``,
+# ``accord lag``). The directory followers' groups are one per process and left out.
+CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
+    "intake": (REGISTRY_EVENTS,),
+    "registry": (REPORTS,),
+    "notifier": (REGISTRY_EVENTS,),
+}
+
 _CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 
@@ -49,3 +57,17 @@ def topic_name(prefix: str, topic: str) -> str:
 def all_topics(prefix: str) -> dict[str, int]:
     """Every topic's broker-side name and partition count, for creating them."""
     return {topic_name(prefix, c.topic): c.partitions for c in CONTRACTS.values()}
+
+
+def group_name(prefix: str, group: str) -> str:
+    """The broker-side name of a service's consumer group, e.g. ``accord.registry``."""
+    return f"{prefix}.{group}"
+
+
+def consumer_groups(prefix: str, *services: str) -> list[tuple[str, str]]:
+    """The broker-side (group, topic) pairs of ``services`` (every service when none)."""
+    return [
+        (group_name(prefix, service), topic_name(prefix, topic))
+        for service in services or CONSUMER_GROUPS
+        for topic in CONSUMER_GROUPS[service]
+    ]

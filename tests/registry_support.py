@@ -79,7 +79,10 @@ STORES = ["embedded", pytest.param("elasticsearch", marks=pytest.mark.elasticsea
 def open_store(kind: str, request: pytest.FixtureRequest, tmp_path) -> IncidentStore:
     """A new, empty store of ``kind`` (embedded or elasticsearch), set up."""
     if kind == "embedded":
-        opened: IncidentStore = EmbeddedStore(tmp_path / f"registry-{uuid.uuid4().hex[:8]}.sqlite3")
+        name = f"registry-{uuid.uuid4().hex[:8]}"
+        opened: IncidentStore = EmbeddedStore(
+            tmp_path / f"{name}.sqlite3", pointer=tmp_path / f"{name}.current"
+        )
     else:
         noida = request.getfixturevalue("noida")
         opened = ElasticsearchStore.from_url(

@@ -35,7 +35,7 @@ class Stack:
         output = self.logs[name].open("ab") if name in self.logs else None
         try:
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}"],
+                [sys.executable, "-m", "services.cli", "start", name],  # `accord start`
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT if output else None,

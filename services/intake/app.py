@@ -9,7 +9,7 @@ from services.intake.form import init_app as init_form
 from services.intake.outbox import Outbox, outbox_path
 from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
-from shared import auth
+from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
 from shared.directory import views as sign_in
@@ -17,6 +17,7 @@ from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.http import health_blueprint, install_problem_handlers
 from shared.settings import Settings
+from shared.topics import consumer_groups
 
 MAX_BODY_BYTES = 1 << 20
 
@@ -42,8 +43,22 @@ def create_app(
     auth.init_app(app, authenticator)
     limiter.init_app(app)
     install_problem_handlers(app)
+    logs.init_app(app)
+    metrics.init_app(
+        app,
+        [
+            metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "intake")),
+            metrics.gauge(
+                "accord_outbox_depth",
+                "Accepted reports in intake's outbox not yet published to the bus.",
+                lambda: outbox.depth()[0],
+            ),
+        ],
+    )
     app.register_blueprint(directory_api.bp)
-    app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
+    app.register_blueprint(
+        health_blueprint({"bus": bus.ping, "outbox": outbox.ping, "directory": authenticator.ready})
+    )
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
     sign_in.init_app(app, projection=directory, producer=producer, service_name="intake")

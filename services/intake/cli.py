@@ -9,6 +9,9 @@ owner of the API key given (``--key``, or ``ACCORD_KEY``), exactly as through th
     accord import aiid ../shared/datasets/aiid      # with the classification files there
 
 ``accord intake migrate-keys``: move intake's old API keys onto the directory.
+
+``accord outbox``: how many accepted reports wait in the outbox for the relay to publish
+them (the bus is away, or the relay is behind), and since when.
 """
 
 from __future__ import annotations
@@ -63,6 +66,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     intake.add_parser(
         "migrate-keys", help="move intake's old API keys onto the directory (safe to rerun)"
     ).set_defaults(func=migrate_keys)
+    commands.add_parser(
+        "outbox", help="how many accepted reports wait in intake's outbox, and since when"
+    ).set_defaults(func=show_outbox)
+
+
+def show_outbox(_: argparse.Namespace) -> int:
+    path = outbox_path(Settings.from_env())
+    if not path.is_file():
+        print(f"accord outbox: no outbox at {path} (set ACCORD_DATA_DIR)", file=sys.stderr)
+        return 1
+    outbox = Outbox(path)
+    try:
+        depth, oldest = outbox.depth()
+    finally:
+        outbox.close()
+    since = f", the oldest accepted {oldest}" if oldest else ""
+    print(f"{depth} reports wait to be published in {path}{since}")
+    return 0
 
 
 def migrate_keys(_: argparse.Namespace) -> int:

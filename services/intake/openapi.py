@@ -11,6 +11,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.intake import schemas
 from services.intake.bulk import FORMATS
 from services.intake.bulk.formats import PARTS
+from shared import metrics
 from shared.directory import api as whoami
 from shared.report import ReportInputSchema, ReportSharingInputSchema
 
@@ -173,7 +174,11 @@ def document(server_url: str) -> dict[str, Any]:
         },
     )
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
-    for path, summary in (("/healthz", "The process answers"), ("/readyz", "The bus answers")):
+    metrics.document(spec)
+    for path, summary in (
+        ("/healthz", "The process answers"),
+        ("/readyz", "The bus, the outbox and the directory answer"),
+    ):
         spec.path(
             path=path,
             operations={

@@ -257,5 +257,20 @@ class Outbox:
                 [(published_at, report_id) for report_id in report_ids],
             )
 
+    def depth(self) -> tuple[int, str | None]:
+        """How many reports wait to be published, and when the oldest was accepted."""
+        try:
+            with self._lock:
+                count, oldest = self._conn.execute(
+                    "SELECT count(*), min(accepted_at) FROM reports WHERE published_at IS NULL"
+                ).fetchone()
+        except sqlite3.Error as exc:
+            raise Unavailable(f"the outbox does not answer: {exc}") from exc
+        return count, oldest
+
+    def ping(self) -> None:
+        """Raise ``Unavailable`` unless the outbox database answers (for ``/readyz``)."""
+        self.depth()
+
     def close(self) -> None:
         self._conn.close()

@@ -19,6 +19,7 @@ from services.intake.outbox import IdempotencyConflict
 from services.intake.reports import accept
 from shared.auth import current_viewer
 from shared.http import problem, validation_problem
+from shared.logs import bind
 
 bp = Blueprint("reports", __name__)
 
@@ -89,6 +90,7 @@ def submit():
         return validation_problem(exc.messages)
     except IdempotencyConflict as exc:
         return problem(409, "Idempotency-Key Reused", str(exc))
+    bind(incident_id=accepted.id)
     status_url = _status_url(accepted.id)
     receipt = {"id": accepted.id, "status": "accepted", "status_url": status_url}
     return _RECEIPT.dump({**receipt, "flags": accepted.flags}), 202, {"Location": status_url}

@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from shared.clock import SYSTEM_CLOCK, Clock
+from shared.metrics import NOTIFICATIONS
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,14 @@ class WebhookChannel:
                 error = f"{type(exc).__name__}: {exc}"
             else:
                 if 200 <= response.status_code < 300:
+                    NOTIFICATIONS.labels(channel=self.name, outcome="sent").inc()
                     return Delivery(ok=True, attempts=attempt)
                 error = f"{response.status_code} {response.reason}"
                 if response.status_code not in _RETRYABLE:
+                    NOTIFICATIONS.labels(channel=self.name, outcome="failed").inc()
                     return Delivery(ok=False, attempts=attempt, error=error, retryable=False)
             if attempt < self._attempts:
                 log.warning("webhook attempt %d failed (%s), retrying", attempt, error)
                 self._clock.wait(self._backoff * 2 ** (attempt - 1))
+        NOTIFICATIONS.labels(channel=self.name, outcome="failed").inc()
         return Delivery(ok=False, attempts=self._attempts, error=error)

@@ -6,7 +6,7 @@ import sys
 
 from services.registry import store as stores
 from services.registry.app import create_app
-from services.registry.consumer import ReportProjection
+from services.registry.consumer import projection_handlers
 from shared import bus as buses
 from shared.bus.runner import service_runner
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -15,7 +15,7 @@ from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
+from shared.topics import REPORTS
 
 CONSUMER_GROUP = "registry"
 
@@ -27,18 +27,15 @@ def main() -> int:
     bus = buses.connect(settings)
     store = stores.connect(settings)
     producer = bus.producer()
-    projection = ReportProjection(
-        store,
-        producer,
-        events_topic=topic_name(prefix, REGISTRY_EVENTS),
-        registry_url=settings.registry_url,
+    handlers = projection_handlers(
+        store, producer, prefix=prefix, registry_url=settings.registry_url
     )
     # The runner creates the topics and the index before its first poll, retried while
     # the bus or the store is away, so the registry serves /healthz from the start.
     runner = service_runner(
         bus,
         producer,
-        projection,
+        handlers[REPORTS],
         prefix=prefix,
         group=CONSUMER_GROUP,
         topic=REPORTS,

@@ -10,7 +10,7 @@ from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
-from shared import auth
+from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -18,6 +18,7 @@ from shared.directory.projection import DirectoryProjection
 from shared.errors import Rejected
 from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
+from shared.topics import consumer_groups
 
 
 def _install_rejection_handlers(app: Flask) -> None:
@@ -65,6 +66,10 @@ def create_app(
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
+    logs.init_app(app)
+    metrics.init_app(
+        app, [metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "registry"))]
+    )
     _install_rejection_handlers(app)
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(

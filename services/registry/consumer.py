@@ -10,11 +10,29 @@ import logging
 
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
+from shared.bus.runner import Handler
 from shared.envelope import Envelope, encode, utcnow
+from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
 
 log = logging.getLogger(__name__)
 
 INITIAL_STATUS = "new"
+
+
+def projection_handlers(
+    store: IncidentStore, producer: Producer, *, prefix: str, registry_url: str
+) -> dict[str, Handler]:
+    """The registry's projection: the handler of each logical topic it consumes, in the
+    order ``accord registry rebuild`` replays them into a new store version. A topic the
+    registry comes to consume gets its entry here, and a rebuild replays it too."""
+    return {
+        REPORTS: ReportProjection(
+            store,
+            producer,
+            events_topic=topic_name(prefix, REGISTRY_EVENTS),
+            registry_url=registry_url,
+        ),
+    }
 
 
 def incident_from_report(report: dict) -> Incident:

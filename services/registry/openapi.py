@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
+from shared import metrics
 from shared.directory import api as whoami
 from shared.i18n import LANGUAGES
 
@@ -16,6 +17,7 @@ PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas
 _REASONS = {
     400: "The query cannot be read (position and expected given) or a bad cursor",
     401: "No API key on a members' route, or an unknown or revoked key",
+    403: "The route is for risk owners and coordinators",
     404: "No such incident, or not one this viewer may read",
     422: "Invalid arguments, each named by a JSON pointer",
     503: "The store is unavailable; see Retry-After",
@@ -73,7 +75,7 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
     )
-    for name in ("Problem", "SearchPage", "PublicPage"):
+    for name in ("Problem", "SearchPage", "PublicPage", "Duplicates", "DuplicateQueue"):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.components.schema("Incident", {"type": "object", "required": ["id"]})
     secured = [{"apiKey": []}]
@@ -135,6 +137,45 @@ def document(server_url: str) -> dict[str, Any]:
         },
     )
     spec.path(
+        path="/v1/incidents/{incident_id}/duplicates",
+        operations={
+            "get": {
+                "summary": "Incidents that may report the same event, best first, with reasons",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "incident_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    *_args(schemas.DuplicateArgsSchema),
+                ],
+                "responses": {
+                    "200": {"description": "The suggestions", "content": _json("Duplicates")},
+                    **_problems(401, 404, 422, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/duplicates",
+        operations={
+            "get": {
+                "summary": "Recent incidents that may repeat earlier ones (the duplicates queue)",
+                "security": secured,
+                "parameters": _args(schemas.DuplicateQueueArgsSchema),
+                "responses": {
+                    "200": {
+                        "description": "Each recent incident with suggestions, newest first",
+                        "content": _json("DuplicateQueue"),
+                    },
+                    **_problems(401, 403, 422, 503),
+                },
+            }
+        },
+    )
+    spec.path(
         path="/v1/public/incidents",
         operations={
             "get": {
@@ -165,9 +206,10 @@ def document(server_url: str) -> dict[str, Any]:
     )
     _pages(spec)
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
+    metrics.document(spec)
     for path, summary in (
         ("/healthz", "The process answers"),
-        ("/readyz", "The bus and the store answer"),
+        ("/readyz", "The bus, the store and the directory answer"),
     ):
         spec.path(
             path=path,

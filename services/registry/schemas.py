@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.registry.duplicates.scoring import THRESHOLD
 from services.registry.query.sorting import ORDERS, SORTS
 
 QUERY_MAX = 500
 LIMIT_MAX = 200
 CURSOR_MAX = 2000
 EXPORT_FORMATS = ("json", "csv")
+RECENT_MAX = 200
 
 
 def _query():
@@ -39,6 +41,30 @@ class SearchArgsSchema(_OrderedArgs):
 
 class ExportArgsSchema(_OrderedArgs):
     format = fields.String(load_default="json", validate=validate.OneOf(EXPORT_FORMATS))
+
+
+def _min_score():
+    return fields.Float(
+        load_default=THRESHOLD,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "The lowest score suggested (0 to 1)"},
+    )
+
+
+class DuplicateArgsSchema(Schema):
+    min_score = _min_score()
+    limit = fields.Integer(load_default=10, strict=False, validate=validate.Range(min=1, max=50))
+
+
+class DuplicateQueueArgsSchema(Schema):
+    min_score = _min_score()
+    recent = fields.Integer(
+        load_default=50,
+        strict=False,
+        validate=validate.Range(min=1, max=RECENT_MAX),
+        metadata={"description": "How many of the incidents received last to look at"},
+    )
 
 
 class ProblemSchema(Schema):
@@ -73,6 +99,29 @@ class PublicPageSchema(Schema):
     limit = fields.Integer(required=True)
     next_cursor = fields.String(required=True, allow_none=True)
     items = fields.List(fields.Dict(), required=True)
+
+
+class SuggestionSchema(Schema):
+    incident = fields.Dict(required=True)
+    score = fields.Float(required=True, metadata={"description": "0 to 1; 1 is the same"})
+    reasons = fields.List(fields.String(), required=True)
+
+
+class DuplicatesSchema(Schema):
+    incident_id = fields.String(required=True)
+    min_score = fields.Float(required=True)
+    items = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
+class DuplicateQueueItemSchema(Schema):
+    incident = fields.Dict(required=True)
+    suggestions = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
+class DuplicateQueueSchema(Schema):
+    recent = fields.Integer(required=True)
+    min_score = fields.Float(required=True)
+    items = fields.List(fields.Nested(DuplicateQueueItemSchema), required=True)
 
 
 class DashboardArgsSchema(Schema):

@@ -15,11 +15,18 @@ from flask import Blueprint, Response, current_app, render_template, request, st
 from marshmallow import Schema, ValidationError
 
 from services.registry.access import shown_to
+from services.registry.duplicates import service as duplicates
+from services.registry.duplicates.scoring import Suggestion
 from services.registry.public import public_query, summary
 from services.registry.query import parse
-from services.registry.schemas import ExportArgsSchema, SearchArgsSchema
+from services.registry.schemas import (
+    DuplicateArgsSchema,
+    DuplicateQueueArgsSchema,
+    ExportArgsSchema,
+    SearchArgsSchema,
+)
 from services.registry.store.interfaces import IncidentStore, scan
-from shared.access import ANONYMOUS, Viewer
+from shared.access import ANONYMOUS, COORDINATOR, RISK_OWNER, Viewer
 from shared.auth import current_viewer, unauthorized
 from shared.http import problem, validation_problem
 
@@ -27,6 +34,8 @@ bp = Blueprint("incidents", __name__, template_folder="templates")
 
 _SEARCH_ARGS = SearchArgsSchema()
 _EXPORT_ARGS = ExportArgsSchema()
+_DUPLICATE_ARGS = DuplicateArgsSchema()
+_DUPLICATE_QUEUE_ARGS = DuplicateQueueArgsSchema()
 CSV_COLUMNS = (
     "id", "title", "event_type", "severity", "status", "tlp", "occurred_at", "received_at",
     "countries", "harm_domains", "harm_subdomains", "reporting_organization",
@@ -159,13 +168,65 @@ def export():
     )
 
 
+def _not_found(incident_id: str) -> Response:
+    """A missing incident's answer, also when the viewer may not read it."""
+    return problem(404, "Not Found", f"No incident with id {incident_id}.")
+
+
 @bp.get("/v1/incidents/<incident_id>")
 def read(incident_id: str):
     viewer = _member()
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
-        return problem(404, "Not Found", f"No incident with id {incident_id}.")
+        return _not_found(incident_id)
     return shown_to(viewer, incident)
+
+
+def _suggestions(viewer: Viewer, found: list[Suggestion]) -> list[dict[str, Any]]:
+    return [
+        {"incident": shown_to(viewer, dict(s.candidate)), "score": s.score, "reasons": s.reasons}
+        for s in found
+    ]
+
+
+@bp.get("/v1/incidents/<incident_id>/duplicates")
+def incident_duplicates(incident_id: str):
+    """The incidents this one may repeat or be repeated by, among those the viewer reads."""
+    viewer = _member()
+    incident = _store().get(incident_id, viewer=viewer)
+    if incident is None:
+        return _not_found(incident_id)
+    args = _args(_DUPLICATE_ARGS)
+    found = duplicates.suggest(
+        _store(), incident, viewer=viewer, threshold=args["min_score"], limit=args["limit"]
+    )
+    return {
+        "incident_id": incident_id,
+        "min_score": args["min_score"],
+        "items": _suggestions(viewer, found),
+    }
+
+
+@bp.get("/v1/duplicates")
+def duplicates_queue():
+    """Recent incidents that may repeat earlier ones: risk owners' and coordinators' work."""
+    viewer = _member()
+    if not viewer.has_role(RISK_OWNER, COORDINATOR):
+        return problem(
+            403, "Forbidden", "The duplicates queue is for risk owners and coordinators."
+        )
+    args = _args(_DUPLICATE_QUEUE_ARGS)
+    found = duplicates.queue(
+        _store(), viewer=viewer, recent=args["recent"], threshold=args["min_score"]
+    )
+    return {
+        "recent": args["recent"],
+        "min_score": args["min_score"],
+        "items": [
+            {"incident": shown_to(viewer, dict(incident)), "suggestions": _suggestions(viewer, s)}
+            for incident, s in found
+        ],
+    }
 
 
 def _public_page():

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from shared.bus.interfaces import BusClosed, BusError, Record
 from shared.clock import SYSTEM_CLOCK, Clock
+from shared.metrics import count_produced
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS topics (
@@ -143,17 +144,24 @@ class EmbeddedBus(_Closeable):
             conn.close()
 
     def lag(self, group: str, topic: str) -> int:
+        return sum(self.partition_lag(group, topic).values())
+
+    def partition_lag(self, group: str, topic: str) -> dict[int, int]:
         self._check_open()
         with self._lock, _errors(f"lag of {group} on {topic}"):
-            (lag,) = self._conn.execute(
-                "SELECT COALESCE(SUM(ends.next - COALESCE(o.committed, 0)), 0) FROM"
+            row = self._conn.execute(
+                "SELECT partitions FROM topics WHERE name = ?", (topic,)
+            ).fetchone()
+            lags = dict.fromkeys(range(row[0] if row else 0), 0)
+            rows = self._conn.execute(
+                "SELECT ends.partition, ends.next - COALESCE(o.committed, 0) FROM"
                 ' (SELECT partition, MAX("offset") + 1 AS next FROM records WHERE topic = ?'
                 "  GROUP BY partition) AS ends"
                 " LEFT JOIN group_offsets o"
                 " ON o.grp = ? AND o.topic = ? AND o.partition = ends.partition",
                 (topic, group, topic),
-            ).fetchone()
-        return lag
+            ).fetchall()
+        return {**lags, **dict(rows)}
 
     def ping(self) -> None:
         self._check_open()
@@ -196,6 +204,7 @@ class EmbeddedProducer(_Closeable):
             return
         with self._lock, _errors("append"):
             self._append(pending)
+        count_produced(topic for topic, *_ in pending)
 
     def _append(self, pending: list[tuple[str, str, bytes, str | None]]) -> None:
         conn = self._conn

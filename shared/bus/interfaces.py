@@ -79,6 +79,9 @@ class Bus(Protocol):
         a group that never committed): for operators, and for tests that must know a
         consumer has finished."""
 
+    def partition_lag(self, group: str, topic: str) -> dict[int, int]:
+        """``lag`` for each partition of ``topic`` (every partition, 0 where caught up)."""
+
     def ping(self) -> None:
         """Raise ``BusError`` unless the bus answers."""
 

@@ -25,6 +25,7 @@ from kafka.errors import (
 )
 
 from shared.bus.interfaces import BusClosed, BusError, Record, RecordRejected
+from shared.metrics import count_produced
 
 _CLIENT_ID = "accord"
 # A record the brokers can never take as it is; anything else may go through later.
@@ -180,6 +181,9 @@ class KafkaBus:
             consumer.close(autocommit=False)
 
     def lag(self, group: str, topic: str) -> int:
+        return sum(self.partition_lag(group, topic).values())
+
+    def partition_lag(self, group: str, topic: str) -> dict[int, int]:
         self._admin.get()  # refuses after close(), like the other adapters
         _reachable(self._servers, self._connect["bootstrap_timeout_ms"] / 1000)
         with _errors(f"read the offsets of {group} on {topic}"):
@@ -197,7 +201,9 @@ class KafkaBus:
                     TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
                 ]
                 ends = consumer.end_offsets(partitions)
-                return sum(end - (consumer.committed(tp) or 0) for tp, end in ends.items())
+                return {
+                    tp.partition: end - (consumer.committed(tp) or 0) for tp, end in ends.items()
+                }
             finally:
                 consumer.close(autocommit=False)
 
@@ -287,8 +293,8 @@ class KafkaBusProducer:
         producer = self._producer.get()
         with _errors("publish"):
             producer.flush(timeout=timeout)
-            for future in futures:
-                future.get(timeout=0)  # raises the broker's error for a failed record
+            acknowledged = [future.get(timeout=0) for future in futures]  # raises on failure
+        count_produced(metadata.topic for metadata in acknowledged)
 
     def close(self) -> None:
         self._producer.close(lambda producer: producer.close(timeout=10))

@@ -16,14 +16,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from shared.bus.interfaces import Bus, BusError, Consumer, Producer, Record
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.envelope import Envelope, InvalidMessage, decode, encode
 from shared.errors import Rejected, Unavailable
-from shared.topics import DEAD_LETTERS, all_topics, topic_name
+from shared.metrics import CONSUMED, DEAD_LETTERED
+from shared.topics import DEAD_LETTERS, all_topics, group_name, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,32 @@ class DeadLetterBudget:
             raise DeadLetterRateExceeded(
                 f"{dead_count} of the last {len(self._recent)} records were dead-lettered"
             )
+
+
+def rejection_of(handler: Handler, items: list[tuple[T, Envelope]]) -> Rejected | None:
+    """Hand the envelopes of ``items`` to ``handler``; what it rejected them with, if it did."""
+    try:
+        handler([envelope for _, envelope in items])
+    except Rejected as exc:
+        return exc
+    return None
+
+
+def isolate_rejections(
+    attempt: Callable[[list[T]], Rejected | None], batch: list[T]
+) -> Iterator[tuple[T, Rejected | None]]:
+    """Each item of ``batch`` with its rejection, or None. ``attempt`` handles a batch; when
+    it rejects one, each of its items is handed over alone, so that only the one rejected
+    alone is named (handlers are idempotent, so the items handled before the rejection may
+    be handled again)."""
+    rejection = attempt(batch)
+    if rejection is None:
+        yield from ((item, None) for item in batch)
+    elif len(batch) == 1:
+        yield batch[0], rejection
+    else:
+        for item in batch:
+            yield from isolate_rejections(attempt, [item])
 
 
 class ConsumerRunner:
@@ -101,6 +128,8 @@ class ConsumerRunner:
                 if records:
                     self._process(records)
                     self._commit()
+                    for record in records:
+                        CONSUMED.labels(consumer=self._name, topic=record.topic).inc()
         except _Stopped:
             pass
         finally:
@@ -139,27 +168,17 @@ class ConsumerRunner:
         self._retry("dead-letter", lambda: self._send_dead_letters(dead))
 
     def _handle(self, batch: list[tuple[Record, Envelope]], dead: list[tuple[Record, str]]) -> None:
-        """Give the batch to the handler; when it rejects the batch, hand each message over
-        alone so that only the one it rejects is dead-lettered (handlers are idempotent,
-        so the messages handled before the rejection may be handled again)."""
+        """Give the batch to the handler, retrying while a dependency is away; only the
+        messages it rejects alone are dead-lettered."""
 
-        def attempt() -> Rejected | None:
-            try:
-                self._handler([envelope for _, envelope in batch])
-            except Rejected as exc:
-                return exc
-            return None
+        def attempt(items: list[tuple[Record, Envelope]]) -> Rejected | None:
+            return self._retry("handler", lambda: rejection_of(self._handler, items))
 
-        rejection = self._retry("handler", attempt)
-        if rejection is None:
-            for _ in batch:
+        for (record, _), rejection in isolate_rejections(attempt, batch):
+            if rejection is None:
                 self._budget.record(dead=False)
-            return
-        if len(batch) == 1:
-            self._reject(dead, batch[0][0], f"rejected by the handler: {rejection}")
-            return
-        for item in batch:
-            self._handle([item], dead)
+            else:
+                self._reject(dead, record, f"rejected by the handler: {rejection}")
 
     def _reject(self, dead: list[tuple[Record, str]], record: Record, reason: str) -> None:
         log.warning(
@@ -169,6 +188,7 @@ class ConsumerRunner:
             record.partition,
             record.offset,
             reason,
+            extra={"key": record.key},
         )
         dead.append((record, reason))
         self._budget.record(dead=True)
@@ -199,6 +219,8 @@ class ConsumerRunner:
             )
             self._producer.send(self._dead_letter_topic, key=key, value=encode(envelope))
         self._producer.flush()
+        for record, _ in dead:
+            DEAD_LETTERED.labels(consumer=self._name, topic=record.topic).inc()
 
 
 def service_runner(
@@ -222,7 +244,7 @@ def service_runner(
             prepare()
 
     return ConsumerRunner(
-        bus.consumer(f"{prefix}.{group}", [topic_name(prefix, topic)]),
+        bus.consumer(group_name(prefix, group), [topic_name(prefix, topic)]),
         handler,
         producer=producer,
         dead_letter_topic=topic_name(prefix, DEAD_LETTERS),

@@ -81,10 +81,15 @@ def rendered(request, render) -> list[dict]:
 # Kubernetes' own schemas (`make helm-lint` checks the same from the command line)
 
 
+# Kinds of the Prometheus Operator's CRD: no schema in Kubernetes' own (their test is below).
+OPERATOR_API = "monitoring.coreos.com/v1"
+
+
 def test_every_object_is_valid_kubernetes(rendered) -> None:
     for version in ("1.30.0", "1.35.0"):
         for o in rendered:
-            kubernetes_validate.validate(o, version, strict=True)
+            if o["apiVersion"] != OPERATOR_API:
+                kubernetes_validate.validate(o, version, strict=True)
 
 
 def test_the_kubernetes_schemas_catch_a_bad_object(render) -> None:
@@ -410,6 +415,40 @@ def test_names_and_labels_fit_in_63_characters(render) -> None:
         assert len(names) == len(objects), "truncation made two objects share a name"
 
 
+# Metrics
+
+
+def test_every_pod_is_annotated_for_a_scrape_of_its_own_port(render) -> None:
+    objects = render()
+    for component in COMPONENTS:
+        deployment = named(objects, "Deployment", component)
+        annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+        [port] = deployment["spec"]["template"]["spec"]["containers"][0]["ports"]
+        assert annotations["prometheus.io/scrape"] == "true"
+        assert annotations["prometheus.io/path"] == "/metrics"
+        assert annotations["prometheus.io/port"] == str(port["containerPort"])
+    assert of_kind(objects, "ServiceMonitor") == []
+    plain = render({"metrics": {"podAnnotations": False}})
+    for deployment in of_kind(plain, "Deployment"):
+        assert (
+            "prometheus.io/scrape" not in deployment["spec"]["template"]["metadata"]["annotations"]
+        )
+
+
+def test_a_service_monitor_per_service_selects_its_service(render) -> None:
+    objects = render(None, FULL)
+    for component in COMPONENTS:
+        monitor = named(objects, "ServiceMonitor", component)
+        service = named(objects, "Service", component)
+        assert monitor["apiVersion"] == OPERATOR_API
+        assert monitor["metadata"]["labels"]["release"] == "prometheus"
+        selector = monitor["spec"]["selector"]["matchLabels"]
+        assert selector.items() <= service["metadata"]["labels"].items()
+        [endpoint] = monitor["spec"]["endpoints"]
+        assert endpoint["port"] in {port["name"] for port in service["spec"]["ports"]}
+        assert (endpoint["path"], endpoint["interval"]) == ("/metrics", "15s")
+
+
 # The values schema
 
 
@@ -436,6 +475,8 @@ def test_names_and_labels_fit_in_63_characters(render) -> None:
         ({"containerSecurityContext": {"readOnlyRootFilesystem": False}}, "readOnlyRoot"),
         ({"podSecurityContext": {"runAsNonRoot": False}}, "/podSecurityContext/runAsNonRoot"),
         ({"intake": {"autoscaling": {"targetCPUUtilizationPercentage": 150}}}, "/intake/"),
+        ({"metrics": {"serviceMonitor": {"interval": "often"}}}, "/metrics/serviceMonitor"),
+        ({"metrics": {"podAnnotations": "yes"}}, "/metrics/podAnnotations"),
     ],
 )
 def test_the_schema_refuses_bad_values(render_error, values, message) -> None:

@@ -47,6 +47,12 @@ spec:
         # seen here: restart by hand after changing it).
         checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
         checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
+        {{- if $root.Values.metrics.podAnnotations }}
+        # For a Prometheus that discovers pods by annotation.
+        prometheus.io/scrape: "true"
+        prometheus.io/path: /metrics
+        prometheus.io/port: {{ $v.port | quote }}
+        {{- end }}
         {{- with $root.Values.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -318,5 +324,29 @@ spec:
     {{- end }}
   egress:
     {{- include "accord.egressRules" (dict "root" .root "destinations" $destinations) | trim | nindent 4 }}
+{{- end }}
+{{- end }}
+
+{{- define "accord.servicemonitor" -}}
+{{- $m := .root.Values.metrics.serviceMonitor }}
+{{- if $m.enabled }}
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: {{ include "accord.componentName" . }}
+  labels:
+    {{- include "accord.componentLabels" . | nindent 4 }}
+    {{- with $m.labels }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  selector:
+    matchLabels:
+      {{- include "accord.componentSelectorLabels" . | nindent 6 }}
+  endpoints:
+    - port: http
+      path: /metrics
+      interval: {{ $m.interval }}
+      scrapeTimeout: {{ $m.scrapeTimeout }}
 {{- end }}
 {{- end }}

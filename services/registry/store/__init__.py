@@ -13,4 +13,7 @@ def connect(settings: Settings) -> IncidentStore:
         return ElasticsearchStore.from_url(settings.elasticsearch_url, prefix=settings.index_prefix)
     from services.registry.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(settings.data_dir / "registry.sqlite3")
+    # The pointer names the version a rebuild promoted; without one, registry.sqlite3.
+    return EmbeddedStore(
+        settings.data_dir / "registry.sqlite3", pointer=settings.data_dir / "registry.current"
+    )

@@ -2,6 +2,9 @@
 
 Incidents live in a versioned index behind an alias, and every read and write goes through
 the alias: a later mapping change can build ``-v3``, copy the documents and move the alias.
+``accord registry rebuild`` does the same with a new index of this version
+(``<alias>-v2-<time>``, from ``new_version``), then ``promote`` moves the alias onto it in
+one request and deletes the indices it left.
 Each document is the incident plus ``derived`` (query/document.py), the fields the
 compiled queries use; ``derived`` is dropped from what reads return.
 """
@@ -86,11 +89,19 @@ def _sort(keys: list[SortKey]) -> list[dict[str, Any]]:
 
 
 class ElasticsearchStore:
-    def __init__(self, client: Elasticsearch, *, prefix: str) -> None:
+    def __init__(self, client: Elasticsearch, *, prefix: str, target: str | None = None) -> None:
+        """``target``: read and write that index itself instead of the alias (a version
+        being built, not yet served)."""
         self._client = client
         self._closed = False
+        self._prefix = prefix
         self.alias = f"{prefix}-incidents"
         self.index = f"{self.alias}-v2"
+        self.target = target or self.alias
+
+    @property
+    def name(self) -> str:
+        return self.target
 
     @classmethod
     def from_url(
@@ -105,6 +116,8 @@ class ElasticsearchStore:
         return self._client
 
     def ensure(self) -> None:
+        if self.target != self.alias:
+            return  # a version is created by new_version, alias-less until promoted
         with _errors(f"create index {self.index} behind alias {self.alias}"):
             if self.client.indices.exists_alias(name=self.alias):
                 return  # it may point at a newer version than ours: leave it alone
@@ -129,7 +142,9 @@ class ElasticsearchStore:
                 raise StoreRejected(str(exc)) from exc
             operations += [{"index": {"_id": incident["id"]}}, {**incident, DERIVED: fields}]
         with _errors(f"write {len(incidents)} incidents"):
-            response = self.client.bulk(index=self.alias, operations=operations, refresh="wait_for")
+            response = self.client.bulk(
+                index=self.target, operations=operations, refresh="wait_for"
+            )
         if response["errors"]:
             failed = [
                 (result["status"], f"{result['_id']} ({result['error']['type']}: "
@@ -157,7 +172,7 @@ class ElasticsearchStore:
             }
         }
         with _errors(f"read incident {incident_id}"):
-            response = self.client.search(index=self.alias, query=query, size=1)
+            response = self.client.search(index=self.target, query=query, size=1)
         hits = response["hits"]["hits"]
         return _incident(hits[0]["_source"]) if hits else None
 
@@ -193,7 +208,7 @@ class ElasticsearchStore:
                 for name, field in FACETS.items()
             }
         with _errors("search incidents"):
-            response = self.client.search(index=self.alias, **request)
+            response = self.client.search(index=self.target, **request)
         hits = response["hits"]["hits"]
         cursor = None
         if len(hits) > limit:
@@ -214,6 +229,45 @@ class ElasticsearchStore:
             ]
             for name in FACETS
         }
+
+    def documents(self, page_size: int = 500) -> Iterator[Incident]:
+        """Every incident, unfiltered, in id order: for operators (``accord export``), never
+        behind an HTTP route."""
+        after: list[Any] | None = None
+        while True:
+            request: dict[str, Any] = {"sort": [{"id": "asc"}], "size": page_size}
+            if after is not None:
+                request["search_after"] = after
+            with _errors("read every incident"):
+                hits = self.client.search(index=self.target, **request)["hits"]["hits"]
+            yield from (_incident(hit["_source"]) for hit in hits)
+            if len(hits) < page_size:
+                return
+            after = hits[-1]["sort"]
+
+    def new_version(self, stamp: str) -> ElasticsearchStore:
+        """A new, empty index of this version, not behind the alias: ``stamp`` (lower case,
+        e.g. the time) names it."""
+        name = f"{self.index}-{stamp}"
+        with _errors(f"create index {name}"):
+            self.client.indices.create(index=name, mappings=MAPPINGS)
+        return ElasticsearchStore(self._client, prefix=self._prefix, target=name)
+
+    def promote(self, version: ElasticsearchStore) -> list[str]:
+        """Move the alias onto ``version`` in one request, so every reader sees the old
+        index or the new one, never neither; delete the indices it left, and name them."""
+        with _errors(f"move alias {self.alias} to {version.target}"):
+            if self.client.indices.exists_alias(name=self.alias):
+                old = list(self.client.indices.get_alias(name=self.alias))
+            else:
+                old = []
+            self.client.indices.update_aliases(
+                actions=[{"remove": {"index": index, "alias": self.alias}} for index in old]
+                + [{"add": {"index": version.target, "alias": self.alias}}]
+            )
+            for index in old:
+                self.client.indices.delete(index=index)
+        return old
 
     def ping(self) -> None:
         with _errors("answer a ping"):

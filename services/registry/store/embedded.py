@@ -3,14 +3,22 @@ beside them, and the analyzed text in an FTS5 table with the same rowid.
 
 Connections are per thread (the consumer writes while HTTP threads search); WAL lets the
 readers go on during a write. FTS5 splits on spaces only: the text is analyzed already.
+
+Versions: a store opened with ``pointer`` (``connect`` does) serves the database file the
+pointer names, beside it, or ``path`` while there is no pointer. ``accord registry
+rebuild`` builds a new file (``new_version``) and ``promote`` replaces the pointer
+atomically; each thread of a running registry sees the new pointer on its next query (a
+``stat`` per query: the pointer is replaced, never rewritten, so its inode changes) and
+reconnects to the new file.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,22 +85,50 @@ def _after(keys: list[SortKey], values: list[object]) -> fts5.Sql:
 
 
 class EmbeddedStore:
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: Path, *, pointer: Path | None = None) -> None:
+        self._default = Path(path)
+        self._pointer = pointer
+        self._pointed: tuple[tuple[int, int], Path] | None = None  # (inode, mtime), file
         self._local = threading.local()
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
 
+    @property
+    def path(self) -> Path:
+        """The database file served now: the pointer's, else the one given."""
+        if self._pointer is None:
+            return self._default
+        try:
+            stat = self._pointer.stat()
+        except FileNotFoundError:
+            return self._default
+        except OSError as exc:
+            raise StoreUnavailable(f"the registry store's pointer {self._pointer}: {exc}") from exc
+        seen = (stat.st_ino, stat.st_mtime_ns)
+        pointed = self._pointed
+        if pointed is None or pointed[0] != seen:
+            name = self._pointer.read_text().strip()
+            pointed = self._pointed = (seen, self._pointer.parent / name)
+        return pointed[1]
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
     def _conn(self) -> sqlite3.Connection:
         if self._closed:
-            raise StoreUnavailable(f"the registry store {self.path} is closed")
+            raise StoreUnavailable(f"the registry store {self._default} is closed")
+        path = self.path
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.path != path:
+            self._forget(conn)  # a rebuilt version was promoted: move over to it
+            conn = None
         if conn is None:
-            with _errors(f"opening the registry store {self.path}"):
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _errors(f"opening the registry store {path}"):
+                path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(
-                    self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                    path, timeout=10.0, isolation_level=None, check_same_thread=False
                 )
                 try:
                     conn.execute("PRAGMA journal_mode=WAL")
@@ -102,8 +138,53 @@ class EmbeddedStore:
                     raise
             with self._lock:
                 self._connections.append(conn)
-            self._local.conn = conn
+            self._local.conn, self._local.path = conn, path
         return conn
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            self._connections.remove(conn)
+        conn.close()
+
+    def documents(self) -> Iterator[Incident]:
+        """Every incident, unfiltered, in id order: for operators (``accord export``), never
+        behind an HTTP route."""
+        for (doc,) in self._query("SELECT doc FROM incident_docs ORDER BY id"):
+            yield json.loads(doc)
+
+    def new_version(self, stamp: str) -> EmbeddedStore:
+        """A new, empty database file beside the one served (``registry-<stamp>.sqlite3``),
+        not served until ``promote``."""
+        path = self._default.with_name(f"{self._default.stem}-{stamp}{self._default.suffix}")
+        if path.exists():
+            raise StoreRejected(f"{path} exists already")
+        return EmbeddedStore(path)
+
+    def promote(self, version: EmbeddedStore) -> list[str]:
+        """Point at ``version``'s file (a new pointer file renamed over the old one, so a
+        reader sees the old name or the new one); delete the versions older than the one
+        it replaced (a running registry may still be finishing a query on that one), and
+        name them."""
+        if self._pointer is None:
+            raise StoreRejected(f"the store {self._default} has no pointer: it has no versions")
+        replaced = self.path
+        staged = self._pointer.with_name(self._pointer.name + ".new")
+        try:
+            staged.write_text(version.path.name + "\n")
+            with staged.open() as handle:
+                os.fsync(handle.fileno())
+            os.replace(staged, self._pointer)
+        except OSError as exc:
+            raise StoreUnavailable(f"promoting {version.path}: {exc}") from exc
+        kept = {version.path, replaced}
+        pattern = f"{self._default.stem}-*{self._default.suffix}"
+        stale = [p for p in self._default.parent.glob(pattern) if p not in kept]
+        if self._default not in kept and self._default.exists():
+            stale.append(self._default)
+        for path in stale:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        return [str(path) for path in stale]
 
     def ensure(self) -> None:
         with _errors(f"creating the registry tables in {self.path}"):

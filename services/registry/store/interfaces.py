@@ -43,6 +43,10 @@ class SearchResult:
 
 
 class IncidentStore(Protocol):
+    @property
+    def name(self) -> str:
+        """Where the version this object reads and writes lives (a file, an index)."""
+
     def ensure(self) -> None:
         """Create the tables or index (and alias) if they do not exist yet."""
 
@@ -74,6 +78,19 @@ class IncidentStore(Protocol):
         description match); ``after`` is the previous page's ``cursor``; ``facets`` adds
         counts over the whole result (query.facets.FACETS).
         """
+
+    def documents(self) -> Iterator[Incident]:
+        """Every incident, unfiltered, in id order: for operators (export, rebuild checks),
+        never behind an HTTP route."""
+
+    def new_version(self, stamp: str) -> IncidentStore:
+        """A new, empty version of this store (named by ``stamp``), not served until
+        ``promote``: what ``accord registry rebuild`` replays the topics into."""
+
+    def promote(self, version: IncidentStore) -> list[str]:
+        """Serve ``version`` from now on, in one atomic step (readers see the old version
+        or the new, never neither); remove the versions no reader can still be using, and
+        name them."""
 
     def ping(self) -> None:
         """Raise ``StoreUnavailable`` unless the store answers."""

@@ -226,7 +226,10 @@ def test_health_and_readiness(client):
     assert client.get("/healthz").status_code == 200
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json() == {"status": "ok", "checks": {"bus": "ok", "directory": "ok"}}
+    assert ready.get_json() == {
+        "status": "ok",
+        "checks": {"bus": "ok", "outbox": "ok", "directory": "ok"},
+    }
 
 
 def test_an_occurrence_a_year_ahead_is_a_422_naming_the_field(client, outbox, valid_report):

@@ -102,3 +102,23 @@ def test_an_unreadable_file_is_an_error(data_dir, tmp_path, reporter_key, capsys
 
     assert main(["import", "aiaaic", str(folder), "--key", reporter_key]) == 2
     assert "not UTF-8" in capsys.readouterr().err
+
+
+def test_outbox_shows_how_many_reports_wait_and_since_when(data_dir, dump, reporter_key, capsys):
+    main(["import", "aiid", str(dump), "--key", reporter_key])
+    capsys.readouterr()
+
+    out = accord(capsys, "outbox")
+
+    assert out.startswith(f"1 reports wait to be published in {data_dir / 'intake-outbox.sqlite3'}")
+    assert ", the oldest accepted 20" in out
+    outbox = Outbox(outbox_path(Settings(data_dir=data_dir)))
+    [(report_id, _)] = outbox.unpublished(10)
+    outbox.mark_published([report_id], "2026-12-03T10:00:00+00:00")
+    outbox.close()
+    assert accord(capsys, "outbox").startswith("0 reports wait to be published")
+
+
+def test_outbox_without_an_outbox_says_where_it_looked(data_dir, capsys):
+    assert main(["outbox"]) == 1
+    assert f"no outbox at {data_dir / 'intake-outbox.sqlite3'}" in capsys.readouterr().err

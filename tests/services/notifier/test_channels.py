@@ -7,6 +7,7 @@ import socket
 import threading
 
 import pytest
+from scrape import counted
 from waiting import wait_until
 from werkzeug import Request, Response
 
@@ -104,3 +105,16 @@ def test_a_receiver_slower_than_the_timeout_is_a_failure(httpserver, webhook):
     # Let the receiver finish, so its late answer is not logged during the next test.
     release.set()
     wait_until(lambda: httpserver.log, "the receiver's late answer")
+
+
+def test_sent_and_failed_notifications_are_counted(httpserver, webhook):
+    sent = counted("accord_notifications_total", channel="webhook", outcome="sent")
+    failed = counted("accord_notifications_total", channel="webhook", outcome="failed")
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("", status=204)
+    httpserver.expect_ordered_request("/hook", method="POST").respond_with_data("no", status=400)
+
+    assert webhook().send(BODY, dedup_key=KEY).ok
+    assert not webhook().send(BODY, dedup_key=KEY).ok
+
+    assert counted("accord_notifications_total", channel="webhook", outcome="sent") == sent + 1
+    assert counted("accord_notifications_total", channel="webhook", outcome="failed") == failed + 1

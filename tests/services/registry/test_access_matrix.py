@@ -1,10 +1,12 @@
 """The access matrix: every viewer, every TLP level, every read route, on both stores.
 
-Lab A reports one incident per level (RED names ``p-red`` as its recipient). Each cell is
-the set of levels the viewer finds by that route, or 401 (an API route), or "sign in" (a
-page that sends the anonymous reader to sign in). The expected table is written out by
-hand; ``render`` prints it as Markdown (``pytest -s``) for the notes. The pages are read
-with the viewer's key, which resolves to the same viewer as their signed-in session.
+Lab A reports one incident per level (RED names ``p-red`` as its recipient), all alike, so
+each is a candidate duplicate of the others. Each cell is the set of levels the viewer
+finds by that route, or 401 (an API route; 403: the duplicates queue is for risk owners
+and coordinators), or "sign in" (a page that sends the anonymous reader to sign in). The
+expected table is written out by hand; ``render`` prints it as Markdown (``pytest -s``)
+for the notes. The pages are read with the viewer's key, which resolves to the same viewer
+as their signed-in session.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "public view",
+    "search", "facets", "export", "detail", "duplicates", "queue", "public view",
     "search page", "facets page", "incident page", "dashboard", "public dashboard",
 )  # fmt: skip
 PAGES = ("search page", "facets page", "incident page", "dashboard")  # members' pages
@@ -29,6 +31,8 @@ COVERED = {
     "/v1/incidents": ("search", "facets"),
     "/v1/incidents/export": ("export",),
     "/v1/incidents/<incident_id>": ("detail",),
+    "/v1/incidents/<incident_id>/duplicates": ("duplicates",),
+    "/v1/duplicates": ("queue",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
     "/incidents": ("search page", "facets page"),
@@ -50,12 +54,17 @@ READS = {
 }  # fmt: skip
 
 
+QUEUE_READERS = {"risk owner", "coordinator"}
+
+
 def expected(viewer: str, route: str) -> str | frozenset[str]:
     if route in PUBLIC:
         return frozenset({"CLEAR"})
     reads = READS[viewer]
     if reads is None:
         return "sign in" if route in PAGES else "401"
+    if route == "queue" and viewer not in QUEUE_READERS:
+        return "403"
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -156,12 +165,35 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
-    if route == "detail":
-        codes = {i: client.get(f"/v1/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
+    if route in ("detail", "duplicates"):
+        # min_score 0: every candidate retrieved, so access alone decides what is shown.
+        path, args = ("/duplicates", {"min_score": 0}) if route == "duplicates" else ("", {})
+        answers = {
+            i: client.get(f"/v1/incidents/{i}{path}", query_string=args, headers=auth)
+            for i in LEVEL_OF
+        }
+        codes = {i: answer.status_code for i, answer in answers.items()}
         if set(codes.values()) == {401}:
             return "401"
         assert set(codes.values()) <= {200, 404}, codes
-        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+        readable = frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+        if route == "duplicates":
+            for i, answer in answers.items():
+                if answer.status_code == 200:
+                    # The other readable incidents are suggested, and nothing else.
+                    suggested = {s["incident"]["tlp"] for s in answer.get_json()["items"]}
+                    assert suggested == readable - {LEVEL_OF[i]}, (viewer, LEVEL_OF[i])
+        return readable
+    if route == "queue":
+        response = client.get("/v1/duplicates", query_string={"min_score": 0}, headers=auth)
+        if response.status_code in (401, 403):
+            return str(response.status_code)
+        assert response.status_code == 200
+        return frozenset(
+            incident["tlp"]
+            for item in response.get_json()["items"]
+            for incident in (item["incident"], *(s["incident"] for s in item["suggestions"]))
+        )
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -208,7 +240,7 @@ def test_the_access_matrix(client):
 # GET routes that serve no incident data: probes, the API document, the caller's own
 # identity, static files. Any other read route, from any blueprint, must be in COVERED.
 NO_INCIDENT_DATA = {
-    "/healthz", "/readyz", "/openapi.json", "/v1/whoami", "/static/<path:filename>",
+    "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/whoami", "/static/<path:filename>",
     "/", "/sign-in", "/set-password/<token>", "/account/static/<path:filename>",
     "/pages/static/<path:filename>",
 }  # fmt: skip

@@ -38,6 +38,8 @@ FUZZED = [
     ("GET", "/v1/incidents"),
     ("GET", "/v1/incidents/export"),
     ("GET", "/v1/incidents/{incident_id}"),
+    ("GET", "/v1/incidents/{incident_id}/duplicates"),
+    ("GET", "/v1/duplicates"),
     ("GET", "/v1/public/incidents"),
     ("GET", "/public"),
     ("GET", "/incidents"),

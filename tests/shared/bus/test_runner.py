@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from scrape import counted
 
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.interfaces import Consumer, Record
@@ -148,6 +149,21 @@ def test_an_undecodable_record_is_dead_lettered_and_the_others_are_handled(bus):
     assert dead.payload["reason"].startswith("not JSON")
     assert dead.payload["value"] == "<html>oops</html>"
     assert uncommitted_keys(bus) == []
+
+
+def test_consumed_and_dead_lettered_records_are_counted(bus):
+    def count(name: str) -> float:
+        return counted(f"accord_messages_{name}_total", consumer="test", topic=TOPIC)
+
+    consumed, dead = count("consumed"), count("dead_lettered")
+    publish(bus, ("r0", accepted("r0")), ("bad", b"<html>oops</html>"), ("r2", accepted("r2")))
+    seen: list[str] = []
+
+    run = runner(bus, lambda batch: seen.extend(e.key for e in batch))
+    assert run_until(run, lambda: count("consumed") >= consumed + 3) is None
+
+    assert count("consumed") == consumed + 3
+    assert count("dead_lettered") == dead + 1
 
 
 def test_a_handler_that_finds_a_dependency_down_gets_the_same_batch_again(bus):

@@ -285,6 +285,45 @@ def test_ensure_twice_is_harmless(store):
     assert found(store, "kept") == [iid(1)]
 
 
+def test_documents_are_every_incident_unfiltered_in_id_order(store):
+    red = incident(3, tlp="RED", recipients=[])  # no viewer reads it
+    store.upsert([incident(2), red, incident(1)])
+
+    assert [doc["id"] for doc in store.documents()] == [iid(1), iid(2), iid(3)]
+    assert list(store.documents())[2] == red
+
+
+def test_a_new_version_is_empty_and_unseen_until_promoted(store):
+    store.upsert([incident(1, "Served now")])
+    version = store.new_version("t1")
+    version.ensure()
+    version.upsert([incident(2, "Rebuilt")])
+
+    assert found(store, "served") == [iid(1)]
+    assert found(store, "rebuilt") == []
+    assert [doc["id"] for doc in version.documents()] == [iid(2)]
+    store.promote(version)
+    assert found(store, "rebuilt") == [iid(2)]
+    assert found(store, "served") == []
+    store.upsert([incident(3, "Written after")])  # writes follow the promotion too
+    assert [doc["id"] for doc in version.documents()] == [iid(2), iid(3)]
+
+
+def test_promoting_again_removes_the_versions_no_reader_can_use(store):
+    store.upsert([incident(1)])
+    first = store.new_version("t1")
+    first.ensure()
+    store.promote(first)
+    second = store.new_version("t2")
+    second.ensure()
+    second.upsert([incident(2)])
+
+    removed = store.promote(second)
+
+    assert removed  # the original at least
+    assert [doc["id"] for doc in store.documents()] == [iid(2)]
+
+
 # The error paths: refused is Rejected, everything else Unavailable, on every adapter.
 
 
