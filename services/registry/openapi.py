@@ -46,6 +46,7 @@ LANG = {
 }
 _PAGE_REASONS = {
     303: "Not signed in: to the sign-in page, which comes back here (Location)",
+    403: "For risk owners and coordinators only",
     400: "The query cannot be read, or a bad page link: the page says where",
     404: "No such incident, or not one this viewer may read",
     422: "Invalid arguments: the page names each",
@@ -230,28 +231,18 @@ def _pages(spec: APISpec) -> None:
     """The pages for risk owners (services/registry/web); the members' ones send a reader
     who has not signed in to do so. The sign-in pages are the directory's, shared by every
     service, and not part of this API."""
-    incident_id = {
-        "name": "incident_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-    }
+    incident_id = {"name": "incident_id", "in": "path", "required": True}
+    incident_id["schema"] = {"type": "string"}
     search = _args(schemas.SearchArgsSchema)
     charted = _args(schemas.DashboardArgsSchema)
-    for path, operations in (
-        ("/", _page("Home: sign in, or search", [])),
-        (
-            "/incidents",
-            _page("Search, with facet links and cursor pages", search, 303, 400, 422, 503),
-        ),
-        ("/incidents/{incident_id}", _page("One incident", [incident_id], 303, 404, 503)),
-        (
-            "/dashboard",
-            _page("Charts of the incidents this viewer may read", charted, 303, 400, 422, 503),
-        ),
-        (
-            "/public/dashboard",
-            _page("Charts of the TLP:CLEAR incidents, for anyone", charted, 400, 422, 503),
-        ),
-    ):
+    queued = _args(schemas.DuplicateQueueArgsSchema)
+    pages = {
+        "/": _page("Home: sign in, or search", []),
+        "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
+        "/incidents/{incident_id}": _page("One incident", [incident_id], 303, 404, 503),
+        "/dashboard": _page("Charts of what the viewer reads", charted, 303, 400, 422, 503),
+        "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
+        "/duplicates": _page("Possible duplicates, for triage", queued, 303, 403, 422, 503),
+    }
+    for path, operations in pages.items():
         spec.path(path=path, operations=operations)

@@ -3,14 +3,14 @@ languages of intake's form (``services.registry.i18n``).
 
 ``init_app`` mounts them with the directory's sign-in (``shared.directory.views``):
 home, search with facet links and cursor pages, one incident (``search``), the members'
-and the public dashboards (``dashboard``).
+and the public dashboards (``dashboard``), the duplicates queue (``duplicates``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from services.registry.web import dashboard, search
+from services.registry.web import dashboard, duplicates, search
 from services.registry.web.pages import DIRECTORY
 from shared.bus.interfaces import Producer
 from shared.directory import views as sign_in
@@ -29,3 +29,4 @@ def init_app(app: Flask, *, directory: DirectoryProjection, producer: Producer) 
     )
     app.register_blueprint(search.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(duplicates.bp)

@@ -23,8 +23,10 @@ from shared.bus.embedded import EmbeddedBus
 ROUTES = (
     "search", "facets", "export", "detail", "duplicates", "queue", "public view",
     "search page", "facets page", "incident page", "dashboard", "public dashboard",
+    "queue page",
 )  # fmt: skip
-PAGES = ("search page", "facets page", "incident page", "dashboard")  # members' pages
+# Members' pages: the anonymous reader is sent to sign in.
+PAGES = ("search page", "facets page", "incident page", "dashboard", "queue page")
 PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
@@ -39,6 +41,7 @@ COVERED = {
     "/incidents/<incident_id>": ("incident page",),
     "/dashboard": ("dashboard",),
     "/public/dashboard": ("public dashboard",),
+    "/duplicates": ("queue page",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -63,7 +66,7 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
     reads = READS[viewer]
     if reads is None:
         return "sign in" if route in PAGES else "401"
-    if route == "queue" and viewer not in QUEUE_READERS:
+    if route in ("queue", "queue page") and viewer not in QUEUE_READERS:
         return "403"
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
@@ -118,6 +121,16 @@ def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
             return "sign in"
         assert set(codes.values()) <= {200, 404}, codes
         return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+    if route == "queue page":
+        response = client.get("/duplicates", query_string={"min_score": 0}, headers=auth)
+        if response.status_code == 303:
+            return "sign in"
+        if response.status_code == 403:
+            return "403"
+        assert response.status_code == 200
+        page = Page(response.text)
+        shown = page.find("li", **{"class": "result"}) + page.find("li", **{"class": "suggestion"})
+        return frozenset(item["data-tlp"] for item in shown)
     if route in ("dashboard", "public dashboard"):
         # Charts count; the levels counted show by charting one level at a time.
         path = "/public/dashboard" if route == "public dashboard" else "/dashboard"

@@ -46,6 +46,7 @@ FUZZED = [
     ("GET", "/incidents/{incident_id}"),
     ("GET", "/dashboard"),
     ("GET", "/public/dashboard"),
+    ("GET", "/duplicates"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 

@@ -170,7 +170,7 @@ def test_an_empty_registry_has_empty_charts(fresh_app):
 
 def test_every_page_has_the_headers_and_no_script(app, risk_owner):
     for path in ("/", "/incidents", f"/incidents/{INCIDENTS[0]['id']}", "/dashboard",
-                 "/public/dashboard", "/incidents/missing"):  # fmt: skip
+                 "/public/dashboard", "/incidents/missing", "/duplicates"):  # fmt: skip
         response = risk_owner.get(path)
         assert "default-src 'none'" in response.headers["Content-Security-Policy"], path
         assert response.headers["Cache-Control"] == "no-store", path
@@ -193,3 +193,27 @@ def test_signing_out_ends_the_pages(app):
     token = csrf_token(browser, "/incidents")
     assert browser.post("/sign-out", data={"csrf_token": token}).status_code == 303
     assert browser.get("/incidents").status_code == 303
+
+
+def test_the_duplicates_queue_pairs_a_later_incident_with_the_earlier_it_repeats(risk_owner):
+    response = risk_owner.get("/duplicates")
+    assert response.status_code == 200
+    page = Page(response.text)
+    # The five chatbot incidents tell the same event: each later one lists earlier ones.
+    queued = [item["id"].removeprefix("queue-") for item in page.find("li", **{"class": "result"})]
+    chatbots = [i["id"] for i in INCIDENTS[3:]]
+    assert queued[0] == chatbots[-1] and set(queued) <= set(chatbots[1:])
+    suggested = {s["data-id"] for s in page.find("li", **{"class": "suggestion"})}
+    assert suggested <= set(chatbots[:-1])
+    assert "% alike" in response.text and page.find("ul", lang="en")  # the matcher's reasons
+
+
+def test_the_duplicates_queue_is_for_risk_owners_and_says_bad_arguments(risk_owner, lab_b):
+    refused = lab_b.get("/duplicates")
+    assert refused.status_code == 403
+    assert "This is for risk owners and coordinators" in refused.text
+    bad = risk_owner.get("/duplicates?recent=0&min_score=2")
+    assert bad.status_code == 422
+    text = "".join(Page(bad.text).text)
+    assert "recent: Must be greater than or equal to 1" in text and "min_score:" in text
+    assert Page(bad.text).by_id("recent")["value"] == "0"  # kept to correct
