@@ -17,11 +17,13 @@ NOTIFIER_EVENTS = "notifier-events"
 DEAD_LETTERS = "dead-letters"
 DIRECTORY = "directory"
 
-# Each service's consumer group and the topics it reads, for lag (``/metrics``,
-# ``accord lag``). The directory followers' groups are one per process and left out.
+# Every consumer group and the topics it reads, for lag (``/metrics``, ``accord lag``); a
+# group is its service's name, or that name and what it is for ("registry-..."). The
+# directory followers' groups are one per process and left out.
 CONSUMER_GROUPS: dict[str, tuple[str, ...]] = {
     "intake": (REGISTRY_EVENTS,),
     "registry": (REPORTS,),
+    "registry-acknowledgements": (NOTIFIER_EVENTS,),
     "notifier": (REGISTRY_EVENTS,),
 }
 
@@ -65,9 +67,10 @@ def group_name(prefix: str, group: str) -> str:
 
 
 def consumer_groups(prefix: str, *services: str) -> list[tuple[str, str]]:
-    """The broker-side (group, topic) pairs of ``services`` (every service when none)."""
+    """The broker-side (group, topic) pairs of ``services``' groups (every group when none)."""
     return [
-        (group_name(prefix, service), topic_name(prefix, topic))
-        for service in services or CONSUMER_GROUPS
-        for topic in CONSUMER_GROUPS[service]
+        (group_name(prefix, group), topic_name(prefix, topic))
+        for group, topics in CONSUMER_GROUPS.items()
+        if not services or group.split("-")[0] in services
+        for topic in topics
     ]

@@ -7,6 +7,7 @@ import sys
 from services.registry import store as stores
 from services.registry.app import create_app
 from services.registry.consumer import projection_handlers
+from services.registry.reviews import ReviewWatcher
 from shared import bus as buses
 from shared.bus.runner import service_runner
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -15,9 +16,10 @@ from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import REPORTS
+from shared.topics import NOTIFIER_EVENTS, REPORTS
 
 CONSUMER_GROUP = "registry"
+ACKNOWLEDGEMENTS_GROUP = "registry-acknowledgements"
 
 
 def main() -> int:
@@ -41,6 +43,16 @@ def main() -> int:
         topic=REPORTS,
         prepare=store.ensure,
     )
+    # The notifier's acknowledgements, into the timelines (a consumer group of its own).
+    acknowledgements = service_runner(
+        bus,
+        producer,
+        handlers[NOTIFIER_EVENTS],
+        prefix=prefix,
+        group=ACKNOWLEDGEMENTS_GROUP,
+        topic=NOTIFIER_EVENTS,
+        prepare=store.ensure,
+    )
     # What this process knew of the directory, from its own disk: keys work at once,
     # even while the bus is away; the follower replays the topic once it answers.
     directory = DirectoryProjection(DirectoryCache(cache_path(settings, "registry")))
@@ -59,7 +71,12 @@ def main() -> int:
         name="registry",
         host=settings.host,
         port=settings.registry_port,
-        workers=[runner, directory_follower],
+        workers=[
+            runner,
+            acknowledgements,
+            directory_follower,
+            ReviewWatcher(app.extensions["accord.risks"]),
+        ],
     )
     producer.close()
     store.close()

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry import decision_views, risk_views, service_level_views
 from services.registry import web as pages
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
+from services.registry.risk_register import RiskRegister
+from services.registry.service import LazyProducer, Registry
+from services.registry.service_levels import Policy
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus, Producer
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.errors import Rejected
 from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
-from shared.topics import consumer_groups
+from shared.topics import REGISTRY_EVENTS, consumer_groups, topic_name
 
 
 def _install_rejection_handlers(app: Flask) -> None:
@@ -54,14 +59,24 @@ def create_app(
     authenticator: auth.Authenticator | None = None,
     directory: DirectoryProjection | None = None,
     producer: Producer | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Flask:
     """``directory`` is this process's projection (kept current by its follower; without
     one, an empty directory): it signs people in to the pages and, unless
     ``authenticator`` is given, resolves keys. ``producer`` publishes the passwords people
-    set (without one, a producer of ``bus``)."""
+    set (without one, a producer of ``bus``). ``clock`` dates the decisions."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
+    registry = Registry(
+        store=store,
+        producer=LazyProducer(bus).get,
+        events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
+        clock=clock,
+    )
+    app.extensions["accord.registry"] = registry
+    app.extensions["accord.risks"] = RiskRegister(registry)
+    app.extensions["accord.service_levels"] = Policy.from_settings(settings)
     directory = directory or DirectoryProjection()
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
@@ -76,6 +91,9 @@ def create_app(
         health_blueprint({"bus": bus.ping, "store": store.ping, "directory": authenticator.ready})
     )
     app.register_blueprint(bp)
+    app.register_blueprint(decision_views.bp)
+    app.register_blueprint(risk_views.bp)
+    app.register_blueprint(service_level_views.bp)
     pages.init_app(app, directory=directory, producer=producer or bus.producer())
 
     @app.get("/openapi.json")

@@ -1,30 +1,36 @@
-"""The registry's projection: reports from the bus into the store, then registry events.
+"""The registry's handler for the reports topic: reports into the store, then registry
+events; and the labs' answers to requests for information into the timeline.
 
-Delivery is at least once and idempotent by incident id: a replayed report rewrites the
-same document, and a repeated ``incident.registered`` is deduplicated by the notifier.
+Delivery is at least once and idempotent by incident id: a replayed report leaves the
+incident (and every decision taken on it) as it is (projection.py), and a repeated
+``incident.registered`` is deduplicated by the notifier.
 """
 
 from __future__ import annotations
 
 import logging
 
+from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
+from services.registry.risk_register import apply_risk_events
+from services.registry.service import Registry
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
 from shared.bus.runner import Handler
+from shared.clock import SYSTEM_CLOCK
 from shared.envelope import Envelope, encode, utcnow
-from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
+from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, REPORTS, topic_name
 
 log = logging.getLogger(__name__)
-
-INITIAL_STATUS = "new"
 
 
 def projection_handlers(
     store: IncidentStore, producer: Producer, *, prefix: str, registry_url: str
 ) -> dict[str, Handler]:
-    """The registry's projection: the handler of each logical topic it consumes, in the
-    order ``accord registry rebuild`` replays them into a new store version. A topic the
-    registry comes to consume gets its entry here, and a rebuild replays it too."""
+    """The registry's projection: the handler of each logical topic whose records make its
+    state, in the order ``accord registry rebuild`` replays them into a new store version
+    (reports, then the decisions and the register taken on them, then the notifier's
+    acknowledgements). Live, decisions are written as they are taken (service.py), so the
+    running registry consumes only reports and acknowledgements."""
     return {
         REPORTS: ReportProjection(
             store,
@@ -32,11 +38,12 @@ def projection_handlers(
             events_topic=topic_name(prefix, REGISTRY_EVENTS),
             registry_url=registry_url,
         ),
+        REGISTRY_EVENTS: lambda envelopes: (
+            apply_decisions(store, envelopes),
+            apply_risk_events(store, envelopes),
+        ),
+        NOTIFIER_EVENTS: lambda envelopes: apply_notifier_events(store, envelopes),
     }
-
-
-def incident_from_report(report: dict) -> Incident:
-    return {**report, "status": INITIAL_STATUS}
 
 
 class ReportProjection:
@@ -49,14 +56,16 @@ class ReportProjection:
         self._producer = producer
         self._events_topic = events_topic
         self._registry_url = registry_url
+        self._registry = Registry(
+            store=store, producer=lambda: producer, events_topic=events_topic, clock=SYSTEM_CLOCK
+        )
 
     def __call__(self, envelopes: list[Envelope]) -> None:
-        incidents = [
-            incident_from_report(e.payload["report"])
-            for e in envelopes
-            if e.type == "report.accepted"
-        ]
-        self._store.upsert(incidents)
+        incidents = apply_reports(self._store, envelopes)
+        # In topic order: a report comes before any answer about it (both keyed by its id).
+        for answer in envelopes:
+            if answer.type == "report.information_provided":
+                self._registry.record_answer(answer)
         for incident in incidents:
             self._publish_registered(incident)
         self._producer.flush()

@@ -15,13 +15,41 @@ from shared.i18n import LANGUAGES
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REASONS = {
-    400: "The query cannot be read (position and expected given) or a bad cursor",
+    400: "The query cannot be read (position and expected given), a bad cursor, or a body"
+    " that is not JSON",
     401: "No API key on a members' route, or an unknown or revoked key",
-    403: "The route is for risk owners and coordinators",
-    404: "No such incident, or not one this viewer may read",
+    403: "Risk owners and coordinators only: the viewer may not decide this, keep the risk"
+    " register or read the duplicates queue",
+    404: "No such incident (or one this viewer may not read), or no such risk",
+    409: "The decision is not allowed on the incident as it stands (e.g. the transition)",
+    412: "If-Match names another version than the current one (given in ETag)",
+    415: "The body is not application/json",
     422: "Invalid arguments, each named by a JSON pointer",
-    503: "The store is unavailable; see Retry-After",
+    428: "No If-Match: send the ETag of the version the decision was taken on",
+    503: "The store or the bus is unavailable; see Retry-After",
 }
+_INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": 'The ETag of the version the decision was taken on, e.g. "3"',
+}
+_ETAG = {"ETag": {"description": "The incident's version", "schema": {"type": "string"}}}
+# The decision routes: path suffix, body schema, summary.
+DECISIONS = (
+    ("transitions", "Transition", "Move the incident to another triage state, with a rationale"),
+    ("assignment", "Assignment", "Give the incident an owner"),
+    ("severity", "Rerate", "Re-rate the incident's severity, with a reason"),
+    (
+        "information-requests",
+        "InformationRequest",
+        "Ask the reporting lab a question; the incident waits in needs-information",
+    ),
+    ("links", "Link", "Link the incident to a related one"),
+    ("merge", "Merge", "Merge the incident into its original: it becomes a duplicate"),
+)
 
 
 def _problems(*codes: int) -> dict[str, Any]:
@@ -76,9 +104,16 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
     )
-    for name in ("Problem", "SearchPage", "PublicPage", "Duplicates", "DuplicateQueue"):
+    bodies = [name for _, name, _ in DECISIONS]
+    pages = ("Problem", "SearchPage", "PublicPage", "Duplicates", "DuplicateQueue", "Timeline")
+    for name in (*pages, *bodies):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.components.schema("Incident", {"type": "object", "required": ["id"]})
+    spec.components.schema("Risk", {"type": "object", "required": ["id", "version"]})
+    spec.components.schema("RiskInput", schema=schemas.RiskInputSchema)
+    spec.components.schema("RiskChange", schema=schemas.RiskInputSchema(partial=True))
+    spec.components.schema("RiskList", schema=schemas.RiskListSchema)
+    spec.components.schema("ServiceLevels", schema=schemas.ServiceLevelsSchema)
     secured = [{"apiKey": []}]
     spec.path(
         path="/v1/incidents",
@@ -122,16 +157,117 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "One incident, as this viewer may see it",
                 "security": secured,
-                "parameters": [
-                    {
-                        "name": "incident_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": [_INCIDENT_ID],
                 "responses": {
-                    "200": {"description": "The incident", "content": _json("Incident")},
+                    "200": {
+                        "description": "The incident",
+                        "headers": _ETAG,
+                        "content": _json("Incident"),
+                    },
+                    **_problems(401, 404, 503),
+                },
+            }
+        },
+    )
+    for suffix, body, summary in DECISIONS:
+        spec.path(
+            path=f"/v1/incidents/{{incident_id}}/{suffix}",
+            operations={
+                "post": {
+                    "summary": summary,
+                    "security": secured,
+                    "parameters": [_INCIDENT_ID, _IF_MATCH],
+                    "requestBody": {"required": True, "content": _json(body)},
+                    "responses": {
+                        "200": {
+                            "description": "The incident after the decision",
+                            "headers": _ETAG,
+                            "content": _json("Incident"),
+                        },
+                        **_problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
+                    },
+                }
+            },
+        )
+    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    one_risk = {"description": "The risk", "headers": _ETAG, "content": _json("Risk")}
+    spec.path(
+        path="/v1/risks",
+        operations={
+            "get": {
+                "summary": "The risk register, or the risks due for review by a date",
+                "security": secured,
+                "parameters": _args(schemas.RiskListArgsSchema),
+                "responses": {
+                    "200": {"description": "Risks and the matrix", "content": _json("RiskList")},
+                    **_problems(401, 403, 422, 503),
+                },
+            },
+            "post": {
+                "summary": "Add a risk: scored on the matrix, linked to incidents",
+                "security": secured,
+                "requestBody": {"required": True, "content": _json("RiskInput")},
+                "responses": {
+                    "201": {**one_risk, "description": "The new risk"},
+                    **_problems(400, 401, 403, 415, 422, 503),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/v1/risks/{risk_id}",
+        operations={
+            "get": {
+                "summary": "One risk",
+                "security": secured,
+                "parameters": [risk_id],
+                "responses": {"200": one_risk, **_problems(401, 403, 404, 503)},
+            },
+            "patch": {
+                "summary": "Change a risk's fields (any of those POST takes)",
+                "security": secured,
+                "parameters": [risk_id, _IF_MATCH],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/RiskChange"}}
+                    },
+                },
+                "responses": {
+                    "200": one_risk,
+                    **_problems(400, 401, 403, 404, 412, 415, 422, 428, 503),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/v1/service-levels",
+        operations={
+            "get": {
+                "summary": "Each lab's time to triage and to first answer against its targets,"
+                " and the incidents overdue now (a lab: its own only)",
+                "security": secured,
+                "responses": {
+                    "200": {"description": "Per lab", "content": _json("ServiceLevels")},
+                    **_problems(401, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/incidents/{incident_id}/timeline",
+        operations={
+            "get": {
+                "summary": "Every decision on the incident, with who, when and why, as far"
+                " as the viewer may read (confidential entries: risk owners and coordinators)",
+                "security": secured,
+                "parameters": [_INCIDENT_ID],
+                "responses": {
+                    "200": {
+                        "description": "The timeline, oldest first",
+                        "headers": _ETAG,
+                        "content": _json("Timeline"),
+                    },
                     **_problems(401, 404, 503),
                 },
             }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
+from services.registry import risks, triage
 from services.registry.duplicates.scoring import THRESHOLD
 from services.registry.query.sorting import ORDERS, SORTS
+from shared.report import SEVERITIES
 
 QUERY_MAX = 500
 LIMIT_MAX = 200
@@ -122,6 +124,142 @@ class DuplicateQueueSchema(Schema):
     recent = fields.Integer(required=True)
     min_score = fields.Float(required=True)
     items = fields.List(fields.Nested(DuplicateQueueItemSchema), required=True)
+
+
+# Decisions on incidents (bodies of the POST routes under /v1/incidents/<id>/).
+
+TEXT_MAX = 10_000
+VISIBILITIES = ("public", "confidential")
+
+
+def _text(description: str):
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=TEXT_MAX), validate.Regexp(r"\S", error="blank")],
+        metadata={"description": description},
+    )
+
+
+def _visibility():
+    return fields.String(
+        required=True,
+        validate=validate.OneOf(VISIBILITIES),
+        metadata={"description": "public: the reporting lab reads it; confidential: not"},
+    )
+
+
+class TransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(triage.states()))
+    rationale = _text("Why, in a sentence or more")
+    visibility = _visibility()
+
+
+class AssignmentSchema(Schema):
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The owner's person id (from the directory)"},
+    )
+    owner_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class RerateSchema(Schema):
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    reason = _text("Why the severity changes")
+    visibility = _visibility()
+
+
+class InformationRequestSchema(Schema):
+    question = _text("What the reporting lab is asked")
+
+
+class LinkSchema(Schema):
+    linked_id = fields.String(
+        required=True,
+        data_key="incident_id",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The related incident"},
+    )
+
+
+class MergeSchema(Schema):
+    original_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The incident this one duplicates"},
+    )
+    rationale = _text("Why they report the same event")
+    visibility = _visibility()
+
+
+class TimelineSchema(Schema):
+    incident_id = fields.String(required=True)
+    version = fields.Integer(required=True)
+    items = fields.List(fields.Dict(), required=True)
+
+
+# The risk register.
+
+
+def _scale(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=5), **kwargs)
+
+
+class MitigationSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    status = fields.String(required=True, validate=validate.OneOf(risks.MITIGATION_STATUSES))
+
+
+class RiskInputSchema(Schema):
+    """POST /v1/risks (every required field) and PATCH (any of them, ``partial``)."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    likelihood = _scale(required=True, metadata={"description": "1 (rare) to 5"})
+    impact = _scale(required=True, metadata={"description": "1 (negligible) to 5"})
+    residual_likelihood = _scale(allow_none=True, metadata={"description": "After treatment"})
+    residual_impact = _scale(allow_none=True, metadata={"description": "After treatment"})
+    treatment = fields.String(required=True, validate=validate.OneOf(risks.TREATMENTS))
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The owner's person id"},
+    )
+    mitigations = fields.List(fields.Nested(MitigationSchema), validate=validate.Length(max=100))
+    contingency = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    next_review = fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    incidents = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=200),
+        metadata={"description": "Ids of the incidents this risk is linked to"},
+    )
+
+    @post_load
+    def _plain(self, data: dict, **kwargs) -> dict:
+        """As stored: the date as text, the incident ids once each, in order."""
+        if "next_review" in data:
+            data["next_review"] = data["next_review"].isoformat()
+        if "incidents" in data:
+            data["incidents"] = list(dict.fromkeys(data["incidents"]))
+        return data
+
+
+class RiskListArgsSchema(Schema):
+    due = fields.Date(
+        load_default=None,
+        metadata={"description": "Only risks whose next review is on or before this date"},
+    )
+
+
+class RiskListSchema(Schema):
+    items = fields.List(fields.Dict(), required=True)
+    matrix = fields.Dict(required=True, metadata={"description": "The scoring matrix"})
+
+
+class ServiceLevelsSchema(Schema):
+    at = fields.String(required=True)
+    labs = fields.List(fields.Dict(), required=True)
+    overdue = fields.List(fields.Dict(), required=True)
 
 
 class DashboardArgsSchema(Schema):

@@ -14,9 +14,12 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from marshmallow import Schema, ValidationError
 
+from services.registry import decisions, service_levels
 from services.registry.access import shown_to
 from services.registry.duplicates import service as duplicates
 from services.registry.duplicates.scoring import Suggestion
+from services.registry.etag import etag
+from services.registry.merged import originals_only
 from services.registry.public import public_query, summary
 from services.registry.query import parse
 from services.registry.schemas import (
@@ -78,7 +81,7 @@ def _args(schema: Schema) -> dict[str, Any]:
 
 
 def _page(viewer: Viewer, args: dict[str, Any], *, public: bool, facets: bool):
-    query = parse(args["q"])
+    query = originals_only(parse(args["q"]))
     return _store().search(
         public_query(query) if public else query,
         viewer=viewer,
@@ -147,7 +150,13 @@ def export():
     """The whole result set, streamed page by page (cursors, never offsets)."""
     viewer = _member()
     args = _args(_EXPORT_ARGS)
-    rows = scan(_store(), parse(args["q"]), viewer=viewer, sort=args["sort"], order=args["order"])
+    rows = scan(
+        _store(),
+        originals_only(parse(args["q"])),
+        viewer=viewer,
+        sort=args["sort"],
+        order=args["order"],
+    )
     first = next(rows, None)  # a store that is away fails here, as a 503, not mid-stream
 
     def incidents() -> Iterator[dict[str, Any]]:
@@ -179,7 +188,13 @@ def read(incident_id: str):
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return _not_found(incident_id)
-    return shown_to(viewer, incident)
+    shown = shown_to(viewer, incident)
+    if incident.get("organization_id") and incident.get("received_at"):
+        levels = current_app.extensions["accord.service_levels"]
+        now = current_app.extensions["accord.registry"].clock.now()
+        targets = levels.targets(incident["organization_id"])
+        shown["service_level"] = service_levels.measure(incident, targets, now)
+    return shown, {"ETag": etag(decisions.version(incident))}
 
 
 def _suggestions(viewer: Viewer, found: list[Suggestion]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, TransportError
 
 from services.registry.access.rules import visibility
 from services.registry.query import elasticsearch as dsl
@@ -24,8 +24,10 @@ from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, d
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
 from services.registry.store.interfaces import (
+    Conflict,
     Incident,
     SearchResult,
+    Stored,
     StoreRejected,
     StoreUnavailable,
 )
@@ -56,6 +58,14 @@ MAPPINGS: dict[str, Any] = {
         },
     },
 }
+RISK_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "next_review": {"type": "date", "format": "strict_date"},
+    },
+}
+RISKS_MAX = 10_000  # a register, not a search index: read whole
 _FIELDS = {
     "score": "_score",
     "received": f"{DERIVED}.received",
@@ -89,15 +99,18 @@ def _sort(keys: list[SortKey]) -> list[dict[str, Any]]:
 
 
 class ElasticsearchStore:
-    def __init__(self, client: Elasticsearch, *, prefix: str, target: str | None = None) -> None:
-        """``target``: read and write that index itself instead of the alias (a version
-        being built, not yet served)."""
+    def __init__(self, client: Elasticsearch, *, prefix: str, stamp: str | None = None) -> None:
+        """``stamp``: read and write the indices of that version (one being built, not yet
+        served) instead of the aliases."""
         self._client = client
         self._closed = False
         self._prefix = prefix
         self.alias = f"{prefix}-incidents"
         self.index = f"{self.alias}-v2"
-        self.target = target or self.alias
+        self.risks_alias = f"{prefix}-risks"
+        self.risks_index = f"{self.risks_alias}-v1"
+        self.target = f"{self.index}-{stamp}" if stamp else self.alias
+        self.risks_target = f"{self.risks_index}-{stamp}" if stamp else self.risks_alias
 
     @property
     def name(self) -> str:
@@ -118,40 +131,59 @@ class ElasticsearchStore:
     def ensure(self) -> None:
         if self.target != self.alias:
             return  # a version is created by new_version, alias-less until promoted
-        with _errors(f"create index {self.index} behind alias {self.alias}"):
-            if self.client.indices.exists_alias(name=self.alias):
-                return  # it may point at a newer version than ours: leave it alone
-            try:
-                self.client.indices.create(
-                    index=self.index, mappings=MAPPINGS, aliases={self.alias: {}}
-                )
-            except BadRequestError as exc:
-                # Another process created it (with the alias, in the same request) first.
-                if exc.error != "resource_already_exists_exception":
-                    raise
+        for index, alias, mappings in (
+            (self.index, self.alias, MAPPINGS),
+            (self.risks_index, self.risks_alias, RISK_MAPPINGS),
+        ):
+            with _errors(f"create index {index} behind alias {alias}"):
+                if self.client.indices.exists_alias(name=alias):
+                    continue  # it may point at a newer version than ours: leave it alone
+                try:
+                    self.client.indices.create(index=index, mappings=mappings, aliases={alias: {}})
+                except BadRequestError as exc:
+                    # Another process created it (with the alias, in the same request) first.
+                    if exc.error != "resource_already_exists_exception":
+                        raise
+
+    @staticmethod
+    def _document(incident: Incident) -> dict[str, Any]:
+        try:
+            return {**incident, DERIVED: derived(incident)}
+        except DocumentRejected as exc:
+            raise StoreRejected(str(exc)) from exc
 
     def upsert(self, incidents: Sequence[Incident]) -> None:
         """Index all incidents in one bulk request; an item that fails does not stop the rest."""
+        self._bulk("index", incidents)
+
+    def create(self, incidents: Sequence[Incident]) -> list[str]:
+        """Create-only writes: an id the index holds already answers 409, and is left be."""
+        results = self._bulk("create", incidents, existing_ok=True)
+        return [r["_id"] for r in results if r.get("status") == 201]
+
+    def _bulk(
+        self, action: str, incidents: Sequence[Incident], *, existing_ok: bool = False
+    ) -> list[dict[str, Any]]:
         if not incidents:
-            return
+            return []
         operations: list[dict[str, Any]] = []
         for incident in incidents:
-            try:
-                fields = derived(incident)
-            except DocumentRejected as exc:
-                raise StoreRejected(str(exc)) from exc
-            operations += [{"index": {"_id": incident["id"]}}, {**incident, DERIVED: fields}]
+            document = self._document(incident)  # rejects a document without an id first
+            operations += [{action: {"_id": incident["id"]}}, document]
         with _errors(f"write {len(incidents)} incidents"):
             response = self.client.bulk(
                 index=self.target, operations=operations, refresh="wait_for"
             )
+        results = [item[action] for item in response["items"]]
         if response["errors"]:
             failed = [
                 (result["status"], f"{result['_id']} ({result['error']['type']}: "
                  f"{result['error']['reason']})")
-                for result in (item["index"] for item in response["items"])
-                if "error" in result
+                for result in results
+                if "error" in result and not (existing_ok and result["status"] == 409)
             ]  # fmt: skip
+            if not failed:
+                return results
             kind = (
                 StoreRejected
                 if all(status in _REJECTING for status, _ in failed)
@@ -161,6 +193,82 @@ class ElasticsearchStore:
                 f"Elasticsearch refused {len(failed)} of {len(incidents)} incidents: "
                 + "; ".join(reason for _, reason in failed)
             )
+        return results
+
+    def fetch(self, incident_id: str) -> Stored | None:
+        return self._fetch(self.target, incident_id)
+
+    def _fetch(self, alias: str, doc_id: str) -> Stored | None:
+        query = {"ids": {"values": [doc_id]}}
+        with _errors(f"read {doc_id} from {alias}"):
+            response = self.client.search(
+                index=alias, query=query, size=1, seq_no_primary_term=True
+            )
+        hits = response["hits"]["hits"]
+        if not hits:
+            return None
+        hit = hits[0]
+        revision = (hit["_index"], hit["_seq_no"], hit["_primary_term"])
+        return Stored(_incident(hit["_source"]), revision)
+
+    def replace(self, incident: Incident, *, revision: tuple[str, int, int]) -> None:
+        self._write(self._document(incident), revision)
+
+    def _write(self, document: dict[str, Any], revision: tuple[str, int, int]) -> None:
+        """Index ``document`` if the stored one is at ``revision`` (index, seq_no, term)."""
+        index, seq_no, primary_term = revision
+        try:
+            with _errors(f"replace {document['id']} in {index}"):
+                self.client.index(
+                    index=index,
+                    id=document["id"],
+                    document=document,
+                    if_seq_no=seq_no,
+                    if_primary_term=primary_term,
+                    refresh="wait_for",
+                )
+        except StoreRejected as exc:
+            if isinstance(exc.__cause__, ConflictError):
+                raise Conflict(f"{document['id']} changed since it was read") from exc
+            raise
+
+    def create_risk(self, risk: dict[str, Any]) -> None:
+        try:
+            with _errors(f"create risk {risk['id']}"):
+                self.client.index(
+                    index=self.risks_target,
+                    id=risk["id"],
+                    document=risk,
+                    op_type="create",
+                    refresh="wait_for",
+                )
+        except StoreRejected as exc:
+            if isinstance(exc.__cause__, ConflictError):
+                raise Conflict(f"risk {risk['id']} exists") from exc
+            raise
+
+    def fetch_risk(self, risk_id: str) -> Stored | None:
+        return self._fetch(self.risks_target, risk_id)
+
+    def replace_risk(self, risk: dict[str, Any], *, revision: tuple[str, int, int]) -> None:
+        self._write(risk, revision)
+
+    def delete_risk(self, risk_id: str) -> None:
+        with _errors(f"remove risk {risk_id}"):
+            self.client.delete_by_query(
+                index=self.risks_target, query={"ids": {"values": [risk_id]}}, refresh=True
+            )
+
+    def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
+        query = {"range": {"next_review": {"lte": due}}} if due else {"match_all": {}}
+        with _errors("list risks"):
+            response = self.client.search(
+                index=self.risks_target,
+                query=query,
+                sort=[{"next_review": "asc"}, {"id": "asc"}],
+                size=RISKS_MAX,
+            )
+        return [hit["_source"] for hit in response["hits"]["hits"]]
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         query = {
@@ -246,25 +354,31 @@ class ElasticsearchStore:
             after = hits[-1]["sort"]
 
     def new_version(self, stamp: str) -> ElasticsearchStore:
-        """A new, empty index of this version, not behind the alias: ``stamp`` (lower case,
-        e.g. the time) names it."""
-        name = f"{self.index}-{stamp}"
-        with _errors(f"create index {name}"):
-            self.client.indices.create(index=name, mappings=MAPPINGS)
-        return ElasticsearchStore(self._client, prefix=self._prefix, target=name)
+        """New, empty indices (incidents and risks) of this version, not behind the
+        aliases: ``stamp`` (lower case, e.g. the time) names them."""
+        version = ElasticsearchStore(self._client, prefix=self._prefix, stamp=stamp)
+        for name, mappings in ((version.target, MAPPINGS), (version.risks_target, RISK_MAPPINGS)):
+            with _errors(f"create index {name}"):
+                self.client.indices.create(index=name, mappings=mappings)
+        return version
 
     def promote(self, version: ElasticsearchStore) -> list[str]:
-        """Move the alias onto ``version`` in one request, so every reader sees the old
-        index or the new one, never neither; delete the indices it left, and name them."""
-        with _errors(f"move alias {self.alias} to {version.target}"):
-            if self.client.indices.exists_alias(name=self.alias):
-                old = list(self.client.indices.get_alias(name=self.alias))
-            else:
-                old = []
-            self.client.indices.update_aliases(
-                actions=[{"remove": {"index": index, "alias": self.alias}} for index in old]
-                + [{"add": {"index": version.target, "alias": self.alias}}]
-            )
+        """Move both aliases onto ``version`` in one request, so every reader sees the old
+        indices or the new ones, never neither nor a mix; delete the indices they left, and
+        name them."""
+        moves = ((self.alias, version.target), (self.risks_alias, version.risks_target))
+        with _errors(f"move aliases {self.alias}, {self.risks_alias} to {version.target}"):
+            actions, old = [], []
+            for alias, index in moves:
+                left = (
+                    list(self.client.indices.get_alias(name=alias))
+                    if self.client.indices.exists_alias(name=alias)
+                    else []
+                )
+                actions += [{"remove": {"index": i, "alias": alias}} for i in left]
+                actions.append({"add": {"index": index, "alias": alias}})
+                old += left
+            self.client.indices.update_aliases(actions=actions)
             for index in old:
                 self.client.indices.delete(index=index)
         return old

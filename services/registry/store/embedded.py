@@ -30,8 +30,10 @@ from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, d
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
 from services.registry.store.interfaces import (
+    Conflict,
     Incident,
     SearchResult,
+    Stored,
     StoreRejected,
     StoreUnavailable,
 )
@@ -49,6 +51,11 @@ CREATE TABLE IF NOT EXISTS incident_docs (
     severity_rank INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incident_docs_received ON incident_docs (received DESC, id);
+CREATE TABLE IF NOT EXISTS risks (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    next_review TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
     title, description, public_title, public_description,
     tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
@@ -58,6 +65,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
 _SCORE = "-bm25(incident_text, 10.0, 1.0, 10.0, 1.0)"
 # The sort keys (query/sorting.py) are column names of the scored rows.
 _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
+
+
+def _json(doc: dict[str, Any]) -> str:
+    try:
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise StoreRejected(f"{doc.get('id')} is not JSON: {exc}") from exc
 
 
 @contextmanager
@@ -190,29 +204,60 @@ class EmbeddedStore:
         with _errors(f"creating the registry tables in {self.path}"):
             self._conn().executescript(_SCHEMA)
 
-    def upsert(self, incidents: Sequence[Incident]) -> None:
-        if not incidents:
-            return
-        rows = []
-        for incident in incidents:
-            with _errors("indexing an incident"):
-                fields = derived(incident)
-            try:
-                doc = json.dumps(incident, sort_keys=True, ensure_ascii=False)
-            except (TypeError, ValueError) as exc:
-                raise StoreRejected(f"incident {incident['id']} is not JSON: {exc}") from exc
-            rows.append((incident["id"], doc, fields))
+    @staticmethod
+    def _row(incident: Incident) -> tuple[str, str, dict]:
+        with _errors("indexing an incident"):
+            fields = derived(incident)
+        return incident["id"], _json(incident), fields
+
+    @contextmanager
+    def _transaction(self, what: str):
         conn = self._conn()
-        with _errors(f"writing {len(incidents)} incidents to {self.path}"):
+        with _errors(what):
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for incident_id, doc, fields in rows:
-                    self._write(conn, incident_id, doc, fields)
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def upsert(self, incidents: Sequence[Incident]) -> None:
+        if not incidents:
+            return
+        rows = [self._row(incident) for incident in incidents]
+        with self._transaction(f"writing {len(incidents)} incidents to {self.path}") as conn:
+            for incident_id, doc, fields in rows:
+                self._write(conn, incident_id, doc, fields)
+
+    def create(self, incidents: Sequence[Incident]) -> list[str]:
+        rows = [self._row(incident) for incident in incidents]
+        written = []
+        with self._transaction(f"adding {len(rows)} incidents to {self.path}") as conn:
+            for incident_id, doc, fields in rows:
+                exists = conn.execute(
+                    "SELECT 1 FROM incident_docs WHERE id = ?", (incident_id,)
+                ).fetchone()
+                if exists is None and incident_id not in written:
+                    self._write(conn, incident_id, doc, fields)
+                    written.append(incident_id)
+        return written
+
+    def fetch(self, incident_id: str) -> Stored | None:
+        row = self._query("SELECT doc FROM incident_docs WHERE id = ?", [incident_id]).fetchone()
+        # The stored text itself is the revision: any change to the document changes it.
+        return Stored(json.loads(row[0]), row[0]) if row else None
+
+    def replace(self, incident: Incident, *, revision: str) -> None:
+        incident_id, doc, fields = self._row(incident)
+        with self._transaction(f"replacing incident {incident_id} in {self.path}") as conn:
+            current = conn.execute(
+                "SELECT doc FROM incident_docs WHERE id = ?", (incident_id,)
+            ).fetchone()
+            if current is None or current[0] != revision:
+                raise Conflict(f"incident {incident_id} changed since it was read")
+            self._write(conn, incident_id, doc, fields)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, incident_id: str, doc: str, fields: dict) -> None:
@@ -249,6 +294,39 @@ class EmbeddedStore:
                 fields["public_description"],
             ),
         )
+
+    def create_risk(self, risk: dict[str, Any]) -> None:
+        with self._transaction(f"adding risk {risk['id']} to {self.path}") as conn:
+            if conn.execute("SELECT 1 FROM risks WHERE id = ?", (risk["id"],)).fetchone():
+                raise Conflict(f"risk {risk['id']} exists")
+            conn.execute(
+                "INSERT INTO risks (id, doc, next_review) VALUES (?, ?, ?)",
+                (risk["id"], _json(risk), risk["next_review"]),
+            )
+
+    def fetch_risk(self, risk_id: str) -> Stored | None:
+        row = self._query("SELECT doc FROM risks WHERE id = ?", [risk_id]).fetchone()
+        return Stored(json.loads(row[0]), row[0]) if row else None
+
+    def replace_risk(self, risk: dict[str, Any], *, revision: str) -> None:
+        with self._transaction(f"replacing risk {risk['id']} in {self.path}") as conn:
+            updated = conn.execute(
+                "UPDATE risks SET doc = ?, next_review = ? WHERE id = ? AND doc = ?",
+                (_json(risk), risk["next_review"], risk["id"], revision),
+            ).rowcount
+            if not updated:
+                raise Conflict(f"risk {risk['id']} changed since it was read")
+
+    def delete_risk(self, risk_id: str) -> None:
+        with self._transaction(f"removing risk {risk_id} from {self.path}") as conn:
+            conn.execute("DELETE FROM risks WHERE id = ?", (risk_id,))
+
+    def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE next_review <= ?", [due]) if due else ("", [])
+        rows = self._query(
+            f"SELECT doc FROM risks {where} ORDER BY next_review, id", params
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         access = fts5.visibility_where(visibility(viewer))

@@ -21,7 +21,8 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "duplicates", "queue", "public view",
+    "search", "facets", "export", "detail", "timeline", "confidential", "duplicates", "queue",
+    "risks", "service levels", "public view",
     "search page", "facets page", "incident page", "dashboard", "public dashboard",
     "queue page",
 )  # fmt: skip
@@ -32,7 +33,11 @@ PUBLIC = ("public view", "public dashboard")  # the same for everyone
 COVERED = {
     "/v1/incidents": ("search", "facets"),
     "/v1/incidents/export": ("export",),
-    "/v1/incidents/<incident_id>": ("detail",),
+    "/v1/incidents/<incident_id>": ("detail", "confidential"),
+    "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
+    "/v1/risks": ("risks",),
+    "/v1/service-levels": ("service levels",),
+    "/v1/risks/<risk_id>": ("risks",),
     "/v1/incidents/<incident_id>/duplicates": ("duplicates",),
     "/v1/duplicates": ("queue",),
     "/v1/public/incidents": ("public view",),
@@ -57,7 +62,9 @@ READS = {
 }  # fmt: skip
 
 
-QUEUE_READERS = {"risk owner", "coordinator"}
+# Who reads confidential timeline entries (on the incidents they may read at all), the
+# duplicates queue and the risk register.
+CONFIDENTIAL_READERS = ("risk owner", "coordinator")
 
 
 def expected(viewer: str, route: str) -> str | frozenset[str]:
@@ -66,8 +73,17 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
     reads = READS[viewer]
     if reads is None:
         return "sign in" if route in PAGES else "401"
-    if route in ("queue", "queue page") and viewer not in QUEUE_READERS:
+    if route in ("queue", "queue page") and viewer not in CONFIDENTIAL_READERS:
         return "403"
+    if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
+        return frozenset()  # a lab never reads a confidential rationale, even its own
+    if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
+        # A lab counts only its own incidents (all of the matrix's are lab A's).
+        own = viewer == "lab A reporter"
+        return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
+    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+        return "403"  # the register is the risk owners' and coordinators'; a risk's
+        # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -85,6 +101,22 @@ def matrix_incident(n: int, tlp: str) -> dict:
         "recipients": ["p-red"],
         "contact": {"name": "Desk", "email": f"desk{n}@lab-a.example"},
         "received_at": f"2026-11-{n:02d}T10:00:00+00:00",
+        "version": 3,
+        "timeline": [
+            {"type": "incident.registered", "version": 1, "visibility": "public"},
+            _decision(2, "public", "Public rationale"),
+            _decision(3, "confidential", "Confidential rationale"),
+        ],
+    }
+
+
+def _decision(version: int, visibility: str, rationale: str) -> dict:
+    return {
+        "type": "incident.transitioned",
+        "version": version,
+        "visibility": visibility,
+        "rationale": rationale,
+        "actor": {"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
     }
 
 
@@ -98,6 +130,15 @@ def client(request, tmp_path_factory):
     bus = EmbeddedBus(tmp_path / "bus.sqlite3")
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
+    store.create_risk(
+        {
+            "id": "risk-matrix",
+            "title": "Matrix risk",
+            "next_review": "2026-12-01",
+            "version": 1,
+            "incidents": [incident["id"] for incident in INCIDENTS],
+        }
+    )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
     bus.close()
@@ -178,11 +219,12 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
-    if route in ("detail", "duplicates"):
+    if route == "duplicates":
         # min_score 0: every candidate retrieved, so access alone decides what is shown.
-        path, args = ("/duplicates", {"min_score": 0}) if route == "duplicates" else ("", {})
         answers = {
-            i: client.get(f"/v1/incidents/{i}{path}", query_string=args, headers=auth)
+            i: client.get(
+                f"/v1/incidents/{i}/duplicates", query_string={"min_score": 0}, headers=auth
+            )
             for i in LEVEL_OF
         }
         codes = {i: answer.status_code for i, answer in answers.items()}
@@ -190,12 +232,11 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
             return "401"
         assert set(codes.values()) <= {200, 404}, codes
         readable = frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
-        if route == "duplicates":
-            for i, answer in answers.items():
-                if answer.status_code == 200:
-                    # The other readable incidents are suggested, and nothing else.
-                    suggested = {s["incident"]["tlp"] for s in answer.get_json()["items"]}
-                    assert suggested == readable - {LEVEL_OF[i]}, (viewer, LEVEL_OF[i])
+        for i, answer in answers.items():
+            if answer.status_code == 200:
+                # The other readable incidents are suggested, and nothing else.
+                suggested = {s["incident"]["tlp"] for s in answer.get_json()["items"]}
+                assert suggested == readable - {LEVEL_OF[i]}, (viewer, LEVEL_OF[i])
         return readable
     if route == "queue":
         response = client.get("/v1/duplicates", query_string={"min_score": 0}, headers=auth)
@@ -207,6 +248,17 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
             for item in response.get_json()["items"]
             for incident in (item["incident"], *(s["incident"] for s in item["suggestions"]))
         )
+    if route in ("detail", "timeline", "confidential"):
+        return _per_incident(client, auth, route)
+    if route == "risks":
+        return _linked(client, auth)
+    if route == "service levels":
+        response = client.get("/v1/service-levels", headers=auth)
+        if response.status_code == 401:
+            return "401"
+        body = response.get_json()  # every matrix incident is long overdue for triage
+        assert sum(lab["incidents"] for lab in body["labs"]) == len(body["overdue"])
+        return frozenset(LEVEL_OF[item["incident_id"]] for item in body["overdue"])
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -229,6 +281,40 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         else:
             assert levels <= listed
     return listed
+
+
+def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
+    """The levels whose incident the route shows; for "confidential", those whose
+    confidential rationale reaches the viewer, by the detail or the timeline."""
+    found = set()
+    for incident_id, level in LEVEL_OF.items():
+        paths = [f"/v1/incidents/{incident_id}", f"/v1/incidents/{incident_id}/timeline"]
+        if route != "confidential":
+            paths = paths[:1] if route == "detail" else paths[1:]
+        for path in paths:
+            response = client.get(path, headers=auth)
+            if response.status_code == 401:
+                return "401"
+            assert response.status_code in (200, 404), (path, response.status_code)
+            if response.status_code == 404:
+                continue
+            text = response.get_data(as_text=True)
+            assert "Public rationale" in text
+            if route != "confidential" or "Confidential rationale" in text:
+                found.add(level)
+    return frozenset(found)
+
+
+def _linked(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents a risk links to, as the list and the risk show them."""
+    listed = client.get("/v1/risks", headers=auth)
+    one = client.get("/v1/risks/risk-matrix", headers=auth)
+    assert listed.status_code == one.status_code
+    if listed.status_code in (401, 403):
+        return str(listed.status_code)
+    [risk] = listed.get_json()["items"]
+    assert risk["incidents"] == one.get_json()["incidents"]
+    return frozenset(LEVEL_OF[i] for i in risk["incidents"])
 
 
 def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:
