@@ -29,6 +29,8 @@ class Viewer:
     organization_id: str | None = None
     member: bool = False
     roles: frozenset[str] = field(default_factory=frozenset)
+    # A display name for decision logs (who decided); never used to decide access.
+    name: str | None = None
 
     @property
     def anonymous(self) -> bool:

@@ -29,6 +29,89 @@ class IncidentRegistered(Schema):
     url = fields.Url(required=True, require_tld=False)
 
 
+class Actor(Schema):
+    """Who took a decision, by id; the name and organization as they were then."""
+
+    id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+    organization = fields.String(required=True, allow_none=True)
+
+
+_VISIBILITY = validate.OneOf(("public", "confidential"))
+_TEXT = validate.Length(min=1, max=10_000)
+
+
+class _IncidentDecision(Schema):
+    """What every decision on an incident carries; ``version`` is the incident's version
+    once the decision is applied (its ETag), so a replay applies each decision once."""
+
+    incident_id = fields.String(required=True)
+    actor = fields.Nested(Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=2))
+
+
+class IncidentTransitioned(_IncidentDecision):
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    rationale = fields.String(required=True, validate=_TEXT)
+    visibility = fields.String(required=True, validate=_VISIBILITY)
+
+
+class Owner(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+
+
+class IncidentAssigned(_IncidentDecision):
+    owner = fields.Nested(Owner, required=True)
+
+
+class IncidentSeverityRerated(_IncidentDecision):
+    from_ = fields.String(required=True, allow_none=True, data_key="from")
+    to = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    reason = fields.String(required=True, validate=_TEXT)
+    visibility = fields.String(required=True, validate=_VISIBILITY)
+
+
+class IncidentLinked(_IncidentDecision):
+    linked_id = fields.String(required=True)
+    relation = fields.String(
+        required=True, validate=validate.OneOf(("related_to", "duplicate", "risk"))
+    )
+
+
+class IncidentMerged(_IncidentDecision):
+    """``incident_id`` is the duplicate; it points at ``original_id`` from now on."""
+
+    original_id = fields.String(required=True)
+    from_ = fields.String(required=True, data_key="from")
+    rationale = fields.String(required=True, validate=_TEXT)
+    visibility = fields.String(required=True, validate=_VISIBILITY)
+
+
+class IncidentInformationRequested(_IncidentDecision):
+    request_id = fields.String(required=True)
+    question = fields.String(required=True, validate=_TEXT)
+    from_ = fields.String(required=True, data_key="from")
+
+
+class IncidentInformationProvided(_IncidentDecision):
+    request_id = fields.String(required=True)
+    answer = fields.String(required=True, validate=_TEXT)
+    to = fields.String(required=True)
+
+
+class ReportInformationProvided(Schema):
+    """A lab's answer to a request for information, as intake accepted it."""
+
+    incident_id = fields.String(required=True)
+    request_id = fields.String(required=True)
+    answer = fields.String(required=True, validate=_TEXT)
+    actor = fields.Nested(Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class _Notification(Schema):
     dedup_key = fields.String(required=True)
     incident_id = fields.String(required=True)
@@ -58,6 +141,14 @@ class MessageDeadLettered(Schema):
 PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("report.accepted", 1): ReportAccepted(),
     ("incident.registered", 1): IncidentRegistered(),
+    ("incident.transitioned", 1): IncidentTransitioned(),
+    ("incident.assigned", 1): IncidentAssigned(),
+    ("incident.severity_rerated", 1): IncidentSeverityRerated(),
+    ("incident.linked", 1): IncidentLinked(),
+    ("incident.merged", 1): IncidentMerged(),
+    ("incident.information_requested", 1): IncidentInformationRequested(),
+    ("incident.information_provided", 1): IncidentInformationProvided(),
+    ("report.information_provided", 1): ReportInformationProvided(),
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
     ("message.dead_lettered", 1): MessageDeadLettered(),

@@ -16,6 +16,7 @@ from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import IncidentStore
 from shared.access import ANONYMOUS, COORDINATOR, REPORTER, RISK_OWNER, Viewer
 from shared.bus.interfaces import Bus
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.settings import Settings
 
 LAB_A, LAB_B, SECRETARIAT, LAB_C, REGULATOR = (
@@ -38,7 +39,11 @@ VIEWERS: dict[str, Viewer] = {
         person_id="p-reg", organization_id=REGULATOR, member=False, roles=frozenset({REPORTER})
     ),
     "risk owner": Viewer(
-        person_id="p-risk", organization_id=SECRETARIAT, member=True, roles=frozenset({RISK_OWNER})
+        person_id="p-risk",
+        organization_id=SECRETARIAT,
+        member=True,
+        roles=frozenset({RISK_OWNER}),
+        name="Rita Owner",
     ),
     "coordinator": Viewer(
         person_id="p-coord",
@@ -131,9 +136,16 @@ QUERY_TEXT = st.lists(
 ).map("".join)
 
 
-def app_client(tmp_path, bus: Bus, store: IncidentStore) -> FlaskClient:
-    """The registry app on ``store``, knowing the test viewers' keys."""
+def app_client(
+    tmp_path, bus: Bus, store: IncidentStore, *, clock: Clock = SYSTEM_CLOCK
+) -> FlaskClient:
+    """The registry app on ``store``, knowing the test viewers' keys; it publishes its
+    decisions under the bus fixture's topic prefix, "test"."""
     app = create_app(
-        Settings(data_dir=tmp_path), bus=bus, store=store, authenticator=DictAuthenticator(KEYS)
+        Settings(data_dir=tmp_path, topic_prefix="test"),
+        bus=bus,
+        store=store,
+        authenticator=DictAuthenticator(KEYS),
+        clock=clock,
     )
     return app.test_client()

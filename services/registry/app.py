@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.registry import decision_views
 from services.registry import web as pages
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
+from services.registry.service import LazyProducer, Registry
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
 from shared.bus.interfaces import Bus, Producer
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.errors import Rejected
 from shared.http import health_blueprint, install_problem_handlers, problem
 from shared.settings import Settings
+from shared.topics import REGISTRY_EVENTS, topic_name
 
 
 def _install_rejection_handlers(app: Flask) -> None:
@@ -53,14 +57,21 @@ def create_app(
     authenticator: auth.Authenticator | None = None,
     directory: DirectoryProjection | None = None,
     producer: Producer | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Flask:
     """``directory`` is this process's projection (kept current by its follower; without
     one, an empty directory): it signs people in to the pages and, unless
     ``authenticator`` is given, resolves keys. ``producer`` publishes the passwords people
-    set (without one, a producer of ``bus``)."""
+    set (without one, a producer of ``bus``). ``clock`` dates the decisions."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
+    app.extensions["accord.registry"] = Registry(
+        store=store,
+        producer=LazyProducer(bus).get,
+        events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
+        clock=clock,
+    )
     directory = directory or DirectoryProjection()
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
@@ -71,6 +82,7 @@ def create_app(
         health_blueprint({"bus": bus.ping, "store": store.ping, "directory": authenticator.ready})
     )
     app.register_blueprint(bp)
+    app.register_blueprint(decision_views.bp)
     pages.init_app(app, directory=directory, producer=producer or bus.producer())
 
     @app.get("/openapi.json")

@@ -1,24 +1,21 @@
-"""The registry's projection: reports from the bus into the store, then registry events.
+"""The registry's handler for the reports topic: reports into the store, then registry
+events.
 
-Delivery is at least once and idempotent by incident id: a replayed report rewrites the
-same document, and a repeated ``incident.registered`` is deduplicated by the notifier.
+Delivery is at least once and idempotent by incident id: a replayed report leaves the
+incident (and every decision taken on it) as it is (projection.py), and a repeated
+``incident.registered`` is deduplicated by the notifier.
 """
 
 from __future__ import annotations
 
 import logging
 
+from services.registry.projection import apply_reports
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
 from shared.envelope import Envelope, encode, utcnow
 
 log = logging.getLogger(__name__)
-
-INITIAL_STATUS = "new"
-
-
-def incident_from_report(report: dict) -> Incident:
-    return {**report, "status": INITIAL_STATUS}
 
 
 class ReportProjection:
@@ -33,12 +30,7 @@ class ReportProjection:
         self._registry_url = registry_url
 
     def __call__(self, envelopes: list[Envelope]) -> None:
-        incidents = [
-            incident_from_report(e.payload["report"])
-            for e in envelopes
-            if e.type == "report.accepted"
-        ]
-        self._store.upsert(incidents)
+        incidents = apply_reports(self._store, envelopes)
         for incident in incidents:
             self._publish_registered(incident)
         self._producer.flush()

@@ -14,12 +14,40 @@ from shared.i18n import LANGUAGES
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REASONS = {
-    400: "The query cannot be read (position and expected given) or a bad cursor",
+    400: "The query cannot be read (position and expected given), a bad cursor, or a body"
+    " that is not JSON",
     401: "No API key on a members' route, or an unknown or revoked key",
+    403: "The viewer may read this but not decide it (risk owners and coordinators do)",
     404: "No such incident, or not one this viewer may read",
+    409: "The decision is not allowed on the incident as it stands (e.g. the transition)",
+    412: "If-Match names another version than the current one (given in ETag)",
+    415: "The body is not application/json",
     422: "Invalid arguments, each named by a JSON pointer",
-    503: "The store is unavailable; see Retry-After",
+    428: "No If-Match: send the ETag of the version the decision was taken on",
+    503: "The store or the bus is unavailable; see Retry-After",
 }
+_INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": 'The ETag of the version the decision was taken on, e.g. "3"',
+}
+_ETAG = {"ETag": {"description": "The incident's version", "schema": {"type": "string"}}}
+# The decision routes: path suffix, body schema, summary.
+DECISIONS = (
+    ("transitions", "Transition", "Move the incident to another triage state, with a rationale"),
+    ("assignment", "Assignment", "Give the incident an owner"),
+    ("severity", "Rerate", "Re-rate the incident's severity, with a reason"),
+    (
+        "information-requests",
+        "InformationRequest",
+        "Ask the reporting lab a question; the incident waits in needs-information",
+    ),
+    ("links", "Link", "Link the incident to a related one"),
+    ("merge", "Merge", "Merge the incident into its original: it becomes a duplicate"),
+)
 
 
 def _problems(*codes: int) -> dict[str, Any]:
@@ -73,7 +101,8 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.security_scheme(
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
     )
-    for name in ("Problem", "SearchPage", "PublicPage"):
+    bodies = [name for _, name, _ in DECISIONS]
+    for name in ("Problem", "SearchPage", "PublicPage", "Timeline", *bodies):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.components.schema("Incident", {"type": "object", "required": ["id"]})
     secured = [{"apiKey": []}]
@@ -119,16 +148,52 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "One incident, as this viewer may see it",
                 "security": secured,
-                "parameters": [
-                    {
-                        "name": "incident_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": [_INCIDENT_ID],
                 "responses": {
-                    "200": {"description": "The incident", "content": _json("Incident")},
+                    "200": {
+                        "description": "The incident",
+                        "headers": _ETAG,
+                        "content": _json("Incident"),
+                    },
+                    **_problems(401, 404, 503),
+                },
+            }
+        },
+    )
+    for suffix, body, summary in DECISIONS:
+        spec.path(
+            path=f"/v1/incidents/{{incident_id}}/{suffix}",
+            operations={
+                "post": {
+                    "summary": summary,
+                    "security": secured,
+                    "parameters": [_INCIDENT_ID, _IF_MATCH],
+                    "requestBody": {"required": True, "content": _json(body)},
+                    "responses": {
+                        "200": {
+                            "description": "The incident after the decision",
+                            "headers": _ETAG,
+                            "content": _json("Incident"),
+                        },
+                        **_problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
+                    },
+                }
+            },
+        )
+    spec.path(
+        path="/v1/incidents/{incident_id}/timeline",
+        operations={
+            "get": {
+                "summary": "Every decision on the incident, with who, when and why, as far"
+                " as the viewer may read (confidential entries: risk owners and coordinators)",
+                "security": secured,
+                "parameters": [_INCIDENT_ID],
+                "responses": {
+                    "200": {
+                        "description": "The timeline, oldest first",
+                        "headers": _ETAG,
+                        "content": _json("Timeline"),
+                    },
                     **_problems(401, 404, 503),
                 },
             }

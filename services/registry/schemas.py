@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from services.registry import triage
 from services.registry.query.sorting import ORDERS, SORTS
+from shared.report import SEVERITIES
 
 QUERY_MAX = 500
 LIMIT_MAX = 200
@@ -72,6 +74,78 @@ class PublicPageSchema(Schema):
     total = fields.Integer(required=True)
     limit = fields.Integer(required=True)
     next_cursor = fields.String(required=True, allow_none=True)
+    items = fields.List(fields.Dict(), required=True)
+
+
+# Decisions on incidents (bodies of the POST routes under /v1/incidents/<id>/).
+
+TEXT_MAX = 10_000
+VISIBILITIES = ("public", "confidential")
+
+
+def _text(description: str):
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=TEXT_MAX), validate.Regexp(r"\S", error="blank")],
+        metadata={"description": description},
+    )
+
+
+def _visibility():
+    return fields.String(
+        required=True,
+        validate=validate.OneOf(VISIBILITIES),
+        metadata={"description": "public: the reporting lab reads it; confidential: not"},
+    )
+
+
+class TransitionSchema(Schema):
+    to = fields.String(required=True, validate=validate.OneOf(triage.states()))
+    rationale = _text("Why, in a sentence or more")
+    visibility = _visibility()
+
+
+class AssignmentSchema(Schema):
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The owner's person id (from the directory)"},
+    )
+    owner_name = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class RerateSchema(Schema):
+    severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
+    reason = _text("Why the severity changes")
+    visibility = _visibility()
+
+
+class InformationRequestSchema(Schema):
+    question = _text("What the reporting lab is asked")
+
+
+class LinkSchema(Schema):
+    linked_id = fields.String(
+        required=True,
+        data_key="incident_id",
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The related incident"},
+    )
+
+
+class MergeSchema(Schema):
+    original_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The incident this one duplicates"},
+    )
+    rationale = _text("Why they report the same event")
+    visibility = _visibility()
+
+
+class TimelineSchema(Schema):
+    incident_id = fields.String(required=True)
+    version = fields.Integer(required=True)
     items = fields.List(fields.Dict(), required=True)
 
 

@@ -14,7 +14,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from marshmallow import Schema, ValidationError
 
+from services.registry import decisions
 from services.registry.access import shown_to
+from services.registry.etag import etag
+from services.registry.merged import originals_only
 from services.registry.public import public_query, summary
 from services.registry.query import parse
 from services.registry.schemas import ExportArgsSchema, SearchArgsSchema
@@ -69,7 +72,7 @@ def _args(schema: Schema) -> dict[str, Any]:
 
 
 def _page(viewer: Viewer, args: dict[str, Any], *, public: bool, facets: bool):
-    query = parse(args["q"])
+    query = originals_only(parse(args["q"]))
     return _store().search(
         public_query(query) if public else query,
         viewer=viewer,
@@ -138,7 +141,13 @@ def export():
     """The whole result set, streamed page by page (cursors, never offsets)."""
     viewer = _member()
     args = _args(_EXPORT_ARGS)
-    rows = scan(_store(), parse(args["q"]), viewer=viewer, sort=args["sort"], order=args["order"])
+    rows = scan(
+        _store(),
+        originals_only(parse(args["q"])),
+        viewer=viewer,
+        sort=args["sort"],
+        order=args["order"],
+    )
     first = next(rows, None)  # a store that is away fails here, as a 503, not mid-stream
 
     def incidents() -> Iterator[dict[str, Any]]:
@@ -165,7 +174,7 @@ def read(incident_id: str):
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return problem(404, "Not Found", f"No incident with id {incident_id}.")
-    return shown_to(viewer, incident)
+    return shown_to(viewer, incident), {"ETag": etag(decisions.version(incident))}
 
 
 def _public_page():

@@ -20,6 +20,7 @@ def viewer_of(directory: Directory, principal: Principal) -> Viewer | None:
         organization_id=organization.id,
         member=organization.member,
         roles=principal.roles,
+        name=principal.name,
     )
 
 

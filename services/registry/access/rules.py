@@ -95,10 +95,22 @@ def reduced_provenance(incident: Mapping[str, Any]) -> dict[str, Any]:
     return {k: provenance[k] for k in ("channel", "source_format") if k in provenance}
 
 
+def visible_timeline(viewer: Viewer, incident: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The timeline entries ``viewer`` may read: confidential ones (and anything not
+    marked public) go to risk owners and coordinators only, never to a lab."""
+    entries = incident.get("timeline") or []
+    if viewer.has_role(*TRIAGE_ROLES):
+        return list(entries)
+    return [entry for entry in entries if entry.get("visibility") == "public"]
+
+
 def shown_to(viewer: Viewer, incident: Mapping[str, Any]) -> dict[str, Any]:
     """The incident as ``viewer`` may see it (it must be readable to them already)."""
+    incident = {**incident}
+    if "timeline" in incident:
+        incident["timeline"] = visible_timeline(viewer, incident)
     if sees_private_fields(viewer, incident):
-        return dict(incident)
+        return incident
     shown = {k: v for k, v in incident.items() if k not in PRIVATE_FIELDS}
     if "provenance" in incident:
         shown["provenance"] = reduced_provenance(incident)

@@ -37,6 +37,7 @@ HAS = {
     "impact": "impact",
     "jurisdiction": "jurisdictions",
     "organization": "organization_id",
+    "duplicate_of": "duplicate_of",  # merged into another incident (merged.py)
 }
 KEYWORD_FIELDS = (
     "tlp",

@@ -6,15 +6,14 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from services.registry import triage
 from services.registry.access.rules import LEVELS
 from services.registry.query.analysis import fold
 from services.registry.query.ast import Node, Range, Term
 from services.registry.query.document import HAS
 from shared.report import COUNTRIES, EVENT_TYPES, HARM_DOMAINS, HARM_SUBDOMAINS, SEVERITIES
 
-STATUSES = (
-    "new", "triaged", "investigating", "mitigating", "resolved", "closed", "duplicate", "rejected",
-)  # fmt: skip
+STATUSES = triage.states()  # the triage rules' (data/triage.json)
 SOURCE_FORMATS = ("aiid", "aiaaic", "avid")
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
+from elasticsearch import ApiError, BadRequestError, ConflictError, Elasticsearch, TransportError
 
 from services.registry.access.rules import visibility
 from services.registry.query import elasticsearch as dsl
@@ -21,8 +21,10 @@ from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, d
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
 from services.registry.store.interfaces import (
+    Conflict,
     Incident,
     SearchResult,
+    Stored,
     StoreRejected,
     StoreUnavailable,
 )
@@ -117,26 +119,43 @@ class ElasticsearchStore:
                 if exc.error != "resource_already_exists_exception":
                     raise
 
+    @staticmethod
+    def _document(incident: Incident) -> dict[str, Any]:
+        try:
+            return {**incident, DERIVED: derived(incident)}
+        except DocumentRejected as exc:
+            raise StoreRejected(str(exc)) from exc
+
     def upsert(self, incidents: Sequence[Incident]) -> None:
         """Index all incidents in one bulk request; an item that fails does not stop the rest."""
+        self._bulk("index", incidents)
+
+    def create(self, incidents: Sequence[Incident]) -> list[str]:
+        """Create-only writes: an id the index holds already answers 409, and is left be."""
+        results = self._bulk("create", incidents, existing_ok=True)
+        return [r["_id"] for r in results if r.get("status") == 201]
+
+    def _bulk(
+        self, action: str, incidents: Sequence[Incident], *, existing_ok: bool = False
+    ) -> list[dict[str, Any]]:
         if not incidents:
-            return
+            return []
         operations: list[dict[str, Any]] = []
         for incident in incidents:
-            try:
-                fields = derived(incident)
-            except DocumentRejected as exc:
-                raise StoreRejected(str(exc)) from exc
-            operations += [{"index": {"_id": incident["id"]}}, {**incident, DERIVED: fields}]
+            document = self._document(incident)  # rejects a document without an id first
+            operations += [{action: {"_id": incident["id"]}}, document]
         with _errors(f"write {len(incidents)} incidents"):
             response = self.client.bulk(index=self.alias, operations=operations, refresh="wait_for")
+        results = [item[action] for item in response["items"]]
         if response["errors"]:
             failed = [
                 (result["status"], f"{result['_id']} ({result['error']['type']}: "
                  f"{result['error']['reason']})")
-                for result in (item["index"] for item in response["items"])
-                if "error" in result
+                for result in results
+                if "error" in result and not (existing_ok and result["status"] == 409)
             ]  # fmt: skip
+            if not failed:
+                return results
             kind = (
                 StoreRejected
                 if all(status in _REJECTING for status, _ in failed)
@@ -146,6 +165,38 @@ class ElasticsearchStore:
                 f"Elasticsearch refused {len(failed)} of {len(incidents)} incidents: "
                 + "; ".join(reason for _, reason in failed)
             )
+        return results
+
+    def fetch(self, incident_id: str) -> Stored | None:
+        query = {"ids": {"values": [incident_id]}}
+        with _errors(f"read incident {incident_id}"):
+            response = self.client.search(
+                index=self.alias, query=query, size=1, seq_no_primary_term=True
+            )
+        hits = response["hits"]["hits"]
+        if not hits:
+            return None
+        hit = hits[0]
+        revision = (hit["_index"], hit["_seq_no"], hit["_primary_term"])
+        return Stored(_incident(hit["_source"]), revision)
+
+    def replace(self, incident: Incident, *, revision: tuple[str, int, int]) -> None:
+        index, seq_no, primary_term = revision
+        document = self._document(incident)
+        try:
+            with _errors(f"replace incident {incident['id']}"):
+                self.client.index(
+                    index=index,
+                    id=incident["id"],
+                    document=document,
+                    if_seq_no=seq_no,
+                    if_primary_term=primary_term,
+                    refresh="wait_for",
+                )
+        except StoreRejected as exc:
+            if isinstance(exc.__cause__, ConflictError):
+                raise Conflict(f"incident {incident['id']} changed since it was read") from exc
+            raise
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         query = {

@@ -22,8 +22,10 @@ from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, d
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
 from services.registry.store.interfaces import (
+    Conflict,
     Incident,
     SearchResult,
+    Stored,
     StoreRejected,
     StoreUnavailable,
 )
@@ -109,29 +111,64 @@ class EmbeddedStore:
         with _errors(f"creating the registry tables in {self.path}"):
             self._conn().executescript(_SCHEMA)
 
-    def upsert(self, incidents: Sequence[Incident]) -> None:
-        if not incidents:
-            return
-        rows = []
-        for incident in incidents:
-            with _errors("indexing an incident"):
-                fields = derived(incident)
-            try:
-                doc = json.dumps(incident, sort_keys=True, ensure_ascii=False)
-            except (TypeError, ValueError) as exc:
-                raise StoreRejected(f"incident {incident['id']} is not JSON: {exc}") from exc
-            rows.append((incident["id"], doc, fields))
+    @staticmethod
+    def _row(incident: Incident) -> tuple[str, str, dict]:
+        with _errors("indexing an incident"):
+            fields = derived(incident)
+        try:
+            doc = json.dumps(incident, sort_keys=True, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise StoreRejected(f"incident {incident['id']} is not JSON: {exc}") from exc
+        return incident["id"], doc, fields
+
+    @contextmanager
+    def _transaction(self, what: str):
         conn = self._conn()
-        with _errors(f"writing {len(incidents)} incidents to {self.path}"):
+        with _errors(what):
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                for incident_id, doc, fields in rows:
-                    self._write(conn, incident_id, doc, fields)
+                yield conn
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    def upsert(self, incidents: Sequence[Incident]) -> None:
+        if not incidents:
+            return
+        rows = [self._row(incident) for incident in incidents]
+        with self._transaction(f"writing {len(incidents)} incidents to {self.path}") as conn:
+            for incident_id, doc, fields in rows:
+                self._write(conn, incident_id, doc, fields)
+
+    def create(self, incidents: Sequence[Incident]) -> list[str]:
+        rows = [self._row(incident) for incident in incidents]
+        written = []
+        with self._transaction(f"adding {len(rows)} incidents to {self.path}") as conn:
+            for incident_id, doc, fields in rows:
+                exists = conn.execute(
+                    "SELECT 1 FROM incident_docs WHERE id = ?", (incident_id,)
+                ).fetchone()
+                if exists is None and incident_id not in written:
+                    self._write(conn, incident_id, doc, fields)
+                    written.append(incident_id)
+        return written
+
+    def fetch(self, incident_id: str) -> Stored | None:
+        row = self._query("SELECT doc FROM incident_docs WHERE id = ?", [incident_id]).fetchone()
+        # The stored text itself is the revision: any change to the document changes it.
+        return Stored(json.loads(row[0]), row[0]) if row else None
+
+    def replace(self, incident: Incident, *, revision: str) -> None:
+        incident_id, doc, fields = self._row(incident)
+        with self._transaction(f"replacing incident {incident_id} in {self.path}") as conn:
+            current = conn.execute(
+                "SELECT doc FROM incident_docs WHERE id = ?", (incident_id,)
+            ).fetchone()
+            if current is None or current[0] != revision:
+                raise Conflict(f"incident {incident_id} changed since it was read")
+            self._write(conn, incident_id, doc, fields)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, incident_id: str, doc: str, fields: dict) -> None:

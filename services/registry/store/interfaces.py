@@ -34,6 +34,18 @@ class StoreRejected(Rejected):
     """The store refuses this document or query; the same call will never succeed."""
 
 
+class Conflict(Exception):
+    """The document changed since it was read: read it again and decide again."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A document as the store holds it, with the store's token for compare-and-set."""
+
+    doc: dict[str, Any]
+    revision: Any
+
+
 @dataclass(frozen=True)
 class SearchResult:
     total: int
@@ -53,6 +65,19 @@ class IncidentStore(Protocol):
         returns, the incidents are visible to ``get`` and ``search``. Raises
         ``StoreRejected`` naming each incident the store refused.
         """
+
+    def create(self, incidents: Sequence[Incident]) -> list[str]:
+        """Write each incident whose id the store does not hold yet, in one batch; leave
+        the others as they are (a replayed report never undoes a decision). Returns the
+        ids written. Raises ``StoreRejected`` like ``upsert``."""
+
+    def fetch(self, incident_id: str) -> Stored | None:
+        """The incident whoever asks, with its revision: for the write path and the
+        projections only, never for a reader (they go through ``get``)."""
+
+    def replace(self, incident: Incident, *, revision: Any) -> None:
+        """Write ``incident`` over the stored one if that is still at ``revision`` (from
+        ``fetch``); raise ``Conflict`` if it changed since. Visible to reads on return."""
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         """The incident, or None when it is missing or the viewer may not read it."""

@@ -19,20 +19,23 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "public view",
-    "search page", "facets page", "incident page", "dashboard", "public dashboard",
+    "search", "facets", "export", "detail", "timeline", "confidential", "public view",
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "public dashboard",
 )  # fmt: skip
-PAGES = ("search page", "facets page", "incident page", "dashboard")  # members' pages
+# Members' pages: the anonymous reader is sent to sign in.
+PAGES = ("search page", "facets page", "incident page", "confidential page", "dashboard")
 PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
     "/v1/incidents": ("search", "facets"),
     "/v1/incidents/export": ("export",),
-    "/v1/incidents/<incident_id>": ("detail",),
+    "/v1/incidents/<incident_id>": ("detail", "confidential"),
+    "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
     "/incidents": ("search page", "facets page"),
-    "/incidents/<incident_id>": ("incident page",),
+    "/incidents/<incident_id>": ("incident page", "confidential page"),
     "/dashboard": ("dashboard",),
     "/public/dashboard": ("public dashboard",),
 }
@@ -50,12 +53,18 @@ READS = {
 }  # fmt: skip
 
 
+# Who reads confidential timeline entries (on the incidents they may read at all).
+CONFIDENTIAL_READERS = ("risk owner", "coordinator")
+
+
 def expected(viewer: str, route: str) -> str | frozenset[str]:
     if route in PUBLIC:
         return frozenset({"CLEAR"})
     reads = READS[viewer]
     if reads is None:
         return "sign in" if route in PAGES else "401"
+    if route in ("confidential", "confidential page") and viewer not in CONFIDENTIAL_READERS:
+        return frozenset()  # a lab never reads a confidential rationale, even its own
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -73,6 +82,22 @@ def matrix_incident(n: int, tlp: str) -> dict:
         "recipients": ["p-red"],
         "contact": {"name": "Desk", "email": f"desk{n}@lab-a.example"},
         "received_at": f"2026-11-{n:02d}T10:00:00+00:00",
+        "version": 3,
+        "timeline": [
+            {"type": "incident.registered", "version": 1, "visibility": "public"},
+            _decision(2, "public", "Public rationale"),
+            _decision(3, "confidential", "Confidential rationale"),
+        ],
+    }
+
+
+def _decision(version: int, visibility: str, rationale: str) -> dict:
+    return {
+        "type": "incident.transitioned",
+        "version": version,
+        "visibility": visibility,
+        "rationale": rationale,
+        "actor": {"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
     }
 
 
@@ -103,12 +128,22 @@ def _page(client, path: str, auth: dict[str, str], **args: str) -> Page | str:
 
 def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
     auth = headers(viewer)
-    if route == "incident page":
-        codes = {i: client.get(f"/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
-        if set(codes.values()) == {303}:
+    if route in ("incident page", "confidential page"):
+        # The page shows the timeline: "confidential page" is the levels whose
+        # confidential rationale reaches the viewer there.
+        found, codes = set(), set()
+        for incident_id, level in LEVEL_OF.items():
+            response = client.get(f"/incidents/{incident_id}", headers=auth)
+            codes.add(response.status_code)
+            if response.status_code != 200:
+                continue
+            assert "Public rationale" in response.text
+            if route == "incident page" or "Confidential rationale" in response.text:
+                found.add(level)
+        if codes == {303}:
             return "sign in"
-        assert set(codes.values()) <= {200, 404}, codes
-        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+        assert codes <= {200, 404}, codes
+        return frozenset(found)
     if route in ("dashboard", "public dashboard"):
         # Charts count; the levels counted show by charting one level at a time.
         path = "/public/dashboard" if route == "public dashboard" else "/dashboard"
@@ -156,12 +191,8 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
         return frozenset(item["tlp"] for item in body["items"])
-    if route == "detail":
-        codes = {i: client.get(f"/v1/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
-        if set(codes.values()) == {401}:
-            return "401"
-        assert set(codes.values()) <= {200, 404}, codes
-        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+    if route in ("detail", "timeline", "confidential"):
+        return _per_incident(client, auth, route)
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -184,6 +215,28 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         else:
             assert levels <= listed
     return listed
+
+
+def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
+    """The levels whose incident the route shows; for "confidential", those whose
+    confidential rationale reaches the viewer, by the detail or the timeline."""
+    found = set()
+    for incident_id, level in LEVEL_OF.items():
+        paths = [f"/v1/incidents/{incident_id}", f"/v1/incidents/{incident_id}/timeline"]
+        if route != "confidential":
+            paths = paths[:1] if route == "detail" else paths[1:]
+        for path in paths:
+            response = client.get(path, headers=auth)
+            if response.status_code == 401:
+                return "401"
+            assert response.status_code in (200, 404), (path, response.status_code)
+            if response.status_code == 404:
+                continue
+            text = response.get_data(as_text=True)
+            assert "Public rationale" in text
+            if route != "confidential" or "Confidential rationale" in text:
+                found.add(level)
+    return frozenset(found)
 
 
 def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:

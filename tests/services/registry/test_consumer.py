@@ -7,6 +7,7 @@ import copy
 import threading
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from registry_support import VIEWERS
@@ -70,7 +71,9 @@ def test_accepted_reports_become_new_incidents_with_every_report_field(
     projection([accepted(r) for r in reports])
 
     for report in reports:
-        assert store.get(report["id"], viewer=EVERYONE) == {**report, "status": "new"}
+        incident = store.get(report["id"], viewer=EVERYONE)
+        assert incident == {**report, "status": "new", "version": 1, "timeline": ANY}
+        assert [entry["type"] for entry in incident["timeline"]] == ["incident.registered"]
     assert store.search(viewer=EVERYONE).total == 3
 
 

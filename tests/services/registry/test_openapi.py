@@ -22,6 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from services.registry.openapi import DECISIONS
+
 # Left out on purpose: positive_data_acceptance, because a schema-valid ``q`` (any string
 # up to 500 characters) may be a documented 400 for its syntax, which no JSON Schema says.
 CHECKS = [
@@ -38,6 +40,8 @@ FUZZED = [
     ("GET", "/v1/incidents"),
     ("GET", "/v1/incidents/export"),
     ("GET", "/v1/incidents/{incident_id}"),
+    ("GET", "/v1/incidents/{incident_id}/timeline"),
+    *(("POST", f"/v1/incidents/{{incident_id}}/{suffix}") for suffix, _, _ in DECISIONS),
     ("GET", "/v1/public/incidents"),
     ("GET", "/public"),
     ("GET", "/incidents"),

@@ -13,6 +13,7 @@ from services.registry.query import parse
 from services.registry.store.elasticsearch import ElasticsearchStore
 from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import (
+    Conflict,
     IncidentStore,
     StoreRejected,
     StoreUnavailable,
@@ -279,6 +280,41 @@ def test_an_upsert_replaces_the_earlier_version(store):
     assert store.get(iid(1), viewer=READER)["status"] == "triaged"
 
 
+def test_create_writes_only_what_is_new(store):
+    store.create([incident(1, "Original report", status="new")])
+    stored = store.fetch(iid(1))
+    store.replace({**stored.doc, "status": "triaged"}, revision=stored.revision)
+    written = store.create([incident(1, "Original report", status="new"), incident(2, "Second")])
+    assert written == [iid(2)]
+    assert store.get(iid(1), viewer=READER)["status"] == "triaged"
+    assert found(store, "status:triaged") == [iid(1)]
+    assert found(store, "second") == [iid(2)]
+    assert store.create([incident(2, "Second")]) == []
+
+
+def test_fetch_reads_whatever_the_level_for_the_write_path(store):
+    doc = incident(1, "Secret", tlp="RED", recipients=["someone"])
+    store.create([doc])
+    assert store.get(iid(1), viewer=READER) is None
+    assert store.fetch(iid(1)).doc == doc
+    assert store.fetch(iid(99)) is None
+
+
+def test_replace_is_compare_and_set(store):
+    store.create([incident(1, "First", status="new")])
+    read_once = store.fetch(iid(1))
+    read_twice = store.fetch(iid(1))
+    store.replace({**read_once.doc, "status": "triaged"}, revision=read_once.revision)
+    with pytest.raises(Conflict):
+        store.replace({**read_twice.doc, "status": "rejected"}, revision=read_twice.revision)
+    current = store.fetch(iid(1))
+    assert current.doc["status"] == "triaged"
+    assert found(store, "status:triaged") == [iid(1)]
+    assert found(store, "status:new") == []
+    store.replace({**current.doc, "title": "Renamed"}, revision=current.revision)
+    assert found(store, "renamed") == [iid(1)]
+
+
 def test_ensure_twice_is_harmless(store):
     store.upsert([incident(1, "Kept")])
     store.ensure()
@@ -311,6 +347,8 @@ def test_a_closed_store_is_unavailable(store):
         lambda: store.get(iid(1), viewer=READER),
         lambda: store.search(viewer=READER),
         lambda: store.upsert([incident(2)]),
+        lambda: store.create([incident(2)]),
+        lambda: store.fetch(iid(1)),
         store.ping,
     ):
         with pytest.raises(StoreUnavailable):

@@ -1,0 +1,54 @@
+"""Applying envelopes to the store: the part of each consumer that a rebuild replays.
+
+``apply_reports`` and ``apply_decisions`` write only to the store (nothing is published),
+so replaying the ``reports`` topic and then ``registry-events`` through them into an empty
+store gives the live registry's state: reports are created once and never overwritten,
+and each decision applies once, on top of the version before it (decisions.apply).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from services.registry import decisions
+from services.registry.store.interfaces import Conflict, Incident, IncidentStore, StoreUnavailable
+from shared.envelope import Envelope
+
+REPORT_ACCEPTED = "report.accepted"
+# How often a decision is re-read and re-applied when the document changed meanwhile.
+CONFLICT_RETRIES = 5
+
+
+def apply_reports(store: IncidentStore, envelopes: Iterable[Envelope]) -> list[Incident]:
+    """Create the incident of every accepted report not in the store yet; an incident
+    that exists keeps its decisions. Returns each report's incident as registered."""
+    incidents = [
+        decisions.registered(e.payload["report"]) for e in envelopes if e.type == REPORT_ACCEPTED
+    ]
+    store.create(incidents)
+    return incidents
+
+
+def apply_decision(store: IncidentStore, event: Envelope) -> Incident | None:
+    """Fold one decision into its incident; None when it was applied already, or when
+    the incident is unknown here."""
+    for _ in range(CONFLICT_RETRIES):
+        stored = store.fetch(event.payload["incident_id"])
+        if stored is None:
+            return None
+        changed = decisions.apply(stored.doc, event)
+        if changed is None:
+            return None
+        try:
+            store.replace(changed, revision=stored.revision)
+        except Conflict:
+            continue
+        return changed
+    # Busy, not wrong: the consumer runner retries the batch after a backoff.
+    raise StoreUnavailable(f"incident {event.payload['incident_id']} kept changing; try again")
+
+
+def apply_decisions(store: IncidentStore, envelopes: Iterable[Envelope]) -> None:
+    for event in envelopes:
+        if event.type in decisions.DECISION_TYPES:
+            apply_decision(store, event)

@@ -1,0 +1,282 @@
+"""The registry's write path: every decision on an incident, for the API and the pages.
+
+Each call reads the incident, checks who may decide and that the caller saw the current
+version (``expected_version``, the ETag), lets the pure rules decide (triage.py), makes
+the event, applies it to the store with compare-and-set (decisions.apply, the same fold
+the consumers and a rebuild use), then publishes it. If publishing fails the store is put
+back, so nothing is half-written, and the caller gets ``Unavailable`` (a 503).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.registry import decisions, triage
+from services.registry.access.rules import may_read
+from services.registry.projection import CONFLICT_RETRIES
+from services.registry.store.interfaces import (
+    Conflict,
+    Incident,
+    IncidentStore,
+    Stored,
+    StoreUnavailable,
+)
+from services.registry.triage import DecisionRefused
+from shared.access import Viewer
+from shared.bus.interfaces import Bus, Producer
+from shared.clock import Clock
+from shared.envelope import Envelope, encode, new_id
+from shared.errors import Unavailable
+
+PRODUCER = "registry"
+
+
+class NotFound(Exception):
+    """No such incident, or not one this viewer may read (the same 404)."""
+
+
+class Forbidden(Exception):
+    """The viewer may read the incident but not take this decision."""
+
+
+class Invalid(Exception):
+    """A field names something that cannot be used (a 422 naming ``field``)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class Stale(Exception):
+    """The caller's version is not the incident's: they decided on an old page."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"The incident is at version {current} now; reload it and decide again.")
+        self.current = current
+
+
+def actor(viewer: Viewer) -> dict[str, Any]:
+    return {"id": viewer.person_id, "name": viewer.name, "organization": viewer.organization_id}
+
+
+class LazyProducer:
+    """The bus producer, made on the first decision: the app starts while the bus is away."""
+
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._producer: Producer | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Producer:
+        with self._lock:
+            if self._producer is None:
+                self._producer = self._bus.producer()
+            return self._producer
+
+
+# Builds a decision from the incident as it stands: (event type, the decision's fields).
+Decide = Callable[[Incident], tuple[str, dict[str, Any]]]
+
+
+@dataclass
+class Registry:
+    store: IncidentStore
+    producer: Callable[[], Producer]
+    events_topic: str
+    clock: Clock
+
+    def _readable(self, viewer: Viewer, incident_id: str) -> Stored:
+        stored = self.store.fetch(incident_id)
+        if stored is None or not may_read(viewer, stored.doc):
+            raise NotFound(f"No incident with id {incident_id}.")
+        return stored
+
+    def read(self, viewer: Viewer, incident_id: str) -> Incident:
+        return self._readable(viewer, incident_id).doc
+
+    def decide(
+        self, viewer: Viewer, incident_id: str, expected_version: int, decide: Decide
+    ) -> Incident:
+        stored = self._readable(viewer, incident_id)
+        if not triage.may_decide(viewer):
+            raise Forbidden("Only risk owners and coordinators take decisions on incidents.")
+        incident = stored.doc
+        if decisions.version(incident) != expected_version:
+            raise Stale(decisions.version(incident))
+        event_type, fields = decide(incident)
+        return self._commit(viewer, stored, event_type, fields)
+
+    def _commit(
+        self, viewer: Viewer, stored: Stored, event_type: str, fields: dict[str, Any]
+    ) -> Incident:
+        incident = stored.doc
+        incident_id = incident["id"]
+        event = Envelope(
+            type=event_type,
+            key=incident_id,
+            producer=PRODUCER,
+            payload={
+                "incident_id": incident_id,
+                "actor": actor(viewer),
+                "at": self.clock.now().isoformat(),
+                "version": decisions.version(incident) + 1,
+                **fields,
+            },
+        )
+        value = encode(event)
+        changed = decisions.apply(incident, event)
+        try:
+            self.store.replace(changed, revision=stored.revision)
+        except Conflict:
+            current = self.store.fetch(incident_id)
+            raise Stale(decisions.version((current or stored).doc)) from None
+        try:
+            producer = self.producer()
+            producer.send(self.events_topic, key=incident_id, value=value)
+            producer.flush()
+        except Unavailable:
+            self._undo(incident, changed)
+            raise
+        return changed
+
+    def _undo(self, before: Incident, after: Incident) -> None:
+        """Put ``before`` back if the store still holds ``after`` (nobody wrote since)."""
+        stored = self.store.fetch(before["id"])
+        if stored is not None and stored.doc == after:
+            self.store.replace(before, revision=stored.revision)
+
+    # The decisions, one method each (the pages call these too).
+
+    def transition(
+        self,
+        viewer: Viewer,
+        incident_id: str,
+        *,
+        expected_version: int,
+        to: str,
+        rationale: str,
+        visibility: str,
+    ) -> Incident:
+        def decide(incident: Incident):
+            triage.check_transition(incident["status"], to)
+            if to == triage.DUPLICATE:
+                raise DecisionRefused("Merge the incident into its original to mark a duplicate.")
+            if to == triage.NEEDS_INFORMATION:
+                raise DecisionRefused("Ask the reporting lab a question to wait for information.")
+            fields = {"from": incident["status"], "to": to, "rationale": rationale}
+            return "incident.transitioned", {**fields, "visibility": visibility}
+
+        return self.decide(viewer, incident_id, expected_version, decide)
+
+    def assign(
+        self, viewer: Viewer, incident_id: str, *, expected_version: int, owner: dict[str, Any]
+    ) -> Incident:
+        def decide(incident: Incident):
+            if (incident.get("owner") or {}).get("id") == owner["id"]:
+                raise DecisionRefused("The incident has this owner already.")
+            return "incident.assigned", {"owner": owner}
+
+        return self.decide(viewer, incident_id, expected_version, decide)
+
+    def rerate(
+        self,
+        viewer: Viewer,
+        incident_id: str,
+        *,
+        expected_version: int,
+        severity: str,
+        reason: str,
+        visibility: str,
+    ) -> Incident:
+        def decide(incident: Incident):
+            if incident.get("severity") == severity:
+                raise DecisionRefused(f"The incident's severity is {severity} already.")
+            fields = {"from": incident.get("severity"), "to": severity, "reason": reason}
+            return "incident.severity_rerated", {**fields, "visibility": visibility}
+
+        return self.decide(viewer, incident_id, expected_version, decide)
+
+    def request_information(
+        self, viewer: Viewer, incident_id: str, *, expected_version: int, question: str
+    ) -> Incident:
+        def decide(incident: Incident):
+            if not incident.get("organization_id"):
+                raise DecisionRefused(
+                    "Nobody can answer: the incident was reported without a signed-in lab."
+                )
+            triage.check_transition(incident["status"], triage.NEEDS_INFORMATION)
+            fields = {"request_id": new_id(), "question": question, "from": incident["status"]}
+            return "incident.information_requested", fields
+
+        return self.decide(viewer, incident_id, expected_version, decide)
+
+    def link(
+        self, viewer: Viewer, incident_id: str, *, expected_version: int, linked_id: str
+    ) -> Incident:
+        def decide(incident: Incident):
+            self._other(viewer, incident_id, linked_id, "incident_id")
+            link = {"id": linked_id, "relation": "related_to"}
+            if link in incident.get("links", []):
+                raise DecisionRefused(f"The incident is linked to {linked_id} already.")
+            return "incident.linked", {"linked_id": linked_id, "relation": "related_to"}
+
+        return self.decide(viewer, incident_id, expected_version, decide)
+
+    def merge(
+        self,
+        viewer: Viewer,
+        incident_id: str,
+        *,
+        expected_version: int,
+        original_id: str,
+        rationale: str,
+        visibility: str,
+    ) -> Incident:
+        """Mark ``incident_id`` a duplicate of ``original_id``. Both reports stay whole, with
+        their provenance; the duplicate points at its original (``duplicate_of``), search
+        shows only the original, and the original's timeline records the merge."""
+
+        def decide(incident: Incident):
+            original = self._other(viewer, incident_id, original_id, "original_id")
+            if original.get("duplicate_of"):
+                raise Invalid(
+                    "original_id",
+                    f"{original_id} is itself a duplicate of {original['duplicate_of']}:"
+                    " merge into that one.",
+                )
+            triage.check_transition(incident["status"], triage.DUPLICATE)
+            fields = {"original_id": original_id, "from": incident["status"]}
+            return "incident.merged", {**fields, "rationale": rationale, "visibility": visibility}
+
+        merged = self.decide(viewer, incident_id, expected_version, decide)
+        self._follow_up(viewer, original_id, "incident.linked", {
+            "linked_id": incident_id, "relation": "duplicate",
+        })  # fmt: skip
+        return merged
+
+    def _other(self, viewer: Viewer, incident_id: str, other_id: str, field: str) -> Incident:
+        """The other incident a decision names, which the viewer must be able to read."""
+        if other_id == incident_id:
+            raise Invalid(field, "An incident cannot name itself here.")
+        try:
+            return self.read(viewer, other_id)
+        except NotFound as exc:
+            raise Invalid(field, str(exc)) from exc
+
+    def _follow_up(
+        self, viewer: Viewer, incident_id: str, event_type: str, fields: dict[str, Any]
+    ) -> None:
+        """A decision's consequence on another incident, on whatever version it is at."""
+        for _ in range(CONFLICT_RETRIES):
+            stored = self.store.fetch(incident_id)
+            if stored is None:
+                return
+            try:
+                self._commit(viewer, stored, event_type, fields)
+            except Stale:
+                continue
+            return
+        raise StoreUnavailable(f"incident {incident_id} kept changing; try again")
