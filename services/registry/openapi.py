@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
+from services.registry.web.incident import ACTIONS as DECISION_FORMS
 from shared.directory import api as whoami
 from shared.i18n import LANGUAGES
 
@@ -72,6 +73,9 @@ LANG = {
 }
 _PAGE_REASONS = {
     303: "Not signed in: to the sign-in page, which comes back here (Location)",
+    403: "The viewer may read the incident but not decide on it",
+    409: "Someone decided first (a stale version), or the decision is not allowed from"
+    " this state: the page, as the incident stands, says which; nothing was recorded",
     400: "The query cannot be read, or a bad page link: the page says where",
     404: "No such incident, or not one this viewer may read",
     422: "Invalid arguments: the page names each",
@@ -253,28 +257,50 @@ def _pages(spec: APISpec) -> None:
     """The pages for risk owners (services/registry/web); the members' ones send a reader
     who has not signed in to do so. The sign-in pages are the directory's, shared by every
     service, and not part of this API."""
-    incident_id = {
-        "name": "incident_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "string"},
-    }
+    incident_id = {"name": "incident_id", "in": "path", "required": True}
+    incident_id["schema"] = {"type": "string"}
     search = _args(schemas.SearchArgsSchema)
     charted = _args(schemas.DashboardArgsSchema)
-    for path, operations in (
-        ("/", _page("Home: sign in, or search", [])),
-        (
-            "/incidents",
-            _page("Search, with facet links and cursor pages", search, 303, 400, 422, 503),
-        ),
-        ("/incidents/{incident_id}", _page("One incident", [incident_id], 303, 404, 503)),
-        (
-            "/dashboard",
-            _page("Charts of the incidents this viewer may read", charted, 303, 400, 422, 503),
-        ),
-        (
-            "/public/dashboard",
-            _page("Charts of the TLP:CLEAR incidents, for anyone", charted, 400, 422, 503),
-        ),
-    ):
+    pages = {
+        "/": _page("Home: sign in, or search", []),
+        "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
+        "/incidents/{incident_id}": _page("One incident", [incident_id], 303, 404, 503),
+        "/dashboard": _page("Charts of what the viewer reads", charted, 303, 400, 422, 503),
+        "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
+        "/incidents/{incident_id}/{action}": _decision_form(incident_id),
+    }
+    for path, operations in pages.items():
         spec.path(path=path, operations=operations)
+
+
+def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
+    """A triage form of the incident page; it answers 303 back to the page once recorded."""
+    action = {"name": "action", "in": "path", "required": True}
+    action["schema"] = {"type": "string", "enum": list(DECISION_FORMS)}
+    names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
+             "reason", "question")  # fmt: skip
+    form = {
+        "type": "object",
+        "required": ["csrf_token", "version"],
+        "properties": {name: {"type": "string"} for name in names},
+        "description": "version: the incident's version the page showed (its ETag); the"
+        " other fields as in the API's decision of the same name",
+    }
+    responses: dict[str, Any] = {
+        "303": {"description": "Recorded: back to the incident page, which says so"},
+        "400": {"description": "No valid CSRF token, or no version", "content": HTML},
+    }
+    for code in (403, 404, 409, 422, 503):
+        responses[str(code)] = {"description": _PAGE_REASONS[code], "content": HTML}
+    return {
+        "post": {
+            "summary": "A triage decision from the incident page: change the status, set"
+            " the owner, re-rate the severity or ask the reporting lab",
+            "parameters": [incident_id, action, LANG],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            },
+            "responses": responses,
+        }
+    }

@@ -18,6 +18,7 @@ from flask import current_app, request
 from marshmallow import ValidationError
 
 from services.registry.i18n import translator
+from services.registry.merged import originals_only
 from services.registry.public import public_query
 from services.registry.query import parse
 from services.registry.query.errors import QuerySyntaxError
@@ -105,7 +106,7 @@ def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
     form = {"q": request.args.get("q", "")}
     try:
         args = _ARGS.load({k: v for k, v in request.args.items() if k != "lang"})
-        query = parse(args["q"])
+        query = originals_only(parse(args["q"]))  # a merged duplicate counts once
     except ValidationError as exc:
         detail = "; ".join(f"{e['pointer'][1:]}: {e['detail']}" for e in field_errors(exc.messages))
         return {"form": form, "error": t("search.error.arguments", detail=detail)}, 422

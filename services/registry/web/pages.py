@@ -111,7 +111,7 @@ def render(template: str, **context: Any) -> str:
     )
 
 
-_KINDS = {400: "bad_request", 404: "not_found", 503: "unavailable"}
+_KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 503: "unavailable"}
 
 
 def error_page(exc: Exception):
