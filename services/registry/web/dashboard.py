@@ -27,10 +27,9 @@ from services.registry.store.interfaces import scan
 from services.registry.web import stats
 from services.registry.web.charts import Series, stacked_bars
 from services.registry.web.labels import labeller
-from services.registry.web.pages import member, page_blueprint, render
+from services.registry.web.pages import argument_problems, member, page_blueprint, render
 from shared.access import ANONYMOUS, Viewer
 from shared.auth import current_viewer
-from shared.http import field_errors
 from shared.i18n import Translator
 
 bp = page_blueprint("dashboard_pages", __name__)
@@ -108,7 +107,7 @@ def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
         args = _ARGS.load({k: v for k, v in request.args.items() if k != "lang"})
         query = originals_only(parse(args["q"]))  # a merged duplicate counts once
     except ValidationError as exc:
-        detail = "; ".join(f"{e['pointer'][1:]}: {e['detail']}" for e in field_errors(exc.messages))
+        detail = argument_problems(exc.messages)
         return {"form": form, "error": t("search.error.arguments", detail=detail)}, 422
     except QuerySyntaxError as exc:
         error = t("search.error.syntax", position=exc.position, detail=exc.message)

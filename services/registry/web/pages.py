@@ -28,6 +28,7 @@ from shared.auth import current_viewer
 from shared.directory.projection import Directory, DirectoryProjection
 from shared.directory.views import sign_in_url
 from shared.errors import Unavailable
+from shared.http import field_errors
 from shared.i18n import negotiate_language
 
 DIRECTORY = "accord.directory"  # the app's extension: this process's directory projection
@@ -82,7 +83,7 @@ def signed_in(viewer: Viewer) -> SignedIn | None:
         organization = directory.organizations.get(viewer.organization_id or "")
         return SignedIn(
             name=principal.name if principal else viewer.person_id,
-            organization=organization.name if organization else "",
+            organization=organization.name if organization else (viewer.organization_id or "?"),
         )
 
     return _directory().read(names)
@@ -109,6 +110,11 @@ def render(template: str, **context: Any) -> str:
         signed_in=signed_in(g.viewer) if "viewer" in g else None,
         **context,
     )
+
+
+def argument_problems(messages: dict[str, Any]) -> str:
+    """Marshmallow's messages about a page's arguments, each after the argument's name."""
+    return "; ".join(f"{e['pointer'][1:]}: {e['detail']}" for e in field_errors(messages))
 
 
 _KINDS = {400: "bad_request", 403: "forbidden", 404: "not_found", 503: "unavailable"}

@@ -23,9 +23,14 @@ from services.registry.query.sorting import ORDERS, SORTS, BadCursor
 from services.registry.schemas import SearchArgsSchema
 from services.registry.store.interfaces import IncidentStore
 from services.registry.web import facets
-from services.registry.web.pages import member, organization_names, page_blueprint, render
+from services.registry.web.pages import (
+    argument_problems,
+    member,
+    organization_names,
+    page_blueprint,
+    render,
+)
 from shared.auth import current_viewer
-from shared.http import field_errors
 from shared.i18n import Translator
 
 bp = page_blueprint("search_pages", __name__)
@@ -93,7 +98,7 @@ def search():
             facets=True,
         )
     except ValidationError as exc:
-        detail = "; ".join(f"{e['pointer'][1:]}: {e['detail']}" for e in field_errors(exc.messages))
+        detail = argument_problems(exc.messages)
         error = t("search.error.arguments", detail=detail)
         return render("pages/search.html", error=error, **context), 422
     except QuerySyntaxError as exc:
