@@ -112,6 +112,32 @@ class ReportInformationProvided(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class _RiskChange(Schema):
+    risk_id = fields.String(required=True)
+    risk = fields.Dict(required=True, metadata={"description": "The whole risk afterwards"})
+    actor = fields.Nested(Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+    version = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+
+
+class RiskCreated(_RiskChange):
+    pass
+
+
+class RiskUpdated(_RiskChange):
+    changes = fields.Dict(required=True, metadata={"description": "The fields changed"})
+
+
+class RiskReviewDue(Schema):
+    """A risk's review date has come; the notifier may remind its owner."""
+
+    risk_id = fields.String(required=True)
+    title = fields.String(required=True)
+    owner = fields.String(required=True)
+    next_review = fields.Date(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class _Notification(Schema):
     dedup_key = fields.String(required=True)
     incident_id = fields.String(required=True)
@@ -127,6 +153,21 @@ class NotificationSent(_Notification):
 class NotificationFailed(_Notification):
     error = fields.String(required=True)
     failed_at = fields.AwareDateTime(required=True)
+
+
+class _Person(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True, allow_none=True)
+
+
+class EscalationAcknowledged(Schema):
+    """Someone on call acknowledged an incident's escalation (the registry's timeline
+    shows it)."""
+
+    escalation_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    by = fields.Nested(_Person, required=True)
+    at = fields.AwareDateTime(required=True)
 
 
 class MessageDeadLettered(Schema):
@@ -149,8 +190,12 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("incident.information_requested", 1): IncidentInformationRequested(),
     ("incident.information_provided", 1): IncidentInformationProvided(),
     ("report.information_provided", 1): ReportInformationProvided(),
+    ("risk.created", 1): RiskCreated(),
+    ("risk.updated", 1): RiskUpdated(),
+    ("risk.review_due", 1): RiskReviewDue(),
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
+    ("escalation.acknowledged", 1): EscalationAcknowledged(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     **DIRECTORY_PAYLOAD_SCHEMAS,
 }

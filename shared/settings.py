@@ -50,6 +50,12 @@ class Settings:
     # Signs the form's CSRF tokens; every intake process behind one address needs the same.
     secret_key: str = field(default="", repr=False)
     log_level: str = "INFO"
+    # Service levels the registry keeps to for each lab, in hours from a report's receipt:
+    # to triage it, and to give the lab a first public answer. Per-lab targets override
+    # them: "<organization id>=<triage hours>/<first answer hours>", comma-separated.
+    sla_triage_hours: int = 48
+    sla_first_answer_hours: int = 120
+    sla_targets: str = ""
 
     def __post_init__(self) -> None:
         if self.bus not in BUS_KINDS:
@@ -66,6 +72,9 @@ class Settings:
                 f" ACCORD_KAFKA_REPLICATION_FACTOR ({self.kafka_replication_factor}),"
                 f" got {self.kafka_min_insync_replicas}"
             )
+        if min(self.sla_triage_hours, self.sla_first_answer_hours) < 1:
+            raise SettingsError("ACCORD_SLA_TRIAGE_HOURS and _FIRST_ANSWER_HOURS must be >= 1")
+        sla_targets(self.sla_targets)  # raises SettingsError naming the bad entry
         if not self.intake_url:
             object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")
         if not self.registry_url:
@@ -96,3 +105,20 @@ def _parse(name: str, raw: str, kind: object) -> object:
     if kind == "tuple[str, ...]":
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw.strip()
+
+
+def sla_targets(raw: str) -> dict[str, tuple[int, int]]:
+    """``ACCORD_SLA_TARGETS`` read: organization id → (triage hours, first answer hours)."""
+    targets = {}
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        organization, _, hours = entry.partition("=")
+        triage, _, answer = hours.partition("/")
+        if not (organization.strip() and triage.isdecimal() and answer.isdecimal()):
+            raise SettingsError(
+                "ACCORD_SLA_TARGETS entries are <organization id>=<triage hours>/<first"
+                f" answer hours>, got {entry!r}"
+            )
+        if min(int(triage), int(answer)) < 1:
+            raise SettingsError(f"ACCORD_SLA_TARGETS: hours must be >= 1, got {entry!r}")
+        targets[organization.strip()] = (int(triage), int(answer))
+    return targets

@@ -11,6 +11,7 @@ from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
 from shared import auth
 from shared.bus.interfaces import Bus, Producer
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
 from shared.directory import views as sign_in
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -29,15 +30,18 @@ def create_app(
     producer: Producer,
     outbox: Outbox | None = None,
     authenticator: auth.Authenticator | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Flask:
     """``directory`` is this process's projection (kept current by its follower);
-    ``producer`` publishes the passwords people set through their one-time links."""
+    ``producer`` publishes the passwords people set through their one-time links;
+    ``clock`` dates the labs' answers to the registry's questions."""
     outbox = outbox or Outbox(outbox_path(settings))
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["accord.outbox"] = outbox
     app.extensions["accord.directory"] = directory
+    app.extensions["accord.clock"] = clock
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     limiter.init_app(app)

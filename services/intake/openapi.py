@@ -27,8 +27,8 @@ def _problems(*codes: int) -> dict[str, Any]:
         400: "Malformed request (e.g. invalid JSON)",
         401: "Missing, unknown or revoked API key",
         403: "The key's owner lacks the reporter role",
-        404: "No such report for this lab",
-        409: "Idempotency-Key reused for a different report",
+        404: "No such report for this lab (or no such question about it)",
+        409: "Idempotency-Key reused for a different report, or a question answered already",
         413: "Body too large (1 MiB for a report, 32 MiB for a bulk file)",
         415: "Wrong content type",
         422: "Invalid fields, each named by a JSON pointer",
@@ -55,7 +55,10 @@ def document(server_url: str) -> dict[str, Any]:
         "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
     )
     spec.components.schema("ReportInput", schema=_ReportInputSchema)
-    for name in ("Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult"):
+    for name in (
+        "Problem", "Receipt", "ReportStatus", "ReportStatusList", "BulkResult", "Answer",
+        "AnswerReceipt",
+    ):  # fmt: skip
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     secured = [{"apiKey": []}]
     spec.path(
@@ -168,6 +171,31 @@ def document(server_url: str) -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "Status and history", "content": _json("ReportStatus")},
                     **_problems(401, 404),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/reports/{report_id}/answers",
+        operations={
+            "post": {
+                "summary": "Answer the registry's request for information about this report",
+                "security": secured,
+                "parameters": [
+                    {
+                        "name": "report_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {"required": True, "content": _json("Answer")},
+                "responses": {
+                    "202": {
+                        "description": "Kept; on its way to the registry",
+                        "content": _json("AnswerReceipt"),
+                    },
+                    **_problems(400, 401, 404, 409, 413, 415, 422, 429),
                 },
             }
         },

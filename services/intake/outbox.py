@@ -42,6 +42,30 @@ CREATE TABLE IF NOT EXISTS report_status (
     reason TEXT,
     PRIMARY KEY (report_id, status)
 ) WITHOUT ROWID;
+-- The registry's decisions a lab may read, one per incident version: the status it moved
+-- to and the public rationale (none for a confidential one).
+CREATE TABLE IF NOT EXISTS report_decisions (
+    report_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    at TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (report_id, version)
+) WITHOUT ROWID;
+-- Requests for information from the registry, and the lab's answer: its envelope waits
+-- here for the relay like a report does.
+CREATE TABLE IF NOT EXISTS report_questions (
+    request_id TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL,
+    question TEXT NOT NULL,
+    asked_at TEXT NOT NULL,
+    answer TEXT,
+    answered_at TEXT,
+    envelope BLOB,
+    published_at TEXT
+);
+CREATE INDEX IF NOT EXISTS report_questions_unpublished ON report_questions (answered_at)
+    WHERE envelope IS NOT NULL AND published_at IS NULL;
 """
 
 
@@ -66,6 +90,29 @@ class StatusChange:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """A registry decision as its lab reads it (``reason``: the public rationale)."""
+
+    version: int
+    status: str
+    at: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    request_id: str
+    question: str
+    asked_at: str
+    answer: str | None = None
+    answered_at: str | None = None
+
+
+class AlreadyAnswered(ValueError):
+    """The question has an answer already."""
+
+
+@dataclass(frozen=True)
 class OutboxEntry:
     id: str
     organization_id: str
@@ -73,6 +120,7 @@ class OutboxEntry:
     accepted_at: str
     published_at: str | None
     history: tuple[StatusChange, ...] = ()
+    questions: tuple[Question, ...] = ()
 
     @property
     def status(self) -> str:
@@ -236,12 +284,90 @@ class Outbox:
                 [(report_id, c.status, c.at, c.reason) for report_id, c in changes],
             )
 
+    def record_decisions(self, decisions: list[tuple[str, Decision]]) -> None:
+        """Note the registry's decisions on reports; each version once, so replays are no-ops."""
+        with self._lock:
+            self._conn.executemany(
+                "INSERT OR IGNORE INTO report_decisions (report_id, version, status, at, reason)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(report_id, d.version, d.status, d.at, d.reason) for report_id, d in decisions],
+            )
+
+    def record_questions(self, questions: list[tuple[str, Question]]) -> None:
+        """Note the registry's requests for information (once each) and answers given."""
+        with self._lock:
+            for report_id, q in questions:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO report_questions (request_id, report_id, question,"
+                    " asked_at) VALUES (?, ?, ?, ?)",
+                    (q.request_id, report_id, q.question, q.asked_at),
+                )
+                if q.answer is not None:
+                    self._conn.execute(
+                        "UPDATE report_questions SET answer = ?, answered_at = ?"
+                        " WHERE request_id = ? AND answer IS NULL",
+                        (q.answer, q.answered_at, q.request_id),
+                    )
+
+    def answer(
+        self, report_id: str, request_id: str, answer: str, at: str, envelope: bytes
+    ) -> bool:
+        """Keep the lab's answer and its envelope for the relay; False if the report asked
+        no such question; ``AlreadyAnswered`` if it was answered before."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT answer FROM report_questions WHERE request_id = ? AND report_id = ?",
+                (request_id, report_id),
+            ).fetchone()
+            if row is None:
+                return False
+            if row[0] is not None:
+                raise AlreadyAnswered(f"Question {request_id} has been answered already.")
+            self._conn.execute(
+                "UPDATE report_questions SET answer = ?, answered_at = ?, envelope = ?"
+                " WHERE request_id = ?",
+                (answer, at, envelope, request_id),
+            )
+        self.added.set()
+        return True
+
+    def unpublished_answers(self, limit: int) -> list[tuple[str, str, bytes]]:
+        """Answers waiting for the relay: request id, report id (the key), envelope."""
+        with self._lock:
+            return self._conn.execute(
+                "SELECT request_id, report_id, envelope FROM report_questions"
+                " WHERE envelope IS NOT NULL AND published_at IS NULL ORDER BY answered_at"
+                " LIMIT ?",
+                (limit,),
+            ).fetchall()
+
+    def mark_answers_published(self, request_ids: list[str], published_at: str) -> None:
+        with self._lock:
+            self._conn.executemany(
+                "UPDATE report_questions SET published_at = ? WHERE request_id = ?",
+                [(published_at, request_id) for request_id in request_ids],
+            )
+
     def _entry(self, row: tuple) -> OutboxEntry:
-        history = self._conn.execute(
-            "SELECT status, at, reason FROM report_status WHERE report_id = ? ORDER BY at",
+        statuses = self._conn.execute(
+            "SELECT status, at, reason FROM report_status WHERE report_id = ?", (row[0],)
+        ).fetchall()
+        decided = self._conn.execute(
+            "SELECT status, at, reason FROM report_decisions WHERE report_id = ? ORDER BY version",
             (row[0],),
         ).fetchall()
-        return OutboxEntry(*row, history=tuple(StatusChange(*h) for h in history))
+        questions = self._conn.execute(
+            "SELECT request_id, question, asked_at, answer, answered_at FROM report_questions"
+            " WHERE report_id = ? ORDER BY asked_at",
+            (row[0],),
+        ).fetchall()
+        # Registration comes before every decision; decisions keep their versions' order.
+        history = sorted(statuses, key=lambda h: h[1]) + decided
+        return OutboxEntry(
+            *row,
+            history=tuple(StatusChange(*h) for h in history),
+            questions=tuple(Question(*q) for q in questions),
+        )
 
     def unpublished(self, limit: int) -> list[tuple[str, bytes]]:
         with self._lock:

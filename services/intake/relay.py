@@ -52,7 +52,8 @@ class OutboxRelay:
         while not self._stopping.is_set():
             self._outbox.added.clear()
             batch = self._outbox.unpublished(self._batch_size)
-            if not batch:
+            answers = self._outbox.unpublished_answers(self._batch_size)
+            if not batch and not answers:
                 # Checked again after the clear: a stop() in between must not wait idly.
                 # (The outbox's event wakes this wait; the timeout is only a safety net.)
                 if not self._stopping.is_set():
@@ -63,12 +64,29 @@ class OutboxRelay:
                     self._prepare()
                     self._prepare = None
                 self.publish(batch)
+                self.publish_answers(answers)
             except Unavailable as exc:
-                log.warning("bus unavailable, %d reports wait in the outbox: %s", len(batch), exc)
+                log.warning(
+                    "bus unavailable, %d reports and %d answers wait in the outbox: %s",
+                    len(batch), len(answers), exc,
+                )  # fmt: skip
                 self._clock.wait(delay, self._stopping)
                 delay = min(delay * 2, self._backoff[1])
                 continue
             delay = self._backoff[0]
+
+    def publish_answers(self, answers: list[tuple[str, str, bytes]]) -> None:
+        """Labs' answers to requests for information, keyed by the report (the incident)
+        so that each follows its report on the same partition."""
+        if not answers:
+            return
+        for _, report_id, envelope in answers:
+            self._producer.send(self._topic, key=report_id, value=envelope)
+        self._producer.flush()
+        published_at = self._clock.now().isoformat()
+        self._outbox.mark_answers_published(
+            [request_id for request_id, _, _ in answers], published_at
+        )
 
     def publish(self, batch: list[tuple[str, bytes]]) -> None:
         for report_id, envelope in batch:

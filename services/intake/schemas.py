@@ -62,6 +62,31 @@ class StatusChangeSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
+class QuestionSchema(Schema):
+    request_id = fields.String(required=True)
+    question = fields.String(required=True)
+    asked_at = fields.String(required=True)
+    answer = fields.String(allow_none=True)
+    answered_at = fields.String(allow_none=True)
+
+
+ANSWER_MAX = 10_000
+
+
+class AnswerSchema(Schema):
+    request_id = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    answer = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=ANSWER_MAX), validate.Regexp(r"\S", error="blank")],
+    )
+
+
+class AnswerReceiptSchema(Schema):
+    request_id = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "accepted"})
+    status_url = fields.Url(required=True, require_tld=False)
+
+
 class ReportStatusSchema(Schema):
     id = fields.String(required=True)
     title = fields.String(required=True)
@@ -74,7 +99,16 @@ class ReportStatusSchema(Schema):
     )
     accepted_at = fields.String(required=True)
     forwarded_at = fields.String(allow_none=True, attribute="published_at")
-    history = fields.List(fields.Nested(StatusChangeSchema), required=True)
+    history = fields.List(
+        fields.Nested(StatusChangeSchema),
+        required=True,
+        metadata={"description": "Each status, with the registry's public rationale as reason"},
+    )
+    questions = fields.List(
+        fields.Nested(QuestionSchema),
+        required=True,
+        metadata={"description": "The registry's requests for information, and the answers"},
+    )
 
 
 class ReportStatusListSchema(Schema):

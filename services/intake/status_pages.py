@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from services.intake.i18n import translator
-from services.intake.outbox import OutboxEntry
+from services.intake import answers
+from services.intake.i18n import Translator, translator
+from services.intake.outbox import AlreadyAnswered, OutboxEntry, Question
 from services.intake.pages import error_page, page_headers, protect, render, signed_in_lab
-from services.intake.schemas import OFFSET_MAX
+from services.intake.schemas import ANSWER_MAX, OFFSET_MAX
+from shared.auth import current_viewer
 from shared.directory.views import sign_in_url
-from shared.i18n import Translator
 from shared.web import shown_time
 
 PAGE_SIZE = 50
@@ -54,6 +55,7 @@ class ReportRow:
     status_text: str
     accepted: Step
     steps: tuple[Step, ...]
+    questions: tuple[Question, ...] = ()
 
 
 def status_text(status: str, t: Translator) -> str:
@@ -83,6 +85,7 @@ def report_row(entry: OutboxEntry, t: Translator) -> ReportRow:
         status_text=status_text(entry.status, t),
         accepted=history[0],
         steps=history,
+        questions=entry.questions,
     )
 
 
@@ -114,6 +117,32 @@ def reports():
     )
 
 
+@bp.post("/reports/<report_id>/answers")
+def answer(report_id: str):
+    """The page twin of ``POST /v1/reports/<id>/answers``: answer, then back to the list."""
+    lab = signed_in_lab()
+    if lab is None:
+        return redirect(sign_in_url(url_for("status_pages.reports", lang=g.page_lang)), 303)
+    text = request.form.get("answer", "").strip()
+    if not text or len(text) > ANSWER_MAX:
+        abort(422)
+    at = current_app.extensions["accord.clock"].now().isoformat()
+    try:
+        answers.answer(
+            current_app.extensions["accord.outbox"],
+            current_viewer(),
+            report_id,
+            request.form.get("request_id", ""),
+            text,
+            at,
+        )
+    except answers.NoSuchQuestion:
+        abort(404)
+    except AlreadyAnswered:
+        abort(409)
+    return redirect(url_for("status_pages.reports", lang=g.page_lang), 303)
+
+
 def _page_url(page: int) -> str:
     if page == 1:
         return url_for("status_pages.reports", lang=g.page_lang)
@@ -123,4 +152,4 @@ def _page_url(page: int) -> str:
 @bp.errorhandler(HTTPException)
 def _error_page(exc: HTTPException):
     """Errors here are pages too, in the reader's language, leading back to the reports."""
-    return error_page(exc, "status/error.html", {})
+    return error_page(exc, "status/error.html", {404: "answer", 409: "answer", 422: "answer"})

@@ -10,12 +10,12 @@ from functools import partial
 from flask import Blueprint, current_app, request, url_for
 from marshmallow import ValidationError
 
-from services.intake import schemas
+from services.intake import answers, schemas
 from services.intake.auth import limiter, require_api_key, require_reporter
 from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
 from services.intake.bulk.formats import REQUIRED, read_parts
 from services.intake.openapi import document
-from services.intake.outbox import IdempotencyConflict
+from services.intake.outbox import AlreadyAnswered, IdempotencyConflict
 from services.intake.reports import accept
 from shared.auth import current_viewer
 from shared.http import problem, validation_problem
@@ -29,6 +29,8 @@ _BULK_RESULT = schemas.BulkResultSchema()
 _STATUS = schemas.ReportStatusSchema()
 _STATUS_LIST = schemas.ReportStatusListSchema()
 _PAGE_ARGS = schemas.PageArgsSchema()
+_ANSWER = schemas.AnswerSchema()
+_ANSWER_RECEIPT = schemas.AnswerReceiptSchema()
 
 
 def _rate_limit() -> str:
@@ -150,6 +152,39 @@ def status(report_id: str):
     if entry is None or entry.organization_id != current_viewer().organization_id:
         return problem(404, "Not Found", f"Your lab has no report with id {report_id}.")
     return _STATUS.dump(entry)
+
+
+@bp.post("/v1/reports/<report_id>/answers")
+@require_api_key
+def answer_question(report_id: str):
+    """The lab answers the registry's request for information about its report."""
+    if not request.is_json:
+        return problem(
+            415,
+            "Unsupported Media Type",
+            f"Send the answer as application/json, not {request.mimetype or 'no content type'}.",
+        )
+    try:
+        data = json.loads(request.get_data(cache=False))
+    except (ValueError, RecursionError) as exc:
+        return problem(400, "Malformed JSON", f"The body is not valid JSON: {exc}.")
+    if not isinstance(data, dict):
+        return validation_problem({"_schema": ["Send a JSON object."]}, "The answer")
+    try:
+        args = _ANSWER.load(data)
+    except ValidationError as exc:
+        return validation_problem(exc.messages, "The answer")
+    at = current_app.extensions["accord.clock"].now().isoformat()
+    try:
+        answers.answer(
+            _outbox(), current_viewer(), report_id, args["request_id"], args["answer"], at
+        )
+    except answers.NoSuchQuestion as exc:
+        return problem(404, "Not Found", str(exc))
+    except AlreadyAnswered as exc:
+        return problem(409, "Already Answered", str(exc))
+    receipt = {"request_id": args["request_id"], "status": "accepted"}
+    return _ANSWER_RECEIPT.dump({**receipt, "status_url": _status_url(report_id)}), 202
 
 
 @bp.get("/openapi.json")

@@ -7,6 +7,8 @@ import sys
 from services.registry import store as stores
 from services.registry.app import create_app
 from services.registry.consumer import ReportProjection
+from services.registry.projection import apply_notifier_events
+from services.registry.reviews import ReviewWatcher
 from shared import bus as buses
 from shared.bus.runner import service_runner
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -15,9 +17,10 @@ from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
 from shared.serve import serve
 from shared.settings import Settings
-from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
+from shared.topics import NOTIFIER_EVENTS, REGISTRY_EVENTS, REPORTS, topic_name
 
 CONSUMER_GROUP = "registry"
+ACKNOWLEDGEMENTS_GROUP = "registry-acknowledgements"
 
 
 def main() -> int:
@@ -44,6 +47,16 @@ def main() -> int:
         topic=REPORTS,
         prepare=store.ensure,
     )
+    # The notifier's acknowledgements, into the timelines (a consumer group of its own).
+    acknowledgements = service_runner(
+        bus,
+        producer,
+        lambda envelopes: apply_notifier_events(store, envelopes),
+        prefix=prefix,
+        group=ACKNOWLEDGEMENTS_GROUP,
+        topic=NOTIFIER_EVENTS,
+        prepare=store.ensure,
+    )
     # What this process knew of the directory, from its own disk: keys work at once,
     # even while the bus is away; the follower replays the topic once it answers.
     directory = DirectoryProjection(DirectoryCache(cache_path(settings, "registry")))
@@ -62,7 +75,12 @@ def main() -> int:
         name="registry",
         host=settings.host,
         port=settings.registry_port,
-        workers=[runner, directory_follower],
+        workers=[
+            runner,
+            acknowledgements,
+            directory_follower,
+            ReviewWatcher(app.extensions["accord.risks"]),
+        ],
     )
     producer.close()
     store.close()

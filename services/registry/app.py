@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registry import decision_views
+from services.registry import decision_views, risk_views, service_level_views
 from services.registry import web as pages
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
+from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
+from services.registry.service_levels import Policy
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth
@@ -66,12 +68,15 @@ def create_app(
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
-    app.extensions["accord.registry"] = Registry(
+    registry = Registry(
         store=store,
         producer=LazyProducer(bus).get,
         events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
         clock=clock,
     )
+    app.extensions["accord.registry"] = registry
+    app.extensions["accord.risks"] = RiskRegister(registry)
+    app.extensions["accord.service_levels"] = Policy.from_settings(settings)
     directory = directory or DirectoryProjection()
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
@@ -83,6 +88,8 @@ def create_app(
     )
     app.register_blueprint(bp)
     app.register_blueprint(decision_views.bp)
+    app.register_blueprint(risk_views.bp)
+    app.register_blueprint(service_level_views.bp)
     pages.init_app(app, directory=directory, producer=producer or bus.producer())
 
     @app.get("/openapi.json")

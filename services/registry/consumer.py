@@ -1,5 +1,5 @@
 """The registry's handler for the reports topic: reports into the store, then registry
-events.
+events; and the labs' answers to requests for information into the timeline.
 
 Delivery is at least once and idempotent by incident id: a replayed report leaves the
 incident (and every decision taken on it) as it is (projection.py), and a repeated
@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 
 from services.registry.projection import apply_reports
+from services.registry.service import Registry
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
+from shared.clock import SYSTEM_CLOCK
 from shared.envelope import Envelope, encode, utcnow
 
 log = logging.getLogger(__name__)
@@ -28,9 +30,16 @@ class ReportProjection:
         self._producer = producer
         self._events_topic = events_topic
         self._registry_url = registry_url
+        self._registry = Registry(
+            store=store, producer=lambda: producer, events_topic=events_topic, clock=SYSTEM_CLOCK
+        )
 
     def __call__(self, envelopes: list[Envelope]) -> None:
         incidents = apply_reports(self._store, envelopes)
+        # In topic order: a report comes before any answer about it (both keyed by its id).
+        for answer in envelopes:
+            if answer.type == "report.information_provided":
+                self._registry.record_answer(answer)
         for incident in incidents:
             self._publish_registered(incident)
         self._producer.flush()

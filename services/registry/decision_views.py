@@ -37,36 +37,39 @@ class _Answer(Exception):
         self.response = response
 
 
-@bp.errorhandler(_Answer)
+@bp.app_errorhandler(_Answer)
 def _answer(exc: _Answer) -> Response:
     return exc.response
 
 
-@bp.errorhandler(NotFound)
+@bp.app_errorhandler(NotFound)
 def _not_found(exc: NotFound) -> Response:
     return problem(404, "Not Found", str(exc))
 
 
-@bp.errorhandler(Forbidden)
+@bp.app_errorhandler(Forbidden)
 def _forbidden(exc: Forbidden) -> Response:
     return problem(403, "Forbidden", str(exc))
 
 
-@bp.errorhandler(Stale)
+@bp.app_errorhandler(Stale)
 def _stale(exc: Stale) -> Response:
     response = problem(412, "Precondition Failed", str(exc), current_version=exc.current)
     response.headers["ETag"] = etag(exc.current)
     return response
 
 
-@bp.errorhandler(DecisionRefused)
+@bp.app_errorhandler(DecisionRefused)
 def _refused(exc: DecisionRefused) -> Response:
     return problem(409, "Conflict", str(exc))
 
 
-@bp.errorhandler(Invalid)
+@bp.app_errorhandler(Invalid)
 def _invalid(exc: Invalid) -> Response:
-    return validation_problem({exc.field: [str(exc)]}, "The request")
+    errors: Any = [str(exc)]
+    for segment in reversed(exc.field.split("/")):  # "incidents/0" → {"incidents": {"0": ..}}
+        errors = {segment: errors}
+    return validation_problem(errors, "The request")
 
 
 def body(schema: Schema) -> dict[str, Any]:

@@ -50,9 +50,16 @@ def version(incident: Mapping[str, Any]) -> int:
     return incident.get("version", FIRST_VERSION)
 
 
+# Between the registry and the reporting lab by nature; other decisions without a
+# visibility of their own (owner, links) are the risk owners' and coordinators'.
+_TO_THE_LAB = frozenset({"incident.information_requested", "incident.information_provided"})
+
+
 def entry(event: Envelope) -> dict[str, Any]:
-    """The timeline entry of a decision event: its type and payload, as recorded."""
-    return {"type": event.type, "event_id": event.id, **event.payload}
+    """The timeline entry of a decision event: its type and payload, as recorded, and who
+    may read it (``visibility``)."""
+    visibility = "public" if event.type in _TO_THE_LAB else "confidential"
+    return {"type": event.type, "event_id": event.id, "visibility": visibility, **event.payload}
 
 
 def _transition(incident: Incident, to: str, at: str) -> None:
@@ -97,7 +104,7 @@ def _fold(incident: Incident, event: Envelope) -> None:
                 request.update(answer=p["answer"], answered_at=p["at"], answered_by=p["actor"])
         incident["status"] = p["to"]
     # The first public word from the registry to the lab, for the service levels.
-    if event.type != "incident.information_provided" and p.get("visibility", "public") == "public":
+    if event.type != "incident.information_provided" and entry(event)["visibility"] == "public":
         incident.setdefault("first_answer_at", p["at"])
 
 
@@ -116,6 +123,31 @@ def apply(incident: Incident, event: Envelope) -> Incident | None:
     _fold(changed, event)
     changed["version"] = makes
     changed.setdefault("timeline", []).append(entry(event))
+    return changed
+
+
+ACKNOWLEDGED = "escalation.acknowledged"
+
+
+def noted(incident: Incident, event: Envelope) -> Incident | None:
+    """``incident`` with an event from elsewhere (the notifier's acknowledgement) in its
+    timeline, for risk owners and coordinators; not a decision, so not a new version.
+    None if it is there already."""
+    if any(e.get("event_id") == event.id for e in incident.get("timeline", ())):
+        return None
+    p = event.payload
+    changed = copy.deepcopy(incident)
+    changed.setdefault("timeline", []).append(
+        {
+            "type": event.type,
+            "event_id": event.id,
+            "escalation_id": p["escalation_id"],
+            "actor": {**p["by"], "organization": None},
+            "at": p["at"],
+            "version": version(incident),
+            "visibility": "confidential",
+        }
+    )
     return changed
 
 

@@ -18,8 +18,9 @@ _REASONS = {
     400: "The query cannot be read (position and expected given), a bad cursor, or a body"
     " that is not JSON",
     401: "No API key on a members' route, or an unknown or revoked key",
-    403: "The viewer may read this but not decide it (risk owners and coordinators do)",
-    404: "No such incident, or not one this viewer may read",
+    403: "Risk owners and coordinators only: the viewer may not decide this, or keep the"
+    " risk register",
+    404: "No such incident (or one this viewer may not read), or no such risk",
     409: "The decision is not allowed on the incident as it stands (e.g. the transition)",
     412: "If-Match names another version than the current one (given in ETag)",
     415: "The body is not application/json",
@@ -109,6 +110,11 @@ def document(server_url: str) -> dict[str, Any]:
     for name in ("Problem", "SearchPage", "PublicPage", "Timeline", *bodies):
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
     spec.components.schema("Incident", {"type": "object", "required": ["id"]})
+    spec.components.schema("Risk", {"type": "object", "required": ["id", "version"]})
+    spec.components.schema("RiskInput", schema=schemas.RiskInputSchema)
+    spec.components.schema("RiskChange", schema=schemas.RiskInputSchema(partial=True))
+    spec.components.schema("RiskList", schema=schemas.RiskListSchema)
+    spec.components.schema("ServiceLevels", schema=schemas.ServiceLevelsSchema)
     secured = [{"apiKey": []}]
     spec.path(
         path="/v1/incidents",
@@ -184,6 +190,71 @@ def document(server_url: str) -> dict[str, Any]:
                 }
             },
         )
+    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    one_risk = {"description": "The risk", "headers": _ETAG, "content": _json("Risk")}
+    spec.path(
+        path="/v1/risks",
+        operations={
+            "get": {
+                "summary": "The risk register, or the risks due for review by a date",
+                "security": secured,
+                "parameters": _args(schemas.RiskListArgsSchema),
+                "responses": {
+                    "200": {"description": "Risks and the matrix", "content": _json("RiskList")},
+                    **_problems(401, 403, 422, 503),
+                },
+            },
+            "post": {
+                "summary": "Add a risk: scored on the matrix, linked to incidents",
+                "security": secured,
+                "requestBody": {"required": True, "content": _json("RiskInput")},
+                "responses": {
+                    "201": {**one_risk, "description": "The new risk"},
+                    **_problems(400, 401, 403, 415, 422, 503),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/v1/risks/{risk_id}",
+        operations={
+            "get": {
+                "summary": "One risk",
+                "security": secured,
+                "parameters": [risk_id],
+                "responses": {"200": one_risk, **_problems(401, 403, 404, 503)},
+            },
+            "patch": {
+                "summary": "Change a risk's fields (any of those POST takes)",
+                "security": secured,
+                "parameters": [risk_id, _IF_MATCH],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/RiskChange"}}
+                    },
+                },
+                "responses": {
+                    "200": one_risk,
+                    **_problems(400, 401, 403, 404, 412, 415, 422, 428, 503),
+                },
+            },
+        },
+    )
+    spec.path(
+        path="/v1/service-levels",
+        operations={
+            "get": {
+                "summary": "Each lab's time to triage and to first answer against its targets,"
+                " and the incidents overdue now (a lab: its own only)",
+                "security": secured,
+                "responses": {
+                    "200": {"description": "Per lab", "content": _json("ServiceLevels")},
+                    **_problems(401, 503),
+                },
+            }
+        },
+    )
     spec.path(
         path="/v1/incidents/{incident_id}/timeline",
         operations={

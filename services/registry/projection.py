@@ -1,14 +1,16 @@
 """Applying envelopes to the store: the part of each consumer that a rebuild replays.
 
 ``apply_reports`` and ``apply_decisions`` write only to the store (nothing is published),
-so replaying the ``reports`` topic and then ``registry-events`` through them into an empty
-store gives the live registry's state: reports are created once and never overwritten,
-and each decision applies once, on top of the version before it (decisions.apply).
+so replaying the ``reports`` topic, then ``registry-events`` (these and the register's,
+risk_register.apply_risk_events) and ``notifier-events`` (apply_notifier_events) through
+them into an empty store gives the live registry's state: reports are created once and
+never overwritten, and each decision applies once, on top of the version before it
+(decisions.apply).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from services.registry import decisions
 from services.registry.store.interfaces import Conflict, Incident, IncidentStore, StoreUnavailable
@@ -32,11 +34,18 @@ def apply_reports(store: IncidentStore, envelopes: Iterable[Envelope]) -> list[I
 def apply_decision(store: IncidentStore, event: Envelope) -> Incident | None:
     """Fold one decision into its incident; None when it was applied already, or when
     the incident is unknown here."""
+    return _update(store, event, decisions.apply)
+
+
+def _update(
+    store: IncidentStore, event: Envelope, fold: Callable[[Incident, Envelope], Incident | None]
+) -> Incident | None:
+    """``fold`` the event into its incident, with compare-and-set, re-read on a conflict."""
     for _ in range(CONFLICT_RETRIES):
         stored = store.fetch(event.payload["incident_id"])
         if stored is None:
             return None
-        changed = decisions.apply(stored.doc, event)
+        changed = fold(stored.doc, event)
         if changed is None:
             return None
         try:
@@ -52,3 +61,11 @@ def apply_decisions(store: IncidentStore, envelopes: Iterable[Envelope]) -> None
     for event in envelopes:
         if event.type in decisions.DECISION_TYPES:
             apply_decision(store, event)
+
+
+def apply_notifier_events(store: IncidentStore, envelopes: Iterable[Envelope]) -> None:
+    """The notifier's acknowledgements into the incidents' timelines (the handler of the
+    registry's consumer of ``notifier-events``; other types are ignored)."""
+    for event in envelopes:
+        if event.type == decisions.ACKNOWLEDGED:
+            _update(store, event, decisions.noted)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_load, validate
 
-from services.registry import triage
+from services.registry import risks, triage
 from services.registry.query.sorting import ORDERS, SORTS
 from shared.report import SEVERITIES
 
@@ -147,6 +147,70 @@ class TimelineSchema(Schema):
     incident_id = fields.String(required=True)
     version = fields.Integer(required=True)
     items = fields.List(fields.Dict(), required=True)
+
+
+# The risk register.
+
+
+def _scale(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=5), **kwargs)
+
+
+class MitigationSchema(Schema):
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    status = fields.String(required=True, validate=validate.OneOf(risks.MITIGATION_STATUSES))
+
+
+class RiskInputSchema(Schema):
+    """POST /v1/risks (every required field) and PATCH (any of them, ``partial``)."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=TEXT_MAX))
+    likelihood = _scale(required=True, metadata={"description": "1 (rare) to 5"})
+    impact = _scale(required=True, metadata={"description": "1 (negligible) to 5"})
+    residual_likelihood = _scale(allow_none=True, metadata={"description": "After treatment"})
+    residual_impact = _scale(allow_none=True, metadata={"description": "After treatment"})
+    treatment = fields.String(required=True, validate=validate.OneOf(risks.TREATMENTS))
+    owner = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The owner's person id"},
+    )
+    mitigations = fields.List(fields.Nested(MitigationSchema), validate=validate.Length(max=100))
+    contingency = fields.String(allow_none=True, validate=validate.Length(max=TEXT_MAX))
+    next_review = fields.Date(required=True, metadata={"description": "YYYY-MM-DD"})
+    incidents = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        validate=validate.Length(max=200),
+        metadata={"description": "Ids of the incidents this risk is linked to"},
+    )
+
+    @post_load
+    def _plain(self, data: dict, **kwargs) -> dict:
+        """As stored: the date as text, the incident ids once each, in order."""
+        if "next_review" in data:
+            data["next_review"] = data["next_review"].isoformat()
+        if "incidents" in data:
+            data["incidents"] = list(dict.fromkeys(data["incidents"]))
+        return data
+
+
+class RiskListArgsSchema(Schema):
+    due = fields.Date(
+        load_default=None,
+        metadata={"description": "Only risks whose next review is on or before this date"},
+    )
+
+
+class RiskListSchema(Schema):
+    items = fields.List(fields.Dict(), required=True)
+    matrix = fields.Dict(required=True, metadata={"description": "The scoring matrix"})
+
+
+class ServiceLevelsSchema(Schema):
+    at = fields.String(required=True)
+    labs = fields.List(fields.Dict(), required=True)
+    overdue = fields.List(fields.Dict(), required=True)
 
 
 class DashboardArgsSchema(Schema):

@@ -9,6 +9,7 @@ back, so nothing is half-written, and the caller gets ``Unavailable`` (a 503).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from shared.envelope import Envelope, encode, new_id
 from shared.errors import Unavailable
 
 PRODUCER = "registry"
+log = logging.getLogger(__name__)
 
 
 class NotFound(Exception):
@@ -43,7 +45,8 @@ class Forbidden(Exception):
 
 
 class Invalid(Exception):
-    """A field names something that cannot be used (a 422 naming ``field``)."""
+    """A field names something that cannot be used (a 422 naming ``field``, a path such
+    as ``incidents/0``)."""
 
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
@@ -107,10 +110,16 @@ class Registry:
         if decisions.version(incident) != expected_version:
             raise Stale(decisions.version(incident))
         event_type, fields = decide(incident)
-        return self._commit(viewer, stored, event_type, fields)
+        return self._commit(actor(viewer), stored, event_type, fields)
 
     def _commit(
-        self, viewer: Viewer, stored: Stored, event_type: str, fields: dict[str, Any]
+        self,
+        by: dict[str, Any],
+        stored: Stored,
+        event_type: str,
+        fields: dict[str, Any],
+        *,
+        at: str | None = None,
     ) -> Incident:
         incident = stored.doc
         incident_id = incident["id"]
@@ -120,8 +129,8 @@ class Registry:
             producer=PRODUCER,
             payload={
                 "incident_id": incident_id,
-                "actor": actor(viewer),
-                "at": self.clock.now().isoformat(),
+                "actor": by,
+                "at": at or self.clock.now().isoformat(),
                 "version": decisions.version(incident) + 1,
                 **fields,
             },
@@ -134,13 +143,16 @@ class Registry:
             current = self.store.fetch(incident_id)
             raise Stale(decisions.version((current or stored).doc)) from None
         try:
-            producer = self.producer()
-            producer.send(self.events_topic, key=incident_id, value=value)
-            producer.flush()
+            self._publish(incident_id, value)
         except Unavailable:
             self._undo(incident, changed)
             raise
         return changed
+
+    def _publish(self, incident_id: str, value: bytes) -> None:
+        producer = self.producer()
+        producer.send(self.events_topic, key=incident_id, value=value)
+        producer.flush()
 
     def _undo(self, before: Incident, after: Incident) -> None:
         """Put ``before`` back if the store still holds ``after`` (nobody wrote since)."""
@@ -275,8 +287,68 @@ class Registry:
             if stored is None:
                 return
             try:
-                self._commit(viewer, stored, event_type, fields)
+                self._commit(actor(viewer), stored, event_type, fields)
             except Stale:
                 continue
             return
         raise StoreUnavailable(f"incident {incident_id} kept changing; try again")
+
+    def record_answer(self, answer: Envelope) -> None:
+        """A lab's answer from intake (``report.information_provided``) into the timeline:
+        the incident goes back to where it was before the question (unless a risk owner
+        moved it meanwhile). Only the reporting organization answers, once per question;
+        a redelivered answer publishes the recorded event again, in case the first
+        delivery stopped between the store and the bus."""
+        p = answer.payload
+        stored = self.store.fetch(p["incident_id"])
+        if stored is None or p["actor"]["organization"] != stored.doc.get("organization_id"):
+            log.warning("answer %s: no incident %s of its lab", answer.id, p["incident_id"])
+            return
+        incident = stored.doc
+        request = next(
+            (
+                r
+                for r in incident.get("information_requests", [])
+                if r["request_id"] == p["request_id"]
+            ),
+            None,
+        )
+        if request is None:
+            log.warning(
+                "answer %s: incident %s asked no question %s",
+                answer.id,
+                p["incident_id"],
+                p["request_id"],
+            )
+            return
+        if "answer" in request:
+            self._republish(incident, p["request_id"])
+            return
+        waiting = incident["status"] == triage.NEEDS_INFORMATION
+        fields = {
+            "request_id": p["request_id"],
+            "answer": p["answer"],
+            "to": request["from"] if waiting else incident["status"],
+        }
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                self._commit(
+                    p["actor"], stored, "incident.information_provided", fields, at=p["at"]
+                )
+                return
+            except Stale:
+                stored = self.store.fetch(p["incident_id"])
+        raise StoreUnavailable(f"incident {p['incident_id']} kept changing; try again")
+
+    def _republish(self, incident: Incident, request_id: str) -> None:
+        for entry in incident["timeline"]:
+            if (
+                entry["type"] == "incident.information_provided"
+                and entry["request_id"] == request_id
+            ):
+                payload = {k: v for k, v in entry.items() if k not in ("type", "event_id")}
+                event = Envelope(
+                    type=entry["type"], key=incident["id"], producer=PRODUCER,
+                    id=entry["event_id"], payload=payload,
+                )  # fmt: skip
+                self._publish(incident["id"], encode(event))

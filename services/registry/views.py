@@ -14,7 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from marshmallow import Schema, ValidationError
 
-from services.registry import decisions
+from services.registry import decisions, service_levels
 from services.registry.access import shown_to
 from services.registry.etag import etag
 from services.registry.merged import originals_only
@@ -174,7 +174,13 @@ def read(incident_id: str):
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return problem(404, "Not Found", f"No incident with id {incident_id}.")
-    return shown_to(viewer, incident), {"ETag": etag(decisions.version(incident))}
+    shown = shown_to(viewer, incident)
+    if incident.get("organization_id") and incident.get("received_at"):
+        levels = current_app.extensions["accord.service_levels"]
+        now = current_app.extensions["accord.registry"].clock.now()
+        targets = levels.targets(incident["organization_id"])
+        shown["service_level"] = service_levels.measure(incident, targets, now)
+    return shown, {"ETag": etag(decisions.version(incident))}
 
 
 def _public_page():

@@ -31,6 +31,9 @@ FULL_ENV = {
     "ACCORD_LOG_LEVEL": " DEBUG ",
     "ACCORD_INTAKE_RATE_LIMIT": "10/second",
     "ACCORD_SECRET_KEY": "s3cret",
+    "ACCORD_SLA_TRIAGE_HOURS": "24",
+    "ACCORD_SLA_FIRST_ANSWER_HOURS": "72",
+    "ACCORD_SLA_TARGETS": "org-a=12/36",
 }
 
 
@@ -72,6 +75,9 @@ def test_every_variable_is_read_and_parsed():
         log_level="DEBUG",
         intake_rate_limit="10/second",
         secret_key="s3cret",
+        sla_triage_hours=24,
+        sla_first_answer_hours=72,
+        sla_targets="org-a=12/36",
     )
 
 

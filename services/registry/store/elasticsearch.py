@@ -55,6 +55,14 @@ MAPPINGS: dict[str, Any] = {
         },
     },
 }
+RISK_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "id": {"type": "keyword"},
+        "next_review": {"type": "date", "format": "strict_date"},
+    },
+}
+RISKS_MAX = 10_000  # a register, not a search index: read whole
 _FIELDS = {
     "score": "_score",
     "received": f"{DERIVED}.received",
@@ -93,6 +101,8 @@ class ElasticsearchStore:
         self._closed = False
         self.alias = f"{prefix}-incidents"
         self.index = f"{self.alias}-v2"
+        self.risks_alias = f"{prefix}-risks"
+        self.risks_index = f"{self.risks_alias}-v1"
 
     @classmethod
     def from_url(
@@ -107,17 +117,19 @@ class ElasticsearchStore:
         return self._client
 
     def ensure(self) -> None:
-        with _errors(f"create index {self.index} behind alias {self.alias}"):
-            if self.client.indices.exists_alias(name=self.alias):
-                return  # it may point at a newer version than ours: leave it alone
-            try:
-                self.client.indices.create(
-                    index=self.index, mappings=MAPPINGS, aliases={self.alias: {}}
-                )
-            except BadRequestError as exc:
-                # Another process created it (with the alias, in the same request) first.
-                if exc.error != "resource_already_exists_exception":
-                    raise
+        for index, alias, mappings in (
+            (self.index, self.alias, MAPPINGS),
+            (self.risks_index, self.risks_alias, RISK_MAPPINGS),
+        ):
+            with _errors(f"create index {index} behind alias {alias}"):
+                if self.client.indices.exists_alias(name=alias):
+                    continue  # it may point at a newer version than ours: leave it alone
+                try:
+                    self.client.indices.create(index=index, mappings=mappings, aliases={alias: {}})
+                except BadRequestError as exc:
+                    # Another process created it (with the alias, in the same request) first.
+                    if exc.error != "resource_already_exists_exception":
+                        raise
 
     @staticmethod
     def _document(incident: Incident) -> dict[str, Any]:
@@ -168,10 +180,13 @@ class ElasticsearchStore:
         return results
 
     def fetch(self, incident_id: str) -> Stored | None:
-        query = {"ids": {"values": [incident_id]}}
-        with _errors(f"read incident {incident_id}"):
+        return self._fetch(self.alias, incident_id)
+
+    def _fetch(self, alias: str, doc_id: str) -> Stored | None:
+        query = {"ids": {"values": [doc_id]}}
+        with _errors(f"read {doc_id} from {alias}"):
             response = self.client.search(
-                index=self.alias, query=query, size=1, seq_no_primary_term=True
+                index=alias, query=query, size=1, seq_no_primary_term=True
             )
         hits = response["hits"]["hits"]
         if not hits:
@@ -181,13 +196,16 @@ class ElasticsearchStore:
         return Stored(_incident(hit["_source"]), revision)
 
     def replace(self, incident: Incident, *, revision: tuple[str, int, int]) -> None:
+        self._write(self._document(incident), revision)
+
+    def _write(self, document: dict[str, Any], revision: tuple[str, int, int]) -> None:
+        """Index ``document`` if the stored one is at ``revision`` (index, seq_no, term)."""
         index, seq_no, primary_term = revision
-        document = self._document(incident)
         try:
-            with _errors(f"replace incident {incident['id']}"):
+            with _errors(f"replace {document['id']} in {index}"):
                 self.client.index(
                     index=index,
-                    id=incident["id"],
+                    id=document["id"],
                     document=document,
                     if_seq_no=seq_no,
                     if_primary_term=primary_term,
@@ -195,8 +213,46 @@ class ElasticsearchStore:
                 )
         except StoreRejected as exc:
             if isinstance(exc.__cause__, ConflictError):
-                raise Conflict(f"incident {incident['id']} changed since it was read") from exc
+                raise Conflict(f"{document['id']} changed since it was read") from exc
             raise
+
+    def create_risk(self, risk: dict[str, Any]) -> None:
+        try:
+            with _errors(f"create risk {risk['id']}"):
+                self.client.index(
+                    index=self.risks_alias,
+                    id=risk["id"],
+                    document=risk,
+                    op_type="create",
+                    refresh="wait_for",
+                )
+        except StoreRejected as exc:
+            if isinstance(exc.__cause__, ConflictError):
+                raise Conflict(f"risk {risk['id']} exists") from exc
+            raise
+
+    def fetch_risk(self, risk_id: str) -> Stored | None:
+        return self._fetch(self.risks_alias, risk_id)
+
+    def replace_risk(self, risk: dict[str, Any], *, revision: tuple[str, int, int]) -> None:
+        self._write(risk, revision)
+
+    def delete_risk(self, risk_id: str) -> None:
+        with _errors(f"remove risk {risk_id}"):
+            self.client.delete_by_query(
+                index=self.risks_alias, query={"ids": {"values": [risk_id]}}, refresh=True
+            )
+
+    def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
+        query = {"range": {"next_review": {"lte": due}}} if due else {"match_all": {}}
+        with _errors("list risks"):
+            response = self.client.search(
+                index=self.risks_alias,
+                query=query,
+                sort=[{"next_review": "asc"}, {"id": "asc"}],
+                size=RISKS_MAX,
+            )
+        return [hit["_source"] for hit in response["hits"]["hits"]]
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         query = {

@@ -43,6 +43,11 @@ CREATE TABLE IF NOT EXISTS incident_docs (
     severity_rank INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incident_docs_received ON incident_docs (received DESC, id);
+CREATE TABLE IF NOT EXISTS risks (
+    id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL,
+    next_review TEXT NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
     title, description, public_title, public_description,
     tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
@@ -52,6 +57,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
 _SCORE = "-bm25(incident_text, 10.0, 1.0, 10.0, 1.0)"
 # The sort keys (query/sorting.py) are column names of the scored rows.
 _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
+
+
+def _json(doc: dict[str, Any]) -> str:
+    try:
+        return json.dumps(doc, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise StoreRejected(f"{doc.get('id')} is not JSON: {exc}") from exc
 
 
 @contextmanager
@@ -115,11 +127,7 @@ class EmbeddedStore:
     def _row(incident: Incident) -> tuple[str, str, dict]:
         with _errors("indexing an incident"):
             fields = derived(incident)
-        try:
-            doc = json.dumps(incident, sort_keys=True, ensure_ascii=False)
-        except (TypeError, ValueError) as exc:
-            raise StoreRejected(f"incident {incident['id']} is not JSON: {exc}") from exc
-        return incident["id"], doc, fields
+        return incident["id"], _json(incident), fields
 
     @contextmanager
     def _transaction(self, what: str):
@@ -205,6 +213,39 @@ class EmbeddedStore:
                 fields["public_description"],
             ),
         )
+
+    def create_risk(self, risk: dict[str, Any]) -> None:
+        with self._transaction(f"adding risk {risk['id']} to {self.path}") as conn:
+            if conn.execute("SELECT 1 FROM risks WHERE id = ?", (risk["id"],)).fetchone():
+                raise Conflict(f"risk {risk['id']} exists")
+            conn.execute(
+                "INSERT INTO risks (id, doc, next_review) VALUES (?, ?, ?)",
+                (risk["id"], _json(risk), risk["next_review"]),
+            )
+
+    def fetch_risk(self, risk_id: str) -> Stored | None:
+        row = self._query("SELECT doc FROM risks WHERE id = ?", [risk_id]).fetchone()
+        return Stored(json.loads(row[0]), row[0]) if row else None
+
+    def replace_risk(self, risk: dict[str, Any], *, revision: str) -> None:
+        with self._transaction(f"replacing risk {risk['id']} in {self.path}") as conn:
+            updated = conn.execute(
+                "UPDATE risks SET doc = ?, next_review = ? WHERE id = ? AND doc = ?",
+                (_json(risk), risk["next_review"], risk["id"], revision),
+            ).rowcount
+            if not updated:
+                raise Conflict(f"risk {risk['id']} changed since it was read")
+
+    def delete_risk(self, risk_id: str) -> None:
+        with self._transaction(f"removing risk {risk_id} from {self.path}") as conn:
+            conn.execute("DELETE FROM risks WHERE id = ?", (risk_id,))
+
+    def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE next_review <= ?", [due]) if due else ("", [])
+        rows = self._query(
+            f"SELECT doc FROM risks {where} ORDER BY next_review, id", params
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         access = fts5.visibility_where(visibility(viewer))

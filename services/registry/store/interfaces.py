@@ -82,6 +82,24 @@ class IncidentStore(Protocol):
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         """The incident, or None when it is missing or the viewer may not read it."""
 
+    # The risk register (risks.py): documents by id, read whole; access is the caller's.
+
+    def create_risk(self, risk: dict[str, Any]) -> None:
+        """Write a new risk; ``Conflict`` if its id is taken."""
+
+    def fetch_risk(self, risk_id: str) -> Stored | None:
+        """The risk with its revision, or None."""
+
+    def replace_risk(self, risk: dict[str, Any], *, revision: Any) -> None:
+        """Compare-and-set, as ``replace``."""
+
+    def delete_risk(self, risk_id: str) -> None:
+        """Remove a risk (a creation whose event could not be published); no-op if gone."""
+
+    def risks(self, *, due: str | None = None) -> list[dict[str, Any]]:
+        """Every risk, or those whose ``next_review`` (YYYY-MM-DD) is on or before ``due``,
+        by next review then id."""
+
     def search(
         self,
         query: Node = MatchAll(),  # noqa: B008 (immutable)

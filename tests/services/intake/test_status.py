@@ -56,7 +56,9 @@ def test_a_new_report_is_accepted_with_no_history(client, valid_report):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"id", "title", "status", "accepted_at", "forwarded_at", "history"}
+    assert set(body) == {
+        "id", "title", "status", "accepted_at", "forwarded_at", "history", "questions"
+    }  # fmt: skip
     assert body["id"] == report_id
     assert body["title"] == "Weights copied out"
     assert body["status"] == "accepted"

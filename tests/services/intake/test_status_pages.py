@@ -174,13 +174,13 @@ def test_a_status_the_registry_adds_later_is_shown_with_its_reason(
     plain = lab_key
     report_id = file_report(app, plain, valid_report())
     outbox.record_statuses(
-        [(report_id, StatusChange("rejected", "2026-11-21T10:00:00+00:00", "Duplicate <b>"))]
+        [(report_id, StatusChange("archived", "2026-11-21T10:00:00+00:00", "Duplicate <b>"))]
     )
     sign_in(visitor)
 
     page = visitor.get("/reports").text
 
-    assert 'class="report-status">rejected<' in page
+    assert 'class="report-status">archived<' in page
     assert "(reason: Duplicate &lt;b&gt;)" in page
 
 
@@ -425,3 +425,54 @@ def test_a_signed_in_person_without_the_reporter_role_cannot_file(visitor, ident
 
     assert response.status_code == 403
     assert "reporter role" in response.text
+
+
+def golden_decision(event_type: str, report_id: str, version: int, **payload):
+    """A golden registry decision, about this report, at ``version``."""
+    example = json.loads(CONTRACT.read_text())["events"][event_type]["examples"][0]
+    event = copy.deepcopy(example)
+    event["key"] = report_id
+    event["payload"].update(incident_id=report_id, version=version, **payload)
+    return decode(json.dumps(event).encode())
+
+
+def test_the_page_shows_public_rationales_and_takes_an_answer(
+    app, visitor, lab_key, outbox, valid_report
+):
+    report_id = file_report(app, lab_key, valid_report(title="Weights copied out"))
+    RegistryStatusProjection(outbox)(
+        [
+            registered(report_id),
+            golden_decision("incident.transitioned", report_id, 2, rationale="We are on it."),
+            golden_decision(
+                "incident.transitioned", report_id, 3, to="investigating",
+                rationale="Suspect an insider.", visibility="confidential",
+            ),
+            golden_decision(
+                "incident.information_requested", report_id, 4, **{"from": "investigating"}
+            ),
+        ]
+    )  # fmt: skip
+    sign_in(visitor)
+
+    page = visitor.get("/reports?lang=en").text
+    assert "We are on it." in page
+    assert "Suspect an insider." not in page
+    assert "Waiting for your answer" in page
+    assert "The registry asks: Which model version was deployed?" in page
+
+    [form] = Page(page).find("form", action=f"/reports/{report_id}/answers?lang=en")
+    token = Page(page).find("input", name="csrf_token")[0]  # one per form, all the same
+    request_id = "01JD0000000000000000000R01"
+    blank = {"csrf_token": token["value"], "request_id": request_id, "answer": "  "}
+    assert visitor.post(form["action"], data=blank).status_code == 422
+    data = {**blank, "answer": "Build 2026-11-02."}
+    assert visitor.post(form["action"], data=data).status_code == 303
+    assert visitor.post(form["action"], data=data).status_code == 409
+    after = visitor.get("/reports?lang=en").text
+    assert "Your answer: Build 2026-11-02." in after
+    [(_, key, envelope)] = outbox.unpublished_answers(10)
+    answer = decode(envelope)
+    assert key == report_id
+    assert answer.payload["answer"] == "Build 2026-11-02."
+    assert answer.payload["actor"]["name"] == "Ada"

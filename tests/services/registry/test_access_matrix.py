@@ -19,7 +19,8 @@ from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
-    "search", "facets", "export", "detail", "timeline", "confidential", "public view",
+    "search", "facets", "export", "detail", "timeline", "confidential", "risks",
+    "service levels", "public view",
     "search page", "facets page", "incident page", "confidential page", "dashboard",
     "public dashboard",
 )  # fmt: skip
@@ -32,6 +33,9 @@ COVERED = {
     "/v1/incidents/export": ("export",),
     "/v1/incidents/<incident_id>": ("detail", "confidential"),
     "/v1/incidents/<incident_id>/timeline": ("timeline", "confidential"),
+    "/v1/risks": ("risks",),
+    "/v1/service-levels": ("service levels",),
+    "/v1/risks/<risk_id>": ("risks",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
     "/incidents": ("search page", "facets page"),
@@ -65,6 +69,13 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
         return "sign in" if route in PAGES else "401"
     if route in ("confidential", "confidential page") and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
+    if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
+        # A lab counts only its own incidents (all of the matrix's are lab A's).
+        own = viewer == "lab A reporter"
+        return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
+    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+        return "403"  # the register is the risk owners' and coordinators'; a risk's
+        # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
 
 
@@ -111,6 +122,15 @@ def client(request, tmp_path_factory):
     bus = EmbeddedBus(tmp_path / "bus.sqlite3")
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
+    store.create_risk(
+        {
+            "id": "risk-matrix",
+            "title": "Matrix risk",
+            "next_review": "2026-12-01",
+            "version": 1,
+            "incidents": [incident["id"] for incident in INCIDENTS],
+        }
+    )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
     bus.close()
@@ -193,6 +213,15 @@ def observe(client, viewer: str, route: str) -> str | frozenset[str]:
         return frozenset(item["tlp"] for item in body["items"])
     if route in ("detail", "timeline", "confidential"):
         return _per_incident(client, auth, route)
+    if route == "risks":
+        return _linked(client, auth)
+    if route == "service levels":
+        response = client.get("/v1/service-levels", headers=auth)
+        if response.status_code == 401:
+            return "401"
+        body = response.get_json()  # every matrix incident is long overdue for triage
+        assert sum(lab["incidents"] for lab in body["labs"]) == len(body["overdue"])
+        return frozenset(LEVEL_OF[item["incident_id"]] for item in body["overdue"])
     path = "/v1/incidents/export" if route == "export" else "/v1/incidents"
     for q in ("", "matrix", "lab-a.example"):  # listing, words, and the e-mail's words
         response = client.get(path, query_string={"q": q}, headers=auth)
@@ -237,6 +266,18 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
             if route != "confidential" or "Confidential rationale" in text:
                 found.add(level)
     return frozenset(found)
+
+
+def _linked(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents a risk links to, as the list and the risk show them."""
+    listed = client.get("/v1/risks", headers=auth)
+    one = client.get("/v1/risks/risk-matrix", headers=auth)
+    assert listed.status_code == one.status_code
+    if listed.status_code in (401, 403):
+        return str(listed.status_code)
+    [risk] = listed.get_json()["items"]
+    assert risk["incidents"] == one.get_json()["incidents"]
+    return frozenset(LEVEL_OF[i] for i in risk["incidents"])
 
 
 def render(table: dict[tuple[str, str], str | frozenset[str]]) -> str:

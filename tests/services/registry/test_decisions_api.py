@@ -3,6 +3,7 @@ severity, links, the timeline as each viewer reads it, and the events on the bus
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -11,11 +12,11 @@ from problems import assert_problem
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
 from services.registry.consumer import ReportProjection
-from services.registry.projection import apply_decisions, apply_reports
+from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
 from services.registry.query import parse
 from shared.clock import TestClock
 from shared.envelope import Envelope, decode, encode
-from shared.topics import REGISTRY_EVENTS, topic_name
+from shared.topics import CONTRACTS, NOTIFIER_EVENTS, REGISTRY_EVENTS, topic_name
 
 EVENTS_TOPIC = topic_name("test", REGISTRY_EVENTS)
 OWNER = "risk owner"
@@ -319,3 +320,30 @@ def test_a_merge_needs_a_readable_original_that_is_no_duplicate(setup, make_repo
     chained = merge(copies[1]["id"], copies[0]["id"])
     assert pointers(assert_problem(chained, 422)) == ["/original_id"]
     assert_problem(merge(copies[0]["id"], original["id"], version=2), 409)  # already duplicate
+
+
+def test_an_acknowledged_escalation_shows_in_the_timeline_once(setup):
+    client, store, _, report, _ = setup
+    example = CONTRACTS[NOTIFIER_EVENTS].events["escalation.acknowledged"]["examples"][0]
+    ack = decode(json.dumps({**example, "key": report["id"]}).encode())
+    ack = Envelope(**{**ack.__dict__, "payload": {**ack.payload, "incident_id": report["id"]}})
+    others = [decode(json.dumps(e).encode()) for e in _golden_notifier_events()]
+
+    apply_notifier_events(store, [*others, ack])
+    apply_notifier_events(store, [ack])  # redelivered
+
+    path = f"/v1/incidents/{report['id']}/timeline"
+    items = client.get(path, headers=headers(OWNER)).get_json()["items"]
+    acks = [i for i in items if i["type"] == "escalation.acknowledged"]
+    assert [(a["actor"]["name"], a["at"]) for a in acks] == [("Omar On-call", ack.payload["at"])]
+    lab = client.get(path, headers=headers("lab A reporter")).get_json()["items"]
+    assert all(i["type"] != "escalation.acknowledged" for i in lab)
+    assert client.get(path, headers=headers(OWNER)).headers["ETag"] == '"1"'  # no decision
+
+
+def _golden_notifier_events() -> list[dict]:
+    return [
+        spec["examples"][0]
+        for event_type, spec in CONTRACTS[NOTIFIER_EVENTS].events.items()
+        if event_type != "escalation.acknowledged"
+    ]

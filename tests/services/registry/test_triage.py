@@ -122,3 +122,16 @@ def test_a_document_from_before_versions_is_the_first_version():
     applied = decisions.apply(old, golden("incident.transitioned"))
     assert applied["version"] == 2
     assert [e["type"] for e in applied["timeline"]] == ["incident.transitioned"]
+
+
+def test_who_reads_each_timeline_entry():
+    visibility = {t: decisions.entry(golden(t))["visibility"] for t in decisions.DECISION_TYPES}
+    assert visibility == {
+        "incident.transitioned": "public",  # as the risk owner chose
+        "incident.severity_rerated": "confidential",  # as the risk owner chose
+        "incident.merged": "public",  # as the risk owner chose
+        "incident.information_requested": "public",  # asked of the lab
+        "incident.information_provided": "public",  # the lab's own answer
+        "incident.assigned": "confidential",
+        "incident.linked": "confidential",  # may name incidents the lab cannot read
+    }

@@ -315,6 +315,34 @@ def test_replace_is_compare_and_set(store):
     assert found(store, "renamed") == [iid(1)]
 
 
+def risk(n: int, next_review: str, **extra) -> dict:
+    return {"id": f"risk-{n}", "title": f"Risk {n}", "next_review": next_review, **extra}
+
+
+def test_risks_are_created_once_read_whole_and_replaced_by_compare_and_set(store):
+    store.create_risk(risk(1, "2026-12-01", mitigations=[{"description": "x"}]))
+    with pytest.raises(Conflict):
+        store.create_risk(risk(1, "2027-01-01"))
+    read = store.fetch_risk("risk-1")
+    assert read.doc == risk(1, "2026-12-01", mitigations=[{"description": "x"}])
+    assert store.fetch_risk("risk-9") is None
+    store.replace_risk({**read.doc, "next_review": "2027-02-01"}, revision=read.revision)
+    with pytest.raises(Conflict):
+        store.replace_risk({**read.doc, "title": "Stale"}, revision=read.revision)
+    assert store.fetch_risk("risk-1").doc["next_review"] == "2027-02-01"
+    store.delete_risk("risk-1")
+    store.delete_risk("risk-1")
+    assert store.fetch_risk("risk-1") is None and store.risks() == []
+
+
+def test_risks_due_by_a_date(store):
+    for n, day in enumerate(("2026-12-02", "2026-11-30", "2026-12-01", "2027-01-01"), start=1):
+        store.create_risk(risk(n, day))
+    assert [r["id"] for r in store.risks()] == ["risk-2", "risk-3", "risk-1", "risk-4"]
+    assert [r["id"] for r in store.risks(due="2026-12-01")] == ["risk-2", "risk-3"]
+    assert store.risks(due="2026-01-01") == []
+
+
 def test_ensure_twice_is_harmless(store):
     store.upsert([incident(1, "Kept")])
     store.ensure()
@@ -349,6 +377,8 @@ def test_a_closed_store_is_unavailable(store):
         lambda: store.upsert([incident(2)]),
         lambda: store.create([incident(2)]),
         lambda: store.fetch(iid(1)),
+        lambda: store.fetch_risk("risk-1"),
+        lambda: store.risks(),
         store.ping,
     ):
         with pytest.raises(StoreUnavailable):
