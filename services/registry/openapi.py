@@ -78,7 +78,7 @@ _PAGE_REASONS = {
     409: "Someone decided first (a stale version), or the decision is not allowed from"
     " this state: the page, as the incident stands, says which; nothing was recorded",
     400: "The query cannot be read, or a bad page link: the page says where",
-    404: "No such incident, or not one this viewer may read",
+    404: "No such incident or risk, or not one this viewer may read",
     422: "Invalid arguments: the page names each",
     503: "The store is unavailable; see Retry-After",
 }
@@ -332,6 +332,8 @@ def _pages(spec: APISpec) -> None:
     incident_id["schema"] = {"type": "string"}
     search = _args(schemas.SearchArgsSchema)
     charted = _args(schemas.DashboardArgsSchema)
+    risk_list = _args(schemas.RiskListArgsSchema)
+    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
     pages = {
         "/": _page("Home: sign in, or search", []),
         "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
@@ -339,6 +341,8 @@ def _pages(spec: APISpec) -> None:
         "/dashboard": _page("Charts of what the viewer reads", charted, 303, 400, 422, 503),
         "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
         "/incidents/{incident_id}/{action}": _decision_form(incident_id),
+        "/risks": _page("The risk register and its matrix", risk_list, 303, 403, 422, 503),
+        "/risks/{risk_id}": _page("One risk", [risk_id], 303, 403, 404, 503),
     }
     for path, operations in pages.items():
         spec.path(path=path, operations=operations)

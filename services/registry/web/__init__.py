@@ -4,14 +4,14 @@ languages of intake's form (``services.registry.i18n``).
 ``init_app`` mounts them with the directory's sign-in (``shared.directory.views``):
 home and search with facet links and cursor pages (``search``), one incident with its
 timeline and triage actions (``incident``), the members' and the public dashboards
-(``dashboard``).
+(``dashboard``), the risk register (``risks``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from services.registry.web import dashboard, incident, search
+from services.registry.web import dashboard, incident, risks, search
 from services.registry.web.pages import DIRECTORY
 from shared.bus.interfaces import Producer
 from shared.directory import views as sign_in
@@ -31,3 +31,4 @@ def init_app(app: Flask, *, directory: DirectoryProjection, producer: Producer) 
     app.register_blueprint(search.bp)
     app.register_blueprint(incident.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(risks.bp)

@@ -20,6 +20,7 @@ from flask import Blueprint, current_app, g, make_response, redirect, render_tem
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from services.registry.access.rules import TRIAGE_ROLES
 from services.registry.i18n import CATALOGS, translator
 from services.registry.web.labels import labeller
 from shared import web
@@ -67,6 +68,7 @@ def to_sign_in(_: SignIn):
 class SignedIn:
     name: str
     organization: str
+    triage: bool  # a risk owner or coordinator: the triage pages are theirs
 
 
 def _directory() -> DirectoryProjection:
@@ -84,6 +86,7 @@ def signed_in(viewer: Viewer) -> SignedIn | None:
         return SignedIn(
             name=principal.name if principal else viewer.person_id,
             organization=organization.name if organization else (viewer.organization_id or "?"),
+            triage=viewer.has_role(*TRIAGE_ROLES),
         )
 
     return _directory().read(names)
@@ -129,6 +132,7 @@ def error_page(exc: Exception):
         assert isinstance(exc, HTTPException)
         status = exc.code or 500
         kind = "csrf" if isinstance(exc, CSRFError) else _KINDS.get(status, "generic")
+        kind = getattr(exc, "page_kind", kind)  # an error that names its own kind
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     response = make_response(render("pages/error.html", kind=kind, status=status), status)
     for name, value in headers:

@@ -10,11 +10,13 @@ with the viewer's key, which resolves to the same viewer as their signed-in sess
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from html_page import Page
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
+from services.registry import risks
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
@@ -22,10 +24,13 @@ ROUTES = (
     "search", "facets", "export", "detail", "timeline", "confidential", "risks",
     "service levels", "public view",
     "search page", "facets page", "incident page", "confidential page", "dashboard",
-    "public dashboard",
+    "public dashboard", "risks page",
 )  # fmt: skip
 # Members' pages: the anonymous reader is sent to sign in.
-PAGES = ("search page", "facets page", "incident page", "confidential page", "dashboard")
+PAGES = (
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "risks page",
+)  # fmt: skip
 PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
@@ -42,6 +47,8 @@ COVERED = {
     "/incidents/<incident_id>": ("incident page", "confidential page"),
     "/dashboard": ("dashboard",),
     "/public/dashboard": ("public dashboard",),
+    "/risks": ("risks page",),
+    "/risks/<risk_id>": ("risks page",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -73,7 +80,7 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
         # A lab counts only its own incidents (all of the matrix's are lab A's).
         own = viewer == "lab A reporter"
         return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
-    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+    if route in ("risks", "risks page") and viewer not in CONFIDENTIAL_READERS:
         return "403"  # the register is the risk owners' and coordinators'; a risk's
         # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
@@ -123,13 +130,21 @@ def client(request, tmp_path_factory):
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
     store.create_risk(
-        {
-            "id": "risk-matrix",
-            "title": "Matrix risk",
-            "next_review": "2026-12-01",
-            "version": 1,
-            "incidents": [incident["id"] for incident in INCIDENTS],
-        }
+        risks.created(
+            "risk-matrix",
+            {
+                "title": "Matrix risk",
+                "description": "Linked to every matrix incident.",
+                "likelihood": 3,
+                "impact": 4,
+                "treatment": "mitigate",
+                "owner": "p-risk",
+                "next_review": "2026-12-01",
+                "incidents": [incident["id"] for incident in INCIDENTS],
+            },
+            actor={"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
+            at="2026-11-20T10:00:00+00:00",
+        )
     )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
@@ -164,6 +179,8 @@ def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
             return "sign in"
         assert codes <= {200, 404}, codes
         return frozenset(found)
+    if route == "risks page":
+        return _linked_on_pages(client, auth)
     if route in ("dashboard", "public dashboard"):
         # Charts count; the levels counted show by charting one level at a time.
         path = "/public/dashboard" if route == "public dashboard" else "/dashboard"
@@ -266,6 +283,22 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
             if route != "confidential" or "Confidential rationale" in text:
                 found.add(level)
     return frozenset(found)
+
+
+def _linked_on_pages(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents the risk links to, as the register's pages show them."""
+    answers = [client.get(path, headers=auth) for path in ("/risks", "/risks/risk-matrix")]
+    codes = {answer.status_code for answer in answers}
+    if codes == {303}:
+        return "sign in"
+    if codes == {403}:
+        return "403"
+    assert codes == {200}, codes
+    shown = [
+        frozenset(re.findall(r'href="/incidents/([0-9A-Z]+)\?', answer.text)) for answer in answers
+    ]
+    assert shown[0] == shown[1]
+    return frozenset(LEVEL_OF[i] for i in shown[0])
 
 
 def _linked(client, auth: dict) -> str | frozenset[str]:

@@ -53,6 +53,8 @@ FUZZED = [
     ("GET", "/incidents/{incident_id}"),
     ("GET", "/dashboard"),
     ("GET", "/public/dashboard"),
+    ("GET", "/risks"),
+    ("GET", "/risks/{risk_id}"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 

@@ -160,7 +160,7 @@ def test_a_reader_who_may_not_decide_sees_no_forms_and_cannot_post(site, owner):
     token = Page(page.text).find("input", name="csrf_token")[0]["value"]
     response = lab.post(action, data={**data, "csrf_token": token})
     assert response.status_code == 403
-    assert "Decisions on incidents are taken by risk owners and coordinators." in response.text
+    assert "Triage pages and decisions are for risk owners and coordinators." in response.text
     assert events(site) == []
 
 
