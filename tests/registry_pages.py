@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from html_page import Page
 from identities import PASSWORD, Identities, client_with_key
 
+from services.registry.decisions import registered
 from shared.access import RISK_OWNER
 from shared.topics import CONTRACTS, REPORTS
 
@@ -39,8 +40,8 @@ def incident(n: int, **changes: Any) -> dict[str, Any]:
     change to None drops the field."""
     report = copy.deepcopy(_GOLDEN)
     report.update(id=f"01JD{n:022d}", received_at=f"2026-11-{n:02d}T09:15:00+00:00")
-    report.update(changes, status="new")
-    return {k: v for k, v in report.items() if v is not None}
+    report.update(changes)
+    return registered({k: v for k, v in report.items() if v is not None})
 
 
 # A CLEAR critical incident, a GREEN high one with markup in its title, an AMBER one of

@@ -9,6 +9,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
+from services.registry.web.incident import ACTIONS as DECISION_FORMS
 from shared import metrics
 from shared.directory import api as whoami
 from shared.i18n import LANGUAGES
@@ -74,9 +75,11 @@ LANG = {
 }
 _PAGE_REASONS = {
     303: "Not signed in: to the sign-in page, which comes back here (Location)",
-    403: "For risk owners and coordinators only",
+    403: "For risk owners and coordinators only (the register, the queue, decisions)",
+    409: "Someone decided first (a stale version), or the decision is not allowed from"
+    " this state: the page, as the incident stands, says which; nothing was recorded",
     400: "The query cannot be read, or a bad page link: the page says where",
-    404: "No such incident, or not one this viewer may read",
+    404: "No such incident or risk, or not one this viewer may read",
     422: "Invalid arguments: the page names each",
     503: "The store is unavailable; see Retry-After",
 }
@@ -372,6 +375,8 @@ def _pages(spec: APISpec) -> None:
     search = _args(schemas.SearchArgsSchema)
     charted = _args(schemas.DashboardArgsSchema)
     queued = _args(schemas.DuplicateQueueArgsSchema)
+    risk_list = _args(schemas.RiskListArgsSchema)
+    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
     pages = {
         "/": _page("Home: sign in, or search", []),
         "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
@@ -379,6 +384,42 @@ def _pages(spec: APISpec) -> None:
         "/dashboard": _page("Charts of what the viewer reads", charted, 303, 400, 422, 503),
         "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
         "/duplicates": _page("Possible duplicates, for triage", queued, 303, 403, 422, 503),
+        "/incidents/{incident_id}/{action}": _decision_form(incident_id),
+        "/risks": _page("The risk register and its matrix", risk_list, 303, 403, 422, 503),
+        "/risks/{risk_id}": _page("One risk", [risk_id], 303, 403, 404, 503),
     }
     for path, operations in pages.items():
         spec.path(path=path, operations=operations)
+
+
+def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
+    """A triage form of the incident page; it answers 303 back to the page once recorded."""
+    action = {"name": "action", "in": "path", "required": True}
+    action["schema"] = {"type": "string", "enum": list(DECISION_FORMS)}
+    names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
+             "reason", "question")  # fmt: skip
+    form = {
+        "type": "object",
+        "required": ["csrf_token", "version"],
+        "properties": {name: {"type": "string"} for name in names},
+        "description": "version: the incident's version the page showed (its ETag); the"
+        " other fields as in the API's decision of the same name",
+    }
+    responses: dict[str, Any] = {
+        "303": {"description": "Recorded: back to the incident page, which says so"},
+        "400": {"description": "No valid CSRF token, or no version", "content": HTML},
+    }
+    for code in (403, 404, 409, 422, 503):
+        responses[str(code)] = {"description": _PAGE_REASONS[code], "content": HTML}
+    return {
+        "post": {
+            "summary": "A triage decision from the incident page: change the status, set"
+            " the owner, re-rate the severity or ask the reporting lab",
+            "parameters": [incident_id, action, LANG],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            },
+            "responses": responses,
+        }
+    }

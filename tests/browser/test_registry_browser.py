@@ -54,16 +54,35 @@ def test_a_risk_owner_signs_in_searches_and_narrows_by_a_facet(page: Page, loade
     expect(page.locator("#q")).to_have_value("(chatbot OR leak) severity:high")
     expect(page.locator("#total")).to_contain_text("Incidents found: 1")
     expect(page.locator("[data-facet='severity'] strong[aria-current]")).to_have_text("High (1)")
-    title = page.locator("li.result h3 a")
-    expect(title).to_have_text("Leak <script>alert(1)</script> of weights")  # as text
-    title = title.inner_text()
+    title = "Leak <script>alert(1)</script> of weights"
+    expect(page.locator("li.result h3 a")).to_have_text(title)  # as text, never markup
 
     tab_to(page, "li.result h3 a")
     press_and_load(page)
-    expect(page.locator("#incident-title")).to_have_text(
-        "Leak <script>alert(1)</script> of weights"
-    )
+    expect(page.locator("#incident-title")).to_have_text(title)
     expect(page.locator("#incident-status")).to_have_text("New")
+    timeline = page.locator("#timeline li")
+    expect(timeline).to_have_count(1)
+
+    # Triage: new → triaged, with a public rationale.
+    tab_to(page, "#transition-to")
+    page.keyboard.type("Triaged")
+    tab_to(page, "#transition-rationale")
+    page.keyboard.type("In scope: model weights left the lab. Investigating with the lab.")
+    tab_to(page, "#transition-visibility-confidential")
+    page.keyboard.press("ArrowDown")  # the radio group's next choice: public
+    expect(page.locator("#transition-visibility-public")).to_be_checked()
+    tab_to(page, "#transition-submit")
+    press_and_load(page)
+    expect(page.locator("#notice")).to_have_text(
+        "Your decision is recorded: the incident is at version 2 now."
+    )
+    expect(page.locator("#incident-status")).to_have_text("Triaged")
+    expect(timeline).to_have_count(2)
+    latest = timeline.nth(1)
+    expect(latest).to_contain_text("Status changed from New to Triaged by Rosa")
+    expect(latest).to_contain_text("In scope: model weights left the lab.")
+    expect(latest.locator(".badge")).to_have_text("Public")
     screenshot(page, "incident", copy_to=SHOWCASE.format("incident"))
 
     tab_to(page, "#nav-dashboard")

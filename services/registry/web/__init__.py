@@ -2,15 +2,16 @@
 languages of intake's form (``services.registry.i18n``).
 
 ``init_app`` mounts them with the directory's sign-in (``shared.directory.views``):
-home, search with facet links and cursor pages, one incident (``search``), the members'
-and the public dashboards (``dashboard``), the duplicates queue (``duplicates``).
+home and search with facet links and cursor pages (``search``), one incident with its
+timeline and triage actions (``incident``), the members' and the public dashboards
+(``dashboard``), the duplicates queue (``duplicates``), the risk register (``risks``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from services.registry.web import dashboard, duplicates, search
+from services.registry.web import dashboard, duplicates, incident, risks, search
 from services.registry.web.pages import DIRECTORY
 from shared.bus.interfaces import Producer
 from shared.directory import views as sign_in
@@ -28,5 +29,7 @@ def init_app(app: Flask, *, directory: DirectoryProjection, producer: Producer) 
         )
     )
     app.register_blueprint(search.bp)
+    app.register_blueprint(incident.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(duplicates.bp)
+    app.register_blueprint(risks.bp)

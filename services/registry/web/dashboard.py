@@ -7,26 +7,33 @@
   public view's query, ``public.public_query``).
 
 The figures are counted here from a scan of the result (stats.py): the store port has
-no histograms, and a scan holds exactly what the viewer may read.
+no histograms, and a scan holds exactly what the viewer may read. Risk owners and
+coordinators also see the register's risks by level (all of them: a risk stays in the
+register, open, until it is changed).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import current_app, request
 from marshmallow import ValidationError
 
+from services.registry import risks
 from services.registry.i18n import translator
+from services.registry.merged import originals_only
 from services.registry.public import public_query
 from services.registry.query import parse
 from services.registry.query.errors import QuerySyntaxError
+from services.registry.risk_register import may_keep_register
 from services.registry.schemas import DashboardArgsSchema
 from services.registry.store.interfaces import scan
 from services.registry.web import stats
 from services.registry.web.charts import Series, stacked_bars
 from services.registry.web.labels import labeller
 from services.registry.web.pages import argument_problems, member, page_blueprint, render
+from services.registry.web.risks import current, register
 from shared.access import ANONYMOUS, Viewer
 from shared.auth import current_viewer
 from shared.i18n import Translator
@@ -73,6 +80,7 @@ def _chart(chart_id: str, title: str, over_time: stats.OverTime, kind: str, t: T
         "period": period,
         "periods": over_time.periods,
         "series": series,
+        "legend": series,
         "notes": [t("chart.by_domain.note")] if kind == "domain" else [],
     }
 
@@ -95,7 +103,34 @@ def _durations_chart(chart_id: str, title: str, durations: stats.Durations, t: T
         "period": t("chart.durations.axis"),
         "periods": buckets if durations.measured else (),
         "series": series,
+        "legend": [],  # one series, named by the table's column
         "notes": notes,
+    }
+
+
+def _risks_chart(viewer: Viewer, t: Translator) -> dict[str, Any] | None:
+    """The register's risks by the level that stands now, for those who keep it."""
+    if not may_keep_register(viewer):
+        return None
+    counts = Counter(current(risk)["level"] for risk in register().list(viewer))
+    levels = risks.matrix()["levels"]
+    names = tuple(t(f"level.{level['id']}") for level in levels)
+    series = [
+        Series(name, level["colour"], tuple(counts[level["id"]] if j == i else 0
+                                            for j in range(len(levels))))
+        for i, (name, level) in enumerate(zip(names, levels, strict=True))
+    ]  # fmt: skip
+    title = t("chart.risks")
+    description = t("chart.risks.describe", peak=max(counts.values(), default=0))
+    return {
+        "id": "risks",
+        "title": title,
+        "svg": stacked_bars("risks", title, description, names, series),
+        "period": t("chart.risks.axis"),
+        "periods": names if counts else (),
+        "series": [Series(t("chart.risks.series"), "", tuple(counts[lv["id"]] for lv in levels))],
+        "legend": [],  # each bar is named under it, in its level's colour
+        "notes": [],
     }
 
 
@@ -104,7 +139,7 @@ def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
     form = {"q": request.args.get("q", "")}
     try:
         args = _ARGS.load({k: v for k, v in request.args.items() if k != "lang"})
-        query = parse(args["q"])
+        query = originals_only(parse(args["q"]))  # a merged duplicate counts once
     except ValidationError as exc:
         detail = argument_problems(exc.messages)
         return {"form": form, "error": t("search.error.arguments", detail=detail)}, 422
@@ -121,6 +156,9 @@ def _figures(viewer: Viewer, *, public: bool) -> tuple[dict[str, Any], int]:
         _durations_chart("to-triage", t("chart.to_triage"), found.to_triage, t),
         _durations_chart("to-resolve", t("chart.to_resolve"), found.to_resolve, t),
     ]
+    risk_chart = None if public else _risks_chart(viewer, t)
+    if risk_chart:
+        charts.append(risk_chart)
     return {"form": form, "figures": found, "charts": charts}, 200
 
 

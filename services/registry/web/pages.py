@@ -132,6 +132,7 @@ def error_page(exc: Exception):
         assert isinstance(exc, HTTPException)
         status = exc.code or 500
         kind = "csrf" if isinstance(exc, CSRFError) else _KINDS.get(status, "generic")
+        kind = getattr(exc, "page_kind", kind)  # an error that names its own kind
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
     response = make_response(render("pages/error.html", kind=kind, status=status), status)
     for name, value in headers:

@@ -1,10 +1,9 @@
-"""The members' pages of the registry: home, search with facet links and cursor pages,
-and one incident.
+"""The registry's home page, and search with facet links and cursor pages.
 
-Each page reads through the same store calls as the API (``views``), with the viewer
-(``pages.member``): the access rule is in the store's query, and an incident the viewer
-may not read is the same 404 page as a missing one. An anonymous reader is sent to sign
-in and brought back.
+The search reads through the same store call as the API (``views``), with the viewer
+(``pages.member``): the access rule is in the store's query, so results and facet counts
+hold only what the viewer may read. An anonymous reader is sent to sign in and brought
+back.
 """
 
 from __future__ import annotations
@@ -13,10 +12,10 @@ from typing import Any
 
 from flask import current_app, request
 from marshmallow import ValidationError
-from werkzeug.exceptions import NotFound
 
 from services.registry.access import shown_to
 from services.registry.i18n import translator
+from services.registry.merged import originals_only
 from services.registry.query import parse
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.facets import FACETS
@@ -90,7 +89,7 @@ def search():
     try:
         args = _SEARCH_ARGS.load(page_args())
         result = _store().search(
-            parse(args["q"]),
+            originals_only(parse(args["q"])),  # a merged duplicate shows as its original
             viewer=viewer,
             sort=args["sort"],
             order=args["order"],
@@ -121,12 +120,3 @@ def search():
         snippet=SNIPPET,
         **context,
     )
-
-
-@bp.get("/incidents/<incident_id>")
-def incident(incident_id: str):
-    viewer = member()
-    found = _store().get(incident_id, viewer=viewer)
-    if found is None:
-        raise NotFound()
-    return render("pages/incident.html", incident=shown_to(viewer, found))

@@ -12,22 +12,27 @@ as their signed-in session.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from html_page import Page
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
+from services.registry import risks
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
     "search", "facets", "export", "detail", "timeline", "confidential", "duplicates", "queue",
     "risks", "service levels", "public view",
-    "search page", "facets page", "incident page", "dashboard", "public dashboard",
-    "queue page",
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "public dashboard", "queue page", "risks page",
 )  # fmt: skip
 # Members' pages: the anonymous reader is sent to sign in.
-PAGES = ("search page", "facets page", "incident page", "dashboard", "queue page")
+PAGES = (
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "queue page", "risks page",
+)  # fmt: skip
 PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
@@ -43,10 +48,12 @@ COVERED = {
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
     "/incidents": ("search page", "facets page"),
-    "/incidents/<incident_id>": ("incident page",),
+    "/incidents/<incident_id>": ("incident page", "confidential page"),
     "/dashboard": ("dashboard",),
     "/public/dashboard": ("public dashboard",),
     "/duplicates": ("queue page",),
+    "/risks": ("risks page",),
+    "/risks/<risk_id>": ("risks page",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -75,13 +82,13 @@ def expected(viewer: str, route: str) -> str | frozenset[str]:
         return "sign in" if route in PAGES else "401"
     if route in ("queue", "queue page") and viewer not in CONFIDENTIAL_READERS:
         return "403"
-    if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
+    if route in ("confidential", "confidential page") and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
     if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
         # A lab counts only its own incidents (all of the matrix's are lab A's).
         own = viewer == "lab A reporter"
         return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
-    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+    if route in ("risks", "risks page") and viewer not in CONFIDENTIAL_READERS:
         return "403"  # the register is the risk owners' and coordinators'; a risk's
         # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
@@ -131,13 +138,21 @@ def client(request, tmp_path_factory):
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
     store.create_risk(
-        {
-            "id": "risk-matrix",
-            "title": "Matrix risk",
-            "next_review": "2026-12-01",
-            "version": 1,
-            "incidents": [incident["id"] for incident in INCIDENTS],
-        }
+        risks.created(
+            "risk-matrix",
+            {
+                "title": "Matrix risk",
+                "description": "Linked to every matrix incident.",
+                "likelihood": 3,
+                "impact": 4,
+                "treatment": "mitigate",
+                "owner": "p-risk",
+                "next_review": "2026-12-01",
+                "incidents": [incident["id"] for incident in INCIDENTS],
+            },
+            actor={"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
+            at="2026-11-20T10:00:00+00:00",
+        )
     )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
@@ -156,12 +171,24 @@ def _page(client, path: str, auth: dict[str, str], **args: str) -> Page | str:
 
 def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
     auth = headers(viewer)
-    if route == "incident page":
-        codes = {i: client.get(f"/incidents/{i}", headers=auth).status_code for i in LEVEL_OF}
-        if set(codes.values()) == {303}:
+    if route in ("incident page", "confidential page"):
+        # The page shows the timeline: "confidential page" is the levels whose
+        # confidential rationale reaches the viewer there.
+        found, codes = set(), set()
+        for incident_id, level in LEVEL_OF.items():
+            response = client.get(f"/incidents/{incident_id}", headers=auth)
+            codes.add(response.status_code)
+            if response.status_code != 200:
+                continue
+            assert "Public rationale" in response.text
+            if route == "incident page" or "Confidential rationale" in response.text:
+                found.add(level)
+        if codes == {303}:
             return "sign in"
-        assert set(codes.values()) <= {200, 404}, codes
-        return frozenset(LEVEL_OF[i] for i, code in codes.items() if code == 200)
+        assert codes <= {200, 404}, codes
+        return frozenset(found)
+    if route == "risks page":
+        return _linked_on_pages(client, auth)
     if route == "queue page":
         response = client.get("/duplicates", query_string={"min_score": 0}, headers=auth)
         if response.status_code == 303:
@@ -303,6 +330,22 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
             if route != "confidential" or "Confidential rationale" in text:
                 found.add(level)
     return frozenset(found)
+
+
+def _linked_on_pages(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents the risk links to, as the register's pages show them."""
+    answers = [client.get(path, headers=auth) for path in ("/risks", "/risks/risk-matrix")]
+    codes = {answer.status_code for answer in answers}
+    if codes == {303}:
+        return "sign in"
+    if codes == {403}:
+        return "403"
+    assert codes == {200}, codes
+    shown = [
+        frozenset(re.findall(r'href="/incidents/([0-9A-Z]+)\?', answer.text)) for answer in answers
+    ]
+    assert shown[0] == shown[1]
+    return frozenset(LEVEL_OF[i] for i in shown[0])
 
 
 def _linked(client, auth: dict) -> str | frozenset[str]:

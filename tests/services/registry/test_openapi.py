@@ -56,6 +56,8 @@ FUZZED = [
     ("GET", "/dashboard"),
     ("GET", "/public/dashboard"),
     ("GET", "/duplicates"),
+    ("GET", "/risks"),
+    ("GET", "/risks/{risk_id}"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 

@@ -31,6 +31,7 @@ from shared.topics import all_topics
 class Site:
     app: Flask
     store: EmbeddedStore
+    bus: EmbeddedBus
     identities: Identities
 
 
@@ -41,10 +42,14 @@ def _site(folder, store: EmbeddedStore) -> Iterator[Site]:
     directory = DirectoryProjection()
     directory.load(bus, "test")  # as the registry's follower does first: ready
     app = create_app(
-        Settings(data_dir=folder), bus=bus, store=store, directory=directory, producer=producer
+        Settings(data_dir=folder, topic_prefix="test"),
+        bus=bus,
+        store=store,
+        directory=directory,
+        producer=producer,
     )
     try:
-        yield Site(app, store, Identities(directory))
+        yield Site(app, store, bus, Identities(directory))
     finally:
         producer.close()
         store.close()
