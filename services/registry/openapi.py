@@ -397,7 +397,7 @@ def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
     action = {"name": "action", "in": "path", "required": True}
     action["schema"] = {"type": "string", "enum": list(DECISION_FORMS)}
     names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
-             "reason", "question")  # fmt: skip
+             "reason", "question", "original_id")  # fmt: skip
     form = {
         "type": "object",
         "required": ["csrf_token", "version"],
@@ -414,7 +414,7 @@ def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
     return {
         "post": {
             "summary": "A triage decision from the incident page: change the status, set"
-            " the owner, re-rate the severity or ask the reporting lab",
+            " the owner, re-rate the severity, ask the reporting lab, or merge into an original",
             "parameters": [incident_id, action, LANG],
             "requestBody": {
                 "required": True,

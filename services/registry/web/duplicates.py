@@ -3,7 +3,9 @@ an earlier one, each with the earlier incidents it may repeat.
 
 The same call as the API's ``GET /v1/duplicates`` (``duplicates.service.queue``), with the
 viewer: suggestions come only from incidents the viewer may read. Like the API, it is for
-risk owners and coordinators (a 403 page for anyone else).
+risk owners and coordinators (a 403 page for anyone else). Each suggestion has a form
+that merges the later incident into the earlier one, through the incident page's merge
+action (``incident.decide``), on the version this page showed.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from flask import current_app, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import Forbidden
 
+from services.registry import decisions
 from services.registry.access import shown_to
 from services.registry.access.rules import TRIAGE_ROLES
 from services.registry.duplicates import service as duplicates
@@ -44,6 +47,7 @@ def queue():
     items = [
         {
             "incident": shown_to(viewer, dict(incident)),
+            "version": decisions.version(incident),  # the merge forms decide on it
             "suggestions": [
                 {
                     "incident": shown_to(viewer, dict(s.candidate)),

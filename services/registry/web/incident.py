@@ -41,6 +41,7 @@ ACTIONS: dict[str, Schema] = {
     "assign": schemas.AssignmentSchema(only=("owner",)),
     "severity": schemas.RerateSchema(),
     "question": schemas.InformationRequestSchema(),
+    "merge": schemas.MergeSchema(),
 }
 
 
@@ -72,6 +73,7 @@ def _actions(viewer: Viewer, incident: dict[str, Any]) -> dict[str, Any] | None:
         "severities": SEVERITIES,
         "owners": _owners(),
         "ask": triage.NEEDS_INFORMATION in allowed and bool(incident.get("organization_id")),
+        "merge": triage.DUPLICATE in allowed,
     }
 
 
@@ -131,6 +133,7 @@ def _decide(action: str, viewer: Viewer, incident_id: str, version: int, args: d
         "assign": registry.assign,
         "severity": registry.rerate,
         "question": registry.request_information,
+        "merge": registry.merge,
     }[action]
     return call(viewer, incident_id, expected_version=version, **args)
 
@@ -150,7 +153,7 @@ def _message(messages: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-@bp.post("/incidents/<incident_id>/<any(transition, assign, severity, question):action>")
+@bp.post("/incidents/<incident_id>/<any(transition, assign, severity, question, merge):action>")
 def decide(incident_id: str, action: str):
     viewer = member()
     t = translator()

@@ -172,3 +172,39 @@ def test_a_form_without_its_token_or_version_is_refused(site, owner):
     no_version = owner.post(action, data={**data, "version": "two"})
     assert no_version.status_code == 400
     assert events(site) == []
+
+
+def test_merging_from_the_duplicates_queue(site, owner):
+    queue = Page(owner.get("/duplicates").text)
+    [first] = [attrs for tag, attrs in queue.elements if tag == "form"
+               and attrs.get("id", "").startswith("merge-")][:1]  # fmt: skip
+    later, earlier = first["id"].removeprefix("merge-").split("-")
+    hidden, in_form = {}, False
+    for tag, attrs in queue.elements:
+        if tag == "form":
+            in_form = attrs.get("id") == first["id"]
+        elif in_form and tag == "input" and attrs.get("type") == "hidden":
+            hidden[attrs["name"]] = attrs["value"]
+    assert hidden["original_id"] == earlier and hidden["version"] == "1"
+    data = {**hidden, "rationale": "The same chatbot advice.", "visibility": "public"}
+
+    response = owner.post(first["action"], data=data)
+
+    assert response.status_code == 303
+    page = owner.get(f"/incidents/{later}")
+    assert f"Merged into incident {earlier} as a duplicate" in page.text
+    assert "The same chatbot advice." in page.text
+    listed = owner.get("/incidents?limit=200").text
+    assert f"result-{later}" not in listed and f"result-{earlier}" in listed  # once
+    assert [e.type for e in events(site)] == ["incident.merged", "incident.linked"]
+
+
+def test_a_merge_into_an_unknown_incident_names_the_field(site, owner):
+    action, data = form_of(owner, "merge-form", original_id="01JD9999999999999999999999",
+                           rationale="Same event.", visibility="public")  # fmt: skip
+    response = owner.post(action, data=data)
+    assert response.status_code == 422
+    page = Page(response.text)
+    assert "No incident with id 01JD9999999999999999999999" in "".join(page.text)
+    assert page.by_id("merge-original_id")["aria-invalid"] == "true"
+    assert events(site) == []
