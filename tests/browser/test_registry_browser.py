@@ -10,18 +10,29 @@ from keyboard import press_and_load, tab_to
 from playwright.sync_api import Page, expect
 from registry_pages import INCIDENTS, RISK_OWNER_EMAIL
 
+from services.registry import risks
 from shared.access import RISK_OWNER
 
 pytestmark = pytest.mark.browser
 
 # Copies for a person to look at.
 SHOWCASE = "/tmp/accord-registry-{}.png"
+RECEIVED = "2026-11-01T09:00:00+00:00"
 
 
 @pytest.fixture
 def loaded(registry):
     registry.store.upsert(INCIDENTS)
-    registry.identities.person("Secretariat", RISK_OWNER_EMAIL, roles=(RISK_OWNER,))
+    rosa = registry.identities.person("Secretariat", RISK_OWNER_EMAIL, roles=(RISK_OWNER,))
+    fields = {
+        "title": "Health assistants advising doses", "description": "Dosage advice.",
+        "likelihood": 4, "impact": 4, "residual_likelihood": 2, "residual_impact": 4,
+        "treatment": "mitigate", "owner": rosa, "next_review": "2026-01-15",
+        "mitigations": [{"description": "Dose checks", "status": "in_progress"}],
+        "incidents": [INCIDENTS[3]["id"]],
+    }  # fmt: skip
+    actor = {"id": rosa, "name": "Rosa", "organization": None}
+    registry.store.create_risk(risks.created("risk-1", fields, actor=actor, at=RECEIVED))
     return registry
 
 
@@ -89,7 +100,14 @@ def test_a_risk_owner_signs_in_searches_and_narrows_by_a_facet(page: Page, loade
     press_and_load(page)
     expect(page.get_by_role("img", name="Incidents over time, by severity")).to_be_visible()
     expect(page.get_by_role("img", name="Incidents over time, by harm domain")).to_be_visible()
+    expect(page.get_by_role("img", name="Risks by level")).to_be_visible()
     screenshot(page, "dashboard", copy_to=SHOWCASE.format("dashboard"))
+
+    tab_to(page, "#nav-risks")
+    press_and_load(page)
+    expect(page.locator("#risk-risk-1")).to_contain_text("Health assistants advising doses")
+    expect(page.locator("#risk-risk-1")).to_contain_text("(overdue)")
+    screenshot(page, "risks", copy_to=SHOWCASE.format("risks"))
 
 
 def test_anyone_reads_the_public_dashboard_in_their_language(page: Page, loaded, screenshot):

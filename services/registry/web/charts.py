@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 760, 320
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 64
+LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 100  # room under the axis for slanted labels
 TICKS = 5  # gridlines above zero, at most
 MAX_BAR = 56.0  # a lone bar stays a bar, not a wall
 MAX_LABELS = 24  # period labels under the axis; more would overlap, so some are skipped
