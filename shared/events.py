@@ -27,6 +27,11 @@ class IncidentRegistered(Schema):
     status = fields.String(required=True)
     registered_at = fields.AwareDateTime(required=True)
     url = fields.Url(required=True, require_tld=False)
+    # How the report came in (api, form, bulk) and whether its severity was derived by a
+    # rule rather than given: the notifier does not page about historical imports.
+    channel = fields.String(allow_none=True)
+    severity_derived = fields.Boolean()
+    harm_domains = fields.List(fields.String())
 
 
 class Actor(Schema):
@@ -140,10 +145,14 @@ class RiskReviewDue(Schema):
 
 class _Notification(Schema):
     dedup_key = fields.String(required=True)
-    incident_id = fields.String(required=True)
+    # None for a digest, which is about several incidents.
+    incident_id = fields.String(required=True, allow_none=True)
+    escalation_id = fields.String(allow_none=True)
     channel = fields.String(required=True)
+    # Redacted: a scheme and host, never a URL's path, a key or a routing key.
     target = fields.String(required=True)
     attempts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    action = fields.String()  # trigger, acknowledge, resolve, digest
 
 
 class NotificationSent(_Notification):
@@ -155,18 +164,57 @@ class NotificationFailed(_Notification):
     failed_at = fields.AwareDateTime(required=True)
 
 
-class _Person(Schema):
+class _Actor(Schema):
     id = fields.String(required=True)
-    name = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True)
+
+
+class ScheduleCreated(Schema):
+    schedule_id = fields.String(required=True)
+    # As POST /v1/schedules took it (services/notifier/oncall/schemas.py checked it).
+    schedule = fields.Dict(required=True)
+    created_by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class EscalationOpened(Schema):
+    escalation_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    # What the policy matches on and the messages show: title, severity, event_type, tlp,
+    # url, harm_domains.
+    incident = fields.Dict(required=True)
+    digest = fields.String(allow_none=True, validate=validate.OneOf(("daily", "weekly")))
+    at = fields.AwareDateTime(required=True)
+
+
+class EscalationStep(Schema):
+    escalation_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    key = fields.String(required=True)  # <escalation>/<step>/<round>
+    step = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    round = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    recipients = fields.List(fields.String(), required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(("sent", "failed")))
+    at = fields.AwareDateTime(required=True)
 
 
 class EscalationAcknowledged(Schema):
-    """Someone on call acknowledged an incident's escalation (the registry's timeline
-    shows it)."""
-
     escalation_id = fields.String(required=True)
     incident_id = fields.String(required=True)
-    by = fields.Nested(_Person, required=True)
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class EscalationClosed(Schema):
+    escalation_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class DigestSent(Schema):
+    period = fields.String(required=True)
+    incident_ids = fields.List(fields.String(), required=True)
     at = fields.AwareDateTime(required=True)
 
 
@@ -205,6 +253,11 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("notification.sent", 1): NotificationSent(),
     ("notification.failed", 1): NotificationFailed(),
     ("escalation.acknowledged", 1): EscalationAcknowledged(),
+    ("schedule.created", 1): ScheduleCreated(),
+    ("escalation.opened", 1): EscalationOpened(),
+    ("escalation.step", 1): EscalationStep(),
+    ("escalation.closed", 1): EscalationClosed(),
+    ("digest.sent", 1): DigestSent(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,

@@ -58,6 +58,12 @@ NOTIFICATIONS = Counter(
     "Notifications the notifier tried to deliver, by channel and outcome (sent or failed).",
     ["channel", "outcome"],
 )
+ACKNOWLEDGED = Histogram(
+    "accord_escalation_time_to_acknowledge_seconds",
+    "From an escalation's opening to its acknowledgement (its count: acknowledgements).",
+    ["severity"],
+    buckets=(30, 60, 120, 300, 600, 900, 1800, 3600, 4 * 3600, 24 * 3600),
+)
 
 # A route that matched no rule counts under one label, so stray paths cannot each become
 # a time series.

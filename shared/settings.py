@@ -44,7 +44,19 @@ class Settings:
     # Public base URLs, used in links one service gives out (status URLs, incident pages).
     intake_url: str = ""
     registry_url: str = ""
-    webhook_url: str = ""
+    webhook_url: str = field(default="", repr=False)
+    # The notifier: its public base URL (in ack links and calendar feeds), its policy file
+    # (default: services/notifier/policies/default.json), and its channels. Secrets (the
+    # webhook's signing secret, Slack's URL, PagerDuty's routing key) never reach a log.
+    notifier_url: str = ""
+    notifier_policy: str = ""
+    webhook_secret: str = field(default="", repr=False)
+    slack_webhook_url: str = field(default="", repr=False)
+    pagerduty_routing_key: str = field(default="", repr=False)
+    pagerduty_url: str = "https://events.pagerduty.com/v2/enqueue"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "accord-notifier@localhost"
     # Per API key, in flask-limiter's notation.
     intake_rate_limit: str = "600/minute"
     # Signs the form's CSRF tokens; every intake process behind one address needs the same.
@@ -77,6 +89,8 @@ class Settings:
         sla_targets(self.sla_targets)  # raises SettingsError naming the bad entry
         if not self.intake_url:
             object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")
+        if not self.notifier_url:
+            object.__setattr__(self, "notifier_url", f"http://{self.host}:{self.notifier_port}")
         if not self.registry_url:
             object.__setattr__(self, "registry_url", f"http://{self.host}:{self.registry_port}")
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-
 from services.intake import schemas
 from services.intake.bulk import FORMATS
 from services.intake.bulk.formats import PARTS
 from shared import metrics
 from shared.directory import api as whoami
+from shared.openapi import SECURED, health_paths, json_content, new_spec, path_param
+from shared.openapi import problems as _all_problems
 from shared.report import ReportInputSchema, ReportSharingInputSchema
 
 
@@ -20,40 +19,30 @@ class _ReportInputSchema(ReportInputSchema, ReportSharingInputSchema):
     """What POST /v1/reports takes: the report, and who may read it (intake's own fields)."""
 
 
-PROBLEM = {"application/problem+json": {"schema": "Problem"}}
+_REASONS = {
+    400: "Malformed request (e.g. invalid JSON)",
+    401: "Missing, unknown or revoked API key",
+    403: "The key's owner lacks the reporter role",
+    404: "No such report for this lab (or no such question about it)",
+    409: "Idempotency-Key reused for a different report, or a question answered already",
+    413: "Body too large (1 MiB for a report, 32 MiB for a bulk file)",
+    415: "Wrong content type",
+    422: "Invalid fields, each named by a JSON pointer",
+    429: "Rate limit reached; see Retry-After",
+}
 
 
 def _problems(*codes: int) -> dict[str, Any]:
-    reasons = {
-        400: "Malformed request (e.g. invalid JSON)",
-        401: "Missing, unknown or revoked API key",
-        403: "The key's owner lacks the reporter role",
-        404: "No such report for this lab (or no such question about it)",
-        409: "Idempotency-Key reused for a different report, or a question answered already",
-        413: "Body too large (1 MiB for a report, 32 MiB for a bulk file)",
-        415: "Wrong content type",
-        422: "Invalid fields, each named by a JSON pointer",
-        429: "Rate limit reached; see Retry-After",
-    }
-    return {str(code): {"description": reasons[code], "content": PROBLEM} for code in codes}
-
-
-def _json(schema: str) -> dict[str, Any]:
-    return {"application/json": {"schema": schema}}
+    return _all_problems(_REASONS, *codes)
 
 
 @cache
 def document(server_url: str) -> dict[str, Any]:
-    spec = APISpec(
+    spec = new_spec(
         title="Accord intake",
-        version="1.0.0",
-        openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
-        info={"description": "File AI incidents, near misses and hazards; follow their status."},
-        servers=[{"url": server_url}],
-    )
-    spec.components.security_scheme(
-        "apiKey", {"type": "http", "scheme": "bearer", "description": "A lab's API key"}
+        description="File AI incidents, near misses and hazards; follow their status.",
+        server_url=server_url,
+        key_description="A lab's API key",
     )
     spec.components.schema("ReportInput", schema=_ReportInputSchema)
     for name in (
@@ -61,7 +50,7 @@ def document(server_url: str) -> dict[str, Any]:
         "AnswerReceipt",
     ):  # fmt: skip
         spec.components.schema(name, schema=getattr(schemas, f"{name}Schema"))
-    secured = [{"apiKey": []}]
+    secured = SECURED
     spec.path(
         path="/v1/reports",
         operations={
@@ -76,11 +65,11 @@ def document(server_url: str) -> dict[str, Any]:
                         "description": "A retry with the same key returns the same report id",
                     }
                 ],
-                "requestBody": {"required": True, "content": _json("ReportInput")},
+                "requestBody": {"required": True, "content": json_content("ReportInput")},
                 "responses": {
                     "202": {
                         "description": "Accepted and durably stored",
-                        "content": _json("Receipt"),
+                        "content": json_content("Receipt"),
                     },
                     **_problems(400, 401, 403, 409, 413, 415, 422, 429),
                 },
@@ -105,7 +94,7 @@ def document(server_url: str) -> dict[str, Any]:
                     },
                 ],
                 "responses": {
-                    "200": {"description": "Reports", "content": _json("ReportStatusList")},
+                    "200": {"description": "Reports", "content": json_content("ReportStatusList")},
                     **_problems(401, 422),
                 },
             },
@@ -149,7 +138,10 @@ def document(server_url: str) -> dict[str, Any]:
                     },
                 },
                 "responses": {
-                    "200": {"description": "A result per row", "content": _json("BulkResult")},
+                    "200": {
+                        "description": "A result per row",
+                        "content": json_content("BulkResult"),
+                    },
                     **_problems(400, 401, 403, 413, 422, 429),
                 },
             }
@@ -161,16 +153,12 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "Where one of this lab's reports stands",
                 "security": secured,
-                "parameters": [
-                    {
-                        "name": "report_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": [path_param("report_id")],
                 "responses": {
-                    "200": {"description": "Status and history", "content": _json("ReportStatus")},
+                    "200": {
+                        "description": "Status and history",
+                        "content": json_content("ReportStatus"),
+                    },
                     **_problems(401, 404),
                 },
             }
@@ -182,19 +170,12 @@ def document(server_url: str) -> dict[str, Any]:
             "post": {
                 "summary": "Answer the registry's request for information about this report",
                 "security": secured,
-                "parameters": [
-                    {
-                        "name": "report_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
-                "requestBody": {"required": True, "content": _json("Answer")},
+                "parameters": [path_param("report_id")],
+                "requestBody": {"required": True, "content": json_content("Answer")},
                 "responses": {
                     "202": {
                         "description": "Kept; on its way to the registry",
-                        "content": _json("AnswerReceipt"),
+                        "content": json_content("AnswerReceipt"),
                     },
                     **_problems(400, 401, 404, 409, 413, 415, 422, 429),
                 },
@@ -203,20 +184,5 @@ def document(server_url: str) -> dict[str, Any]:
     )
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
     metrics.document(spec)
-    for path, summary in (
-        ("/healthz", "The process answers"),
-        ("/readyz", "The bus, the outbox and the directory answer"),
-    ):
-        spec.path(
-            path=path,
-            operations={
-                "get": {
-                    "summary": summary,
-                    "responses": {
-                        "200": {"description": "OK"},
-                        "503": {"description": "Not ready"},
-                    },
-                }
-            },
-        )
+    health_paths(spec, ready="The bus, the outbox and the directory answer")
     return spec.to_dict()

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.notifier import api, pages
+from services.notifier.escalations import Escalations
+from services.notifier.openapi import document
 from shared import auth, logs, metrics
-from shared.bus.interfaces import Bus
+from shared.bus.interfaces import Bus, Producer
 from shared.directory import api as directory_api
+from shared.directory import views as directory_views
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection
 from shared.http import health_blueprint, install_problem_handlers
@@ -15,19 +19,35 @@ from shared.topics import consumer_groups
 
 
 def create_app(
-    settings: Settings, *, bus: Bus, authenticator: auth.Authenticator | None = None
+    settings: Settings,
+    *,
+    bus: Bus,
+    escalations: Escalations,
+    directory: DirectoryProjection,
+    producer: Producer,
+    authenticator: auth.Authenticator | None = None,
 ) -> Flask:
-    """``authenticator`` resolves keys: the directory projection's in production; without
-    one, an empty directory (every key refused)."""
+    """``authenticator`` resolves keys: by default the directory projection's."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
-    authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
+    authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
     logs.init_app(app)
     metrics.init_app(
         app, [metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "notifier"))]
     )
+    app.extensions["accord.escalations"] = escalations
+    app.extensions["accord.directory"] = directory
     app.register_blueprint(directory_api.bp)
+    app.register_blueprint(api.bp)
+    # The on-call pages, and the directory's sign-in pages they send people to.
+    directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
+    app.register_blueprint(pages.bp)
+
+    @app.get("/openapi.json")
+    def openapi():
+        return document(settings.notifier_url)
+
     app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
     return app

@@ -85,6 +85,9 @@ class ReportProjection:
                 "status": incident["status"],
                 "registered_at": utcnow().isoformat(),
                 "url": f"{self._registry_url}/v1/incidents/{incident['id']}",
+                "channel": incident.get("channel"),
+                "severity_derived": bool(incident.get("severity_derivation")),
+                "harm_domains": list(incident.get("harm_domains") or []),
             },
         )
         self._producer.send(self._events_topic, key=incident["id"], value=encode(event))

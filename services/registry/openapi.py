@@ -6,15 +6,15 @@ from functools import cache
 from typing import Any
 
 from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 
 from services.registry import schemas
 from services.registry.web.incident import ACTIONS as DECISION_FORMS
 from shared import metrics
 from shared.directory import api as whoami
 from shared.i18n import LANGUAGES
+from shared.openapi import SECURED, health_paths, json_content, new_spec, path_param, query_args
+from shared.openapi import problems as _all_problems
 
-PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 _REASONS = {
     400: "The query cannot be read (position and expected given), a bad cursor, or a body"
     " that is not JSON",
@@ -29,7 +29,7 @@ _REASONS = {
     428: "No If-Match: send the ETag of the version the decision was taken on",
     503: "The store or the bus is unavailable; see Retry-After",
 }
-_INCIDENT_ID = {"name": "incident_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_INCIDENT_ID = path_param("incident_id")
 _IF_MATCH = {
     "name": "If-Match",
     "in": "header",
@@ -54,15 +54,7 @@ DECISIONS = (
 
 
 def _problems(*codes: int) -> dict[str, Any]:
-    return {str(code): {"description": _REASONS[code], "content": PROBLEM} for code in codes}
-
-
-def _json(schema: str) -> dict[str, Any]:
-    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}
-
-
-def _args(schema: type) -> list[dict[str, Any]]:
-    return [{"in": "query", "schema": schema}]
+    return _all_problems(_REASONS, *codes)
 
 
 HTML = {"text/html": {"schema": {"type": "string"}}}
@@ -96,16 +88,11 @@ def _page(summary: str, parameters: list[dict[str, Any]], *codes: int) -> dict[s
 
 @cache
 def document(server_url: str) -> dict[str, Any]:
-    spec = APISpec(
+    spec = new_spec(
         title="Accord registry",
-        version="1.0.0",
-        openapi_version="3.1.0",
-        plugins=[MarshmallowPlugin()],
-        info={"description": "Search the incident registry within your sharing level."},
-        servers=[{"url": server_url}],
-    )
-    spec.components.security_scheme(
-        "apiKey", {"type": "http", "scheme": "bearer", "description": "A member's API key"}
+        description="Search the incident registry within your sharing level.",
+        server_url=server_url,
+        key_description="A member's API key",
     )
     bodies = [name for _, name, _ in DECISIONS]
     pages = ("Problem", "SearchPage", "PublicPage", "Duplicates", "DuplicateQueue", "Timeline")
@@ -117,16 +104,16 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.schema("RiskChange", schema=schemas.RiskInputSchema(partial=True))
     spec.components.schema("RiskList", schema=schemas.RiskListSchema)
     spec.components.schema("ServiceLevels", schema=schemas.ServiceLevelsSchema)
-    secured = [{"apiKey": []}]
+    secured = SECURED
     spec.path(
         path="/v1/incidents",
         operations={
             "get": {
                 "summary": "Search, with facet counts and cursor pages",
                 "security": secured,
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
-                    "200": {"description": "One page", "content": _json("SearchPage")},
+                    "200": {"description": "One page", "content": json_content("SearchPage")},
                     **_problems(400, 401, 422, 503),
                 },
             }
@@ -138,7 +125,7 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "The whole result set as a JSON array or CSV, streamed",
                 "security": secured,
-                "parameters": _args(schemas.ExportArgsSchema),
+                "parameters": query_args(schemas.ExportArgsSchema),
                 "responses": {
                     "200": {
                         "description": "Every matching incident the viewer may read",
@@ -165,7 +152,7 @@ def document(server_url: str) -> dict[str, Any]:
                     "200": {
                         "description": "The incident",
                         "headers": _ETAG,
-                        "content": _json("Incident"),
+                        "content": json_content("Incident"),
                     },
                     **_problems(401, 404, 503),
                 },
@@ -180,36 +167,39 @@ def document(server_url: str) -> dict[str, Any]:
                     "summary": summary,
                     "security": secured,
                     "parameters": [_INCIDENT_ID, _IF_MATCH],
-                    "requestBody": {"required": True, "content": _json(body)},
+                    "requestBody": {"required": True, "content": json_content(body)},
                     "responses": {
                         "200": {
                             "description": "The incident after the decision",
                             "headers": _ETAG,
-                            "content": _json("Incident"),
+                            "content": json_content("Incident"),
                         },
                         **_problems(400, 401, 403, 404, 409, 412, 415, 422, 428, 503),
                     },
                 }
             },
         )
-    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    one_risk = {"description": "The risk", "headers": _ETAG, "content": _json("Risk")}
+    risk_id = path_param("risk_id")
+    one_risk = {"description": "The risk", "headers": _ETAG, "content": json_content("Risk")}
     spec.path(
         path="/v1/risks",
         operations={
             "get": {
                 "summary": "The risk register, or the risks due for review by a date",
                 "security": secured,
-                "parameters": _args(schemas.RiskListArgsSchema),
+                "parameters": query_args(schemas.RiskListArgsSchema),
                 "responses": {
-                    "200": {"description": "Risks and the matrix", "content": _json("RiskList")},
+                    "200": {
+                        "description": "Risks and the matrix",
+                        "content": json_content("RiskList"),
+                    },
                     **_problems(401, 403, 422, 503),
                 },
             },
             "post": {
                 "summary": "Add a risk: scored on the matrix, linked to incidents",
                 "security": secured,
-                "requestBody": {"required": True, "content": _json("RiskInput")},
+                "requestBody": {"required": True, "content": json_content("RiskInput")},
                 "responses": {
                     "201": {**one_risk, "description": "The new risk"},
                     **_problems(400, 401, 403, 415, 422, 503),
@@ -251,7 +241,7 @@ def document(server_url: str) -> dict[str, Any]:
                 " and the incidents overdue now (a lab: its own only)",
                 "security": secured,
                 "responses": {
-                    "200": {"description": "Per lab", "content": _json("ServiceLevels")},
+                    "200": {"description": "Per lab", "content": json_content("ServiceLevels")},
                     **_problems(401, 503),
                 },
             }
@@ -269,7 +259,7 @@ def document(server_url: str) -> dict[str, Any]:
                     "200": {
                         "description": "The timeline, oldest first",
                         "headers": _ETAG,
-                        "content": _json("Timeline"),
+                        "content": json_content("Timeline"),
                     },
                     **_problems(401, 404, 503),
                 },
@@ -289,10 +279,13 @@ def document(server_url: str) -> dict[str, Any]:
                         "required": True,
                         "schema": {"type": "string"},
                     },
-                    *_args(schemas.DuplicateArgsSchema),
+                    *query_args(schemas.DuplicateArgsSchema),
                 ],
                 "responses": {
-                    "200": {"description": "The suggestions", "content": _json("Duplicates")},
+                    "200": {
+                        "description": "The suggestions",
+                        "content": json_content("Duplicates"),
+                    },
                     **_problems(401, 404, 422, 503),
                 },
             }
@@ -304,11 +297,11 @@ def document(server_url: str) -> dict[str, Any]:
             "get": {
                 "summary": "Recent incidents that may repeat earlier ones (the duplicates queue)",
                 "security": secured,
-                "parameters": _args(schemas.DuplicateQueueArgsSchema),
+                "parameters": query_args(schemas.DuplicateQueueArgsSchema),
                 "responses": {
                     "200": {
                         "description": "Each recent incident with suggestions, newest first",
-                        "content": _json("DuplicateQueue"),
+                        "content": json_content("DuplicateQueue"),
                     },
                     **_problems(401, 403, 422, 503),
                 },
@@ -320,9 +313,9 @@ def document(server_url: str) -> dict[str, Any]:
         operations={
             "get": {
                 "summary": "TLP:CLEAR incidents as redacted summaries, for anyone",
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
-                    "200": {"description": "One page", "content": _json("PublicPage")},
+                    "200": {"description": "One page", "content": json_content("PublicPage")},
                     **_problems(400, 422, 503),
                 },
             }
@@ -333,7 +326,7 @@ def document(server_url: str) -> dict[str, Any]:
         operations={
             "get": {
                 "summary": "The public view as a page",
-                "parameters": _args(schemas.SearchArgsSchema),
+                "parameters": query_args(schemas.SearchArgsSchema),
                 "responses": {
                     "200": {
                         "description": "HTML",
@@ -347,22 +340,7 @@ def document(server_url: str) -> dict[str, Any]:
     _pages(spec)
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
     metrics.document(spec)
-    for path, summary in (
-        ("/healthz", "The process answers"),
-        ("/readyz", "The bus, the store and the directory answer"),
-    ):
-        spec.path(
-            path=path,
-            operations={
-                "get": {
-                    "summary": summary,
-                    "responses": {
-                        "200": {"description": "OK", "content": {"application/json": {}}},
-                        "503": {"description": "Not ready", "content": {"application/json": {}}},
-                    },
-                }
-            },
-        )
+    health_paths(spec, ready="The bus, the store and the directory answer")
     return spec.to_dict()
 
 
@@ -370,13 +348,12 @@ def _pages(spec: APISpec) -> None:
     """The pages for risk owners (services/registry/web); the members' ones send a reader
     who has not signed in to do so. The sign-in pages are the directory's, shared by every
     service, and not part of this API."""
-    incident_id = {"name": "incident_id", "in": "path", "required": True}
-    incident_id["schema"] = {"type": "string"}
-    search = _args(schemas.SearchArgsSchema)
-    charted = _args(schemas.DashboardArgsSchema)
-    queued = _args(schemas.DuplicateQueueArgsSchema)
-    risk_list = _args(schemas.RiskListArgsSchema)
-    risk_id = {"name": "risk_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    incident_id = path_param("incident_id")
+    search = query_args(schemas.SearchArgsSchema)
+    charted = query_args(schemas.DashboardArgsSchema)
+    queued = query_args(schemas.DuplicateQueueArgsSchema)
+    risk_list = query_args(schemas.RiskListArgsSchema)
+    risk_id = path_param("risk_id")
     pages = {
         "/": _page("Home: sign in, or search", []),
         "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
@@ -394,8 +371,7 @@ def _pages(spec: APISpec) -> None:
 
 def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
     """A triage form of the incident page; it answers 303 back to the page once recorded."""
-    action = {"name": "action", "in": "path", "required": True}
-    action["schema"] = {"type": "string", "enum": list(DECISION_FORMS)}
+    action = {**path_param("action"), "schema": {"type": "string", "enum": list(DECISION_FORMS)}}
     names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
              "reason", "question", "original_id")  # fmt: skip
     form = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import subprocess
 import sys
@@ -15,6 +17,8 @@ from servers import Noida, free_ports
 from shared import bus as buses
 from shared.settings import Settings
 from shared.topics import topic_name
+
+WEBHOOK_SECRET = "e2e-webhook-secret"
 
 
 def report(title: str, severity: str = "medium") -> dict:
@@ -40,6 +44,7 @@ def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = 
         "ACCORD_REGISTRY_PORT": str(registry),
         "ACCORD_NOTIFIER_PORT": str(notifier),
         "ACCORD_WEBHOOK_URL": webhook_url,
+        "ACCORD_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "ACCORD_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
         "ACCORD_INDEX_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
     }
@@ -82,6 +87,25 @@ def create_api_key(env: dict[str, str], organization: str = "Test Lab") -> str:
     account = accord(env, "account", "add", "--name", "Uploads", "--org", organization,
                      "--role", "reporter")  # fmt: skip
     return accord(env, "key", "create", account)
+
+
+def create_oncall_person(env: dict[str, str]) -> tuple[str, str]:
+    """An on-call person of the secretariat, made with ``accord``: their id and a key."""
+    accord(env, "org", "add", "Accord Secretariat")
+    person = accord(env, "person", "add", "--name", "Oki Tanaka", "--email", "oki@accord.example",
+                    "--org", "Accord Secretariat", "--role", "oncall",
+                    "--timezone", "Asia/Tokyo")  # fmt: skip
+    return person, accord(env, "key", "create", "oki@accord.example")
+
+
+def signature_ok(request) -> bool:
+    """Whether a webhook request carries the notifier's signature over timestamp and body
+    (the README's verification, as a receiver would do it)."""
+    timestamp = request.headers["Accord-Timestamp"]
+    mac = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + request.get_data(), hashlib.sha256
+    )
+    return hmac.compare_digest(request.headers["Accord-Signature"], "v1=" + mac.hexdigest())
 
 
 def eventually(check, timeout: float = 30.0):

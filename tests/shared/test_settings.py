@@ -34,6 +34,15 @@ FULL_ENV = {
     "ACCORD_SLA_TRIAGE_HOURS": "24",
     "ACCORD_SLA_FIRST_ANSWER_HOURS": "72",
     "ACCORD_SLA_TARGETS": "org-a=12/36",
+    "ACCORD_NOTIFIER_URL": "https://notifier.example.org",
+    "ACCORD_NOTIFIER_POLICY": "/etc/accord/policy.json",
+    "ACCORD_WEBHOOK_SECRET": "hmac-secret",
+    "ACCORD_SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T/B/X",
+    "ACCORD_PAGERDUTY_ROUTING_KEY": "rk-1",
+    "ACCORD_PAGERDUTY_URL": "http://pd.test/v2/enqueue",
+    "ACCORD_SMTP_HOST": "smtp.example.org",
+    "ACCORD_SMTP_PORT": "587",
+    "ACCORD_SMTP_SENDER": "pager@example.org",
 }
 
 
@@ -78,6 +87,15 @@ def test_every_variable_is_read_and_parsed():
         sla_triage_hours=24,
         sla_first_answer_hours=72,
         sla_targets="org-a=12/36",
+        notifier_url="https://notifier.example.org",
+        notifier_policy="/etc/accord/policy.json",
+        webhook_secret="hmac-secret",
+        slack_webhook_url="https://hooks.slack.com/services/T/B/X",
+        pagerduty_routing_key="rk-1",
+        pagerduty_url="http://pd.test/v2/enqueue",
+        smtp_host="smtp.example.org",
+        smtp_port=587,
+        smtp_sender="pager@example.org",
     )
 
 
@@ -91,8 +109,10 @@ def test_min_insync_replicas_must_fit_the_replication_factor(replicas, insync):
         Settings.from_env(env)
 
 
-def test_the_secret_key_stays_out_of_the_repr():
-    assert "s3cret" not in repr(Settings(secret_key="s3cret"))
+def test_secrets_stay_out_of_the_repr():
+    shown = repr(Settings.from_env(FULL_ENV))
+    for secret in ("s3cret", "hmac-secret", "hooks.slack.com", "rk-1", "hooks.example.org"):
+        assert secret not in shown
 
 
 def test_empty_variables_keep_the_defaults():

@@ -1,22 +1,31 @@
-"""The notifier on an embedded bus, paging a real HTTP receiver (pytest-httpserver)."""
+"""The notifier over a real embedded bus, paging real HTTP receivers (pytest-httpserver),
+on a test clock; sends run inline unless a test attaches a dispatcher."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import requests
-from pytest_httpserver import HTTPServer
+from identities import Identities, client_with_key
+from notifier_support import EVENTS_TOPIC, WEBHOOK_SECRET
 
-from services.notifier.channels import WebhookChannel
+from services.notifier.app import create_app
+from services.notifier.channels.interfaces import Channel, RetryPolicy
+from services.notifier.channels.null import InboxChannel
+from services.notifier.channels.webhook import WebhookChannel
+from services.notifier.escalations import Escalations
+from services.notifier.links import Links
+from services.notifier.policies.models import load_policy
+from services.notifier.state import NotifierState
+from shared.access import COORDINATOR, ONCALL
 from shared.clock import TestClock
-from shared.envelope import Envelope
-from shared.topics import CONTRACTS, REGISTRY_EVENTS
+from shared.directory.projection import DirectoryProjection
+from shared.settings import Settings
 
-PREFIX = "test"
-_GOLDEN_REGISTERED = CONTRACTS[REGISTRY_EVENTS].events["incident.registered"]["examples"][0]
+START = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -27,25 +36,113 @@ def session() -> Iterator[requests.Session]:
 
 
 @pytest.fixture
-def webhook(httpserver: HTTPServer, session) -> Callable[..., WebhookChannel]:
-    """A factory: a fast-retrying channel to ``/hook`` on the test's HTTP server."""
+def clock() -> TestClock:
+    return TestClock(START)
 
-    def make(url: str | None = None, **options: Any) -> WebhookChannel:
-        options = {"attempts": 3, "backoff": 0.01, "timeout": 2.0, "clock": TestClock(), **options}
-        return WebhookChannel(url or httpserver.url_for("/hook"), session=session, **options)
+
+@pytest.fixture
+def directory() -> DirectoryProjection:
+    return DirectoryProjection()
+
+
+@pytest.fixture
+def ids(directory) -> Identities:
+    return Identities(directory)
+
+
+@pytest.fixture
+def oncall_person(ids) -> str:
+    return ids.person("Accord Secretariat", "oki@accord.example", roles=(ONCALL,), password=None)
+
+
+@pytest.fixture
+def coordinator(ids) -> str:
+    return ids.person(
+        "Accord Secretariat", "carl@accord.example", roles=(COORDINATOR,), password=None
+    )
+
+
+@pytest.fixture
+def producer(bus) -> Iterator:
+    producer = bus.producer()
+    yield producer
+    producer.close()
+
+
+@pytest.fixture
+def links(clock) -> Links:
+    return Links("links-secret-for-tests", "http://notifier.test", clock)
+
+
+@pytest.fixture
+def webhook_channel(httpserver, session, clock) -> WebhookChannel:
+    return WebhookChannel(
+        httpserver.url_for("/hook"),
+        secret=WEBHOOK_SECRET,
+        clock=clock,
+        session=session,
+        timeout=5.0,
+    )
+
+
+@pytest.fixture
+def make_escalations(
+    bus, producer, directory, clock, links, webhook_channel
+) -> Callable[..., Escalations]:
+    """A factory: the notifier's core on the test bus; by default the webhook to
+    ``/hook`` and the inbox; ``restore`` replays the notifier's events first."""
+
+    def make(
+        channels: dict[str, Channel] | None = None, *, restore: bool = False, **options: Any
+    ) -> Escalations:
+        state = NotifierState()
+        if restore:
+            state.restore(bus.replay(EVENTS_TOPIC))
+        return Escalations(
+            state=state,
+            policy=options.pop("policy", load_policy()),
+            directory=directory,
+            channels=channels
+            if channels is not None
+            else {"webhook": webhook_channel, "inbox": InboxChannel()},
+            producer=producer,
+            events_topic=EVENTS_TOPIC,
+            links=links,
+            clock=clock,
+            retry=options.pop("retry", RetryPolicy(attempts=2, backoff=1.0)),
+        )
 
     return make
 
 
-def _registered(incident_id: str, severity: str = "critical") -> Envelope:
-    event = copy.deepcopy(_GOLDEN_REGISTERED)
-    event["key"] = event["payload"]["incident_id"] = incident_id
-    event["payload"]["severity"] = severity
-    event["payload"]["url"] = f"http://registry.test/v1/incidents/{incident_id}"
-    return Envelope(**event)
+@pytest.fixture
+def escalations(make_escalations):
+    return make_escalations()
 
 
 @pytest.fixture
-def registered() -> Callable[..., Envelope]:
-    """A factory: an ``incident.registered`` event for ``incident_id`` at ``severity``."""
-    return _registered
+def app(tmp_path, bus, escalations, directory, producer):
+    return create_app(
+        Settings(data_dir=tmp_path),
+        bus=bus,
+        escalations=escalations,
+        directory=directory,
+        producer=producer,
+    )
+
+
+@pytest.fixture
+def as_role(app, ids):
+    """A factory: a client sending the key of a new person with ``role``."""
+    made = {}
+
+    def client(role: str):
+        if role not in made:
+            person = ids.person(
+                "Accord Secretariat", f"{role}@accord.example", roles=(role,), password=None
+            )
+            made[role] = (person, client_with_key(app, ids.key_for(person)))
+        return made[role][1]
+
+    client.person = lambda role: made[role][0]
+    return client

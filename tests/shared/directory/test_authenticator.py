@@ -34,6 +34,7 @@ def test_a_persons_key_is_that_person_in_their_organization(ids, authenticator):
         organization_id=ids.organization("UK AISI"),
         member=True,
         roles=frozenset({"reporter", "oncall"}),
+        name="Ada",
     )
 
 
@@ -48,6 +49,7 @@ def test_a_service_accounts_key_in_an_organization_outside_the_collaboration(ids
         organization_id=regulator,
         member=False,
         roles=frozenset({"coordinator"}),
+        name="Regulator pipeline",
     )
 
 

@@ -21,17 +21,23 @@ from identities import APPLIED_WITHIN, Identities, client_with_key, on_the_bus
 from services.intake.app import create_app as intake_app
 from services.intake.outbox import Outbox
 from services.notifier.app import create_app as notifier_app
+from services.notifier.channels.null import InboxChannel
+from services.notifier.escalations import Escalations
+from services.notifier.links import Links
+from services.notifier.policies.models import load_policy
+from services.notifier.state import NotifierState
 from services.registry.app import create_app as registry_app
 from services.registry.store.embedded import EmbeddedStore
 from shared.access import ONCALL, REPORTER
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.interfaces import Bus
 from shared.bus.kafka import KafkaBus
+from shared.clock import SYSTEM_CLOCK
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection, follower
 from shared.envelope import Envelope
 from shared.settings import Settings
-from shared.topics import all_topics
+from shared.topics import NOTIFIER_EVENTS, all_topics, topic_name
 
 ADAPTERS = [
     "embedded",
@@ -105,7 +111,23 @@ def collaboration(bus, tmp_path) -> Iterator[Collaboration]:
         "registry": registry_app(
             settings, bus=bus, store=store, authenticator=authenticators["registry"]
         ),
-        "notifier": notifier_app(settings, bus=bus, authenticator=authenticators["notifier"]),
+        "notifier": notifier_app(
+            settings,
+            bus=bus,
+            escalations=Escalations(
+                state=NotifierState(),
+                policy=load_policy(),
+                directory=projections["notifier"],
+                channels={"inbox": InboxChannel()},
+                producer=producer,
+                events_topic=topic_name(prefix, NOTIFIER_EVENTS),
+                links=Links("links-secret", "http://notifier.test", SYSTEM_CLOCK),
+                clock=SYSTEM_CLOCK,
+            ),
+            directory=projections["notifier"],
+            producer=producer,
+            authenticator=authenticators["notifier"],
+        ),
     }
     admin = Identities(on_the_bus(producer, prefix))  # publishes only, as `accord` does
     try:

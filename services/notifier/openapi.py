@@ -1,0 +1,228 @@
+"""The notifier's OpenAPI 3.1 document, from the schemas its API loads with
+(``shared.openapi`` holds what the three services' documents share)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from services.notifier.api import EscalationArgsSchema, OncallArgsSchema
+from services.notifier.oncall.schemas import ScheduleSchema
+from shared import metrics
+from shared.directory import api as whoami
+from shared.openapi import (
+    SECURED,
+    health_paths,
+    json_content,
+    new_spec,
+    path_param,
+    problems,
+    query_args,
+)
+
+_REASONS = {
+    400: "The body is not a JSON object",
+    401: "No API key, or an unknown or revoked one",
+    403: "The key's owner lacks the role (on-call, coordinator or admin; coordinator or"
+    " admin to create schedules)",
+    404: "No such schedule or escalation, or a calendar token that does not match",
+    409: "The escalation is closed: the incident was resolved",
+    422: "Invalid fields or arguments, each named by a JSON pointer",
+    503: "The bus is unavailable; see Retry-After",
+}
+_OBJECT = {"type": "object"}
+_SCHEMAS = {
+    "Problem": {
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["pointer", "detail"],
+                    "properties": {"pointer": {"type": "string"}, "detail": {"type": "string"}},
+                },
+            },
+        },
+    },
+    "Schedule": {
+        "type": "object",
+        "required": ["id", "name", "time_zone", "layers", "overrides", "feed_url"],
+        "properties": {"id": {"type": "string"}, "feed_url": {"type": "string"}},
+    },
+    "ScheduleList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Schedule"}}
+        },
+    },
+    "OnCall": {
+        "type": "object",
+        "required": ["schedule_id", "at", "time_zone", "layers"],
+        "properties": {
+            "at": {"type": "string", "format": "date-time"},
+            "layers": {
+                "type": "object",
+                "additionalProperties": {
+                    "oneOf": [
+                        {"type": "null"},
+                        {"type": "object", "required": ["id", "name"]},
+                    ]
+                },
+            },
+        },
+    },
+    "Escalation": {
+        "type": "object",
+        "required": ["id", "incident_id", "status", "opened_at", "steps", "deliveries"],
+        "properties": {
+            "status": {"enum": ["open", "acknowledged", "closed"]},
+            "steps": {"type": "array", "items": _OBJECT},
+            "deliveries": {"type": "array", "items": _OBJECT},
+        },
+    },
+    "EscalationList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Escalation"}}
+        },
+    },
+}
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    return problems(_REASONS, *codes)
+
+
+def _get(summary: str, response: str, *codes: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "security": SECURED,
+            **extra,
+            "responses": {
+                "200": {"description": summary, "content": json_content(response)},
+                **_problems(*codes),
+            },
+        }
+    }
+
+
+def _feed(summary: str, name: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": [
+                path_param(name),
+                {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "An iCalendar (RFC 5545) feed",
+                    "content": {"text/calendar": {"schema": {"type": "string"}}},
+                },
+                **_problems(404),
+            },
+        }
+    }
+
+
+@cache
+def document(server_url: str) -> dict[str, Any]:
+    spec = new_spec(
+        title="Accord notifier",
+        description="On-call schedules, escalations and their acknowledgement.",
+        server_url=server_url,
+        key_description="An on-call contact's, coordinator's or admin's API key",
+    )
+    for name, schema in _SCHEMAS.items():
+        spec.components.schema(name, schema)
+    spec.components.schema("ScheduleInput", schema=ScheduleSchema)
+    spec.path(
+        path="/v1/schedules",
+        operations={
+            "post": {
+                "summary": "Create an on-call schedule (coordinators, admins)",
+                "security": SECURED,
+                "requestBody": {"required": True, "content": json_content("ScheduleInput")},
+                "responses": {
+                    "201": {"description": "Created", "content": json_content("Schedule")},
+                    **_problems(400, 401, 403, 422, 503),
+                },
+            },
+            **_get("Every schedule", "ScheduleList", 401, 403),
+        },
+    )
+    spec.path(
+        path="/v1/schedules/{schedule_id}",
+        operations=_get(
+            "One schedule", "Schedule", 401, 403, 404, parameters=[path_param("schedule_id")]
+        ),
+    )
+    spec.path(
+        path="/v1/schedules/{schedule_id}/oncall",
+        operations=_get(
+            "Who is on call on each layer at a time (now by default)",
+            "OnCall",
+            401,
+            403,
+            404,
+            422,
+            parameters=[path_param("schedule_id"), *query_args(OncallArgsSchema)],
+        ),
+    )
+    spec.path(
+        path="/v1/escalations",
+        operations=_get(
+            "Escalations, newest first",
+            "EscalationList",
+            401,
+            403,
+            422,
+            parameters=query_args(EscalationArgsSchema),
+        ),
+    )
+    spec.path(
+        path="/v1/escalations/{escalation_id}",
+        operations=_get(
+            "One escalation: its state, every step and delivery",
+            "Escalation",
+            401,
+            403,
+            404,
+            parameters=[path_param("escalation_id")],
+        ),
+    )
+    spec.path(
+        path="/v1/escalations/{escalation_id}/ack",
+        operations={
+            "post": {
+                "summary": "Acknowledge: the chain stops (again: no change)",
+                "security": SECURED,
+                "parameters": [path_param("escalation_id")],
+                "responses": {
+                    "200": {"description": "Acknowledged", "content": json_content("Escalation")},
+                    **_problems(401, 403, 404, 409, 503),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/calendars/schedule/{schedule_id}.ics",
+        operations=_feed("A schedule's shifts", "schedule_id"),
+    )
+    spec.path(
+        path="/v1/calendars/person/{person_id}.ics",
+        operations=_feed("One person's shifts on every schedule", "person_id"),
+    )
+    whoami.document(spec, security=SECURED, unauthorized=_problems(401)["401"])
+    health_paths(spec, ready="The bus answers and the directory is read")
+    metrics.document(spec)
+    return spec.to_dict()

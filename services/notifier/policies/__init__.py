@@ -1,0 +1,1 @@
+"""Escalation policies: the data (``models``, ``default.json``) and the pure engine."""

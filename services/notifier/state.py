@@ -1,0 +1,223 @@
+"""The notifier's state, rebuilt from its own events: schedules, escalations with every
+step and delivery, acknowledgements, digests.
+
+``apply`` is the only writer, the same at start-up (replaying ``notifier-events``) and
+live (each event the notifier publishes is applied once it is on the bus), and applying
+an event twice changes nothing. ``engine_state`` hands the pure engine its view.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from services.notifier.oncall.models import Schedule
+from services.notifier.oncall.schemas import from_json
+from services.notifier.policies.engine import DigestItem, Escalation, State
+from shared.bus.interfaces import Record
+from shared.envelope import Envelope, InvalidMessage, decode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EscalationRecord:
+    """What ``GET /v1/escalations/<id>`` shows: the engine's view plus the history."""
+
+    escalation: Escalation
+    digest: str | None = None
+    acknowledged_by: dict[str, str] | None = None
+    close_reason: str | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    recipients: set[str] = field(default_factory=set)  # everyone paged so far
+
+    @property
+    def status(self) -> str:
+        e = self.escalation
+        if e.closed_at:
+            return "closed"
+        if e.acknowledged_at:
+            return "acknowledged"
+        return "open"
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.escalation
+        return {
+            "id": e.id,
+            "incident_id": e.incident["incident_id"],
+            "incident": dict(e.incident),
+            "status": self.status,
+            "digest": self.digest,
+            "opened_at": e.opened_at.isoformat(),
+            "acknowledged": None
+            if e.acknowledged_at is None
+            else {"by": self.acknowledged_by, "at": e.acknowledged_at.isoformat()},
+            "closed": None
+            if e.closed_at is None
+            else {"reason": self.close_reason, "at": e.closed_at.isoformat()},
+            "steps": list(self.steps),
+            "deliveries": list(self.deliveries),
+        }
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    schedule: Schedule
+    body: dict[str, Any]
+    created_by: dict[str, str]
+    created_at: str
+
+
+class NotifierState:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.escalations: dict[str, EscalationRecord] = {}
+        self.by_incident: dict[str, str] = {}
+        self.schedules: dict[str, ScheduleRecord] = {}
+        self.digest_items: dict[str, DigestItem] = {}
+        self.digests_sent: set[str] = set()
+        self.delivered: set[tuple[str, str]] = set()  # (dedup key, channel)
+
+    # --- writing ---------------------------------------------------------------------
+
+    def restore(self, records: Iterable[Record]) -> int:
+        """Apply every readable event of the notifier's topic; returns how many."""
+        count = 0
+        for record in records:
+            try:
+                event = decode(record.value)
+            except InvalidMessage as exc:
+                log.warning("skipping unreadable notifier event at %d: %s", record.offset, exc)
+                continue
+            self.apply(event)
+            count += 1
+        return count
+
+    def apply(self, event: Envelope) -> None:
+        handler = getattr(self, "_" + event.type.replace(".", "_"), None)
+        if handler is not None:
+            with self._lock:
+                handler(event.payload)
+
+    def _schedule_created(self, p: dict[str, Any]) -> None:
+        self.schedules.setdefault(
+            p["schedule_id"],
+            ScheduleRecord(
+                from_json(p["schedule_id"], p["schedule"]), p["schedule"], p["created_by"], p["at"]
+            ),
+        )
+
+    def _escalation_opened(self, p: dict[str, Any]) -> None:
+        if p["incident_id"] in self.by_incident:
+            return
+        opened = datetime.fromisoformat(p["at"])
+        escalation = Escalation(id=p["escalation_id"], incident=p["incident"], opened_at=opened)
+        self.escalations[escalation.id] = EscalationRecord(escalation, digest=p.get("digest"))
+        self.by_incident[p["incident_id"]] = escalation.id
+        if p.get("digest"):
+            self.digest_items[escalation.id] = DigestItem(p["incident"], p["digest"], opened)
+
+    def _escalation_step(self, p: dict[str, Any]) -> None:
+        record = self.escalations.get(p["escalation_id"])
+        if record is None or any(
+            s["key"] == p["key"] and s["outcome"] == "sent" for s in record.steps
+        ):
+            return
+        e, at = record.escalation, datetime.fromisoformat(p["at"])
+        if p["outcome"] == "sent":
+            record.escalation = replace(e, sent=e.sent | {p["key"]})
+            record.recipients |= set(p["recipients"])
+        else:
+            record.escalation = replace(e, failed={**e.failed, p["key"]: at})
+        record.steps.append(
+            {k: p[k] for k in ("key", "step", "round", "recipients", "outcome", "at")}
+        )
+
+    def _notification_sent(self, p: dict[str, Any]) -> None:
+        self._delivery(p, ok=True)
+
+    def _notification_failed(self, p: dict[str, Any]) -> None:
+        self._delivery(p, ok=False)
+
+    def _delivery(self, p: dict[str, Any], *, ok: bool) -> None:
+        if ok:
+            self.delivered.add((p["dedup_key"], p["channel"]))
+        record = self.escalations.get(p.get("escalation_id") or "")
+        if record is not None:
+            record.deliveries.append(
+                {
+                    "dedup_key": p["dedup_key"],
+                    "action": p.get("action", "trigger"),
+                    "channel": p["channel"],
+                    "target": p["target"],
+                    "attempts": p["attempts"],
+                    "ok": ok,
+                    "error": p.get("error"),
+                    "at": p.get("sent_at") or p.get("failed_at"),
+                }
+            )
+
+    def _escalation_acknowledged(self, p: dict[str, Any]) -> None:
+        record = self.escalations.get(p["escalation_id"])
+        if record is None or record.escalation.acknowledged_at or record.escalation.closed_at:
+            return
+        at = datetime.fromisoformat(p["at"])
+        record.escalation = replace(record.escalation, acknowledged_at=at)
+        record.acknowledged_by = p["by"]
+        self.digest_items.pop(record.escalation.id, None)
+
+    def _escalation_closed(self, p: dict[str, Any]) -> None:
+        record = self.escalations.get(p["escalation_id"])
+        if record is None or record.escalation.closed_at:
+            return
+        record.escalation = replace(record.escalation, closed_at=datetime.fromisoformat(p["at"]))
+        record.close_reason = p["reason"]
+        self.digest_items.pop(record.escalation.id, None)
+
+    def _digest_sent(self, p: dict[str, Any]) -> None:
+        self.digests_sent.add(p["period"])
+        for escalation_id in [
+            k
+            for k, item in self.digest_items.items()
+            if item.incident["incident_id"] in p["incident_ids"]
+        ]:
+            del self.digest_items[escalation_id]
+
+    # --- reading ---------------------------------------------------------------------
+
+    def engine_state(self) -> State:
+        with self._lock:
+            return State(
+                escalations={k: r.escalation for k, r in self.escalations.items()},
+                digest_items=tuple(self.digest_items.values()),
+                digests_sent=frozenset(self.digests_sent),
+            )
+
+    def escalation(self, escalation_id: str) -> EscalationRecord | None:
+        with self._lock:
+            return self.escalations.get(escalation_id)
+
+    def escalation_for(self, incident_id: str) -> EscalationRecord | None:
+        with self._lock:
+            escalation_id = self.by_incident.get(incident_id)
+            return self.escalations.get(escalation_id) if escalation_id else None
+
+    def list_escalations(
+        self, *, incident_id: str | None = None, recipient: str | None = None
+    ) -> list[EscalationRecord]:
+        with self._lock:
+            records = list(self.escalations.values())
+        if incident_id is not None:
+            records = [r for r in records if r.escalation.incident["incident_id"] == incident_id]
+        if recipient is not None:
+            records = [r for r in records if recipient in r.recipients]
+        return sorted(records, key=lambda r: r.escalation.opened_at, reverse=True)
+
+    def schedule_list(self) -> list[ScheduleRecord]:
+        with self._lock:
+            return sorted(self.schedules.values(), key=lambda s: s.created_at)
