@@ -259,3 +259,7 @@ class ServiceLevelsSchema(Schema):
     at = fields.String(required=True)
     labs = fields.List(fields.Dict(), required=True)
     overdue = fields.List(fields.Dict(), required=True)
+
+
+class DashboardArgsSchema(Schema):
+    q = _query()

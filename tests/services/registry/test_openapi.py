@@ -51,6 +51,13 @@ FUZZED = [
     *(("POST", f"/v1/incidents/{{incident_id}}/{suffix}") for suffix, _, _ in DECISIONS),
     ("GET", "/v1/public/incidents"),
     ("GET", "/public"),
+    ("GET", "/incidents"),
+    ("GET", "/incidents/{incident_id}"),
+    ("GET", "/dashboard"),
+    ("GET", "/public/dashboard"),
+    ("GET", "/duplicates"),
+    ("GET", "/risks"),
+    ("GET", "/risks/{risk_id}"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 
@@ -77,11 +84,15 @@ def documented_routes(document: dict) -> set[tuple[str, str]]:
     }
 
 
+# Static files, and the directory's sign-in pages that every service mounts.
+UNDOCUMENTED = ("static", "registry_static.static", "directory.")
+
+
 def app_routes(app) -> set[tuple[str, str]]:
     return {
         (method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule))
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
+        if not rule.endpoint.startswith(UNDOCUMENTED)
         for method in rule.methods - IMPLICIT_METHODS
     }
 
