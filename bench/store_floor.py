@@ -30,7 +30,7 @@ from shared.envelope import Envelope, decode, encode, new_id, utcnow
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 BATCH = 500  # the registry consumer's poll size
 SEARCH_INCIDENTS = int(os.environ.get("BENCH_SEARCH_INCIDENTS", "100000"))
-SEARCH_ROUNDS = 5
+SEARCH_ROUNDS = 3
 PLAIN = ["facial recognition", "chatbot", "autonomous vehicle", "deepfake", "bias", "privacy"]
 # Free text, filters, facets and a lab viewer's access filter.
 MIX = [*PLAIN, "severity:high", "country:US chatbot", "type:incident deepfake", "tlp:CLEAR"]
