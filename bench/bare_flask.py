@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 from flask import Flask, request
@@ -28,4 +29,6 @@ def create_app() -> Flask:
 
 
 if __name__ == "__main__":
+    # As intake runs in the benchmark (ACCORD_LOG_LEVEL=ERROR): no line per queued request.
+    logging.getLogger("waitress").setLevel(logging.ERROR)
     sys.exit(serve(create_app(), name="bare-flask", host="127.0.0.1", port=int(sys.argv[1])))
