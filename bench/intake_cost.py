@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import cProfile
 import json
-import pstats
 import tempfile
 import time
 from pathlib import Path
 
+from bench.profile import table
 from services.intake.app import create_app
 from shared import normalize
 from shared.bus.embedded import EmbeddedBus
@@ -31,19 +31,6 @@ PARTS = {
     "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
     "rate limit (flask-limiter)": ("flask_limiter/_extension.py", "_check_request_limit"),
 }
-
-
-def _parts(profile: cProfile.Profile, total: float) -> list[str]:
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    lines = []
-    for name, (suffix, function) in PARTS.items():
-        seconds = sum(
-            row[3]  # cumulative time
-            for (path, _line, func), row in stats.items()
-            if path.endswith(suffix) and func == function
-        )
-        lines.append(f"| {name} | {seconds / REPORTS * 1000:.2f} ms | {seconds / total:.0%} |")
-    return lines
 
 
 def run() -> str:
@@ -84,7 +71,5 @@ def run() -> str:
         f"Where it goes: the same {REPORTS} requests under cProfile"
         f" ({profiled / REPORTS * 1000:.1f} ms per report with the profiler's overhead;"
         " the parts overlap where one calls another).\n\n"
-        "| part | per report | share |\n|---|---|---|\n"
-        + "\n".join(_parts(profile, profiled))
-        + "\n"
+        + table(profile, PARTS, n=REPORTS, total=profiled, unit="report")
     )
