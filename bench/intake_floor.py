@@ -104,7 +104,9 @@ def run() -> tuple[str, dict]:
         " shared.serve (waitress, 8 threads). The floor is a bare Flask JSON endpoint"
         " (bench/bare_flask.py); intake runs alone on the embedded profile, its rate limit"
         " raised out of the way. Load is the 1-minute load average as each measure began."
-        f" Answers other than 2xx: floor {floor.errors}, intake {intake.errors}.\n\n"
+        f" Answers other than 2xx: floor {floor.non_2xx}, intake {intake.non_2xx}; socket"
+        f" errors (wrk's 2 s timeout included): floor {floor.socket_errors}, intake"
+        f" {intake.socket_errors}.\n\n"
         "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"
         + _row("intake POST /v1/reports", floor, intake)
         + "\n"

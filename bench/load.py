@@ -27,13 +27,15 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 @dataclass(frozen=True)
 class Load:
-    """The median of ``ROUNDS`` rounds: requests per second, latency percentiles (ms),
-    answers other than 2xx/3xx, and the 1-minute load average when the rounds began."""
+    """The median of ``ROUNDS`` rounds: requests per second, latency percentiles (ms); over
+    all rounds, answers other than 2xx/3xx and socket errors (wrk's 2 s timeout counts);
+    the 1-minute load average when the rounds began."""
 
     rps: float
     p50_ms: float
     p99_ms: float
-    errors: int
+    non_2xx: int
+    socket_errors: int
     load_average: float
 
 
@@ -42,8 +44,8 @@ def _ms(text: str) -> float:
     return float(value) * _UNIT_MS[unit]
 
 
-def parse(output: str) -> tuple[float, float, float, int]:
-    """wrk --latency's output: requests/s, p50, p99 (ms), non-2xx/3xx answers plus socket
+def parse(output: str) -> tuple[float, float, float, int, int]:
+    """wrk --latency's output: requests/s, p50, p99 (ms), non-2xx/3xx answers, socket
     errors."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
@@ -52,10 +54,13 @@ def parse(output: str) -> tuple[float, float, float, int]:
     sockets = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
-    errors = (int(bad.group(1)) if bad else 0) + (
-        sum(int(n) for n in sockets.groups()) if sockets else 0
+    return (
+        rps,
+        p50,
+        p99,
+        int(bad.group(1)) if bad else 0,
+        sum(int(n) for n in sockets.groups()) if sockets else 0,
     )
-    return rps, p50, p99, errors
 
 
 def post(url: str, body: Path, *, key: str | None = None) -> Load:
@@ -85,5 +90,5 @@ def post(url: str, body: Path, *, key: str | None = None) -> Load:
             )
             for _ in range(ROUNDS)
         ]
-    rps, p50, p99, _ = (statistics.median(column) for column in zip(*rounds, strict=True))
-    return Load(rps, p50, p99, sum(r[3] for r in rounds), load_average)
+    rps, p50, p99 = (statistics.median(column) for column in list(zip(*rounds, strict=True))[:3])
+    return Load(rps, p50, p99, sum(r[3] for r in rounds), sum(r[4] for r in rounds), load_average)
