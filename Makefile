@@ -100,7 +100,13 @@ helm-lint: install $(HELM) ## Lint the chart, render it and validate the manifes
 		echo "chart: $$name lints, renders and validates against Kubernetes $(KUBE_VERSIONS)"; \
 	done
 
-bench: install model ## Run the benchmarks and write bench/REPORT.md
+# The load generator for the HTTP benchmarks: Debian's wrk.
+WRK := /usr/bin/wrk
+$(WRK):
+	@command -v apt-get >/dev/null || { echo "Install wrk at $(WRK) for make bench"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
+bench: install model $(WRK) ## Run the benchmarks; write bench/REPORT.md and bench/report.json
 	$(PY) -m bench
 
 duplicates: install ## Precision, recall and cost of the duplicate suggestions on the datasets

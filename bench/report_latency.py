@@ -71,19 +71,20 @@ def accept_rate(urls: dict[str, str], key: str) -> tuple[float, list[float]]:
 def bulk_to_searchable(urls: dict[str, str], key: str) -> tuple[int, float, float]:
     """Upload the AIAAIC sheet; return accepted rows, upload time, time until searchable."""
     incidents = f"{urls['registry']}/v1/incidents"
-    before = requests.get(incidents, timeout=10).json()["total"]
+    auth = {"Authorization": f"Bearer {key}"}
+    before = requests.get(incidents, headers=auth, timeout=10).json()["total"]
     started = time.perf_counter()
     response = requests.post(
         f"{urls['intake']}/v1/reports/bulk",
         params={"format": "aiaaic"},
         data=AIAAIC.read_bytes(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "text/csv"},
+        headers={**auth, "Content-Type": "text/csv"},
         timeout=300,
     )
     response.raise_for_status()
     uploaded = time.perf_counter() - started
     accepted = response.json()["summary"]["accepted"]
-    while requests.get(incidents, timeout=10).json()["total"] < before + accepted:
+    while requests.get(incidents, headers=auth, timeout=10).json()["total"] < before + accepted:
         time.sleep(0.05)
     return accepted, uploaded, time.perf_counter() - started
 

@@ -12,6 +12,7 @@ from functools import wraps
 from flask import g
 from flask_limiter import Limiter
 
+from services.intake.rate_storage import SCHEME
 from shared.access import REPORTER
 from shared.auth import bearer_key, current_viewer, unauthorized
 from shared.directory.credentials import key_id_of
@@ -20,7 +21,9 @@ from shared.http import problem
 limiter = Limiter(
     key_func=lambda: g.api_key_id,
     headers_enabled=True,  # sends Retry-After with every 429
-    storage_uri="memory://",  # per process; a multi-replica deployment shares Redis instead
+    # In memory, per process (a multi-replica deployment shares Redis instead), swept
+    # without a thread per hit (rate_storage.py).
+    storage_uri=f"{SCHEME}://",
 )
 
 

@@ -1,0 +1,116 @@
+"""Intake's POST /v1/reports next to its floor, a bare Flask JSON endpoint served the same
+way (bench/bare_flask.py), in the same run: throughput and latency under closed-loop load
+(bench/load.py), and each process's resident memory after the load."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from bench.load import CONNECTIONS, ROUNDS, SECONDS, THREADS, Load, post
+from shared.directory import demo
+from shared.settings import Settings
+from tools.stack import Stack
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example-report.json"
+INTAKE_PORT, FLOOR_PORT = 18111, 18112
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def _wait(url: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready in 60 s")
+
+
+def _floor() -> tuple[Load, float]:
+    process = subprocess.Popen([sys.executable, "-m", "bench.bare_flask", str(FLOOR_PORT)])
+    try:
+        _wait(f"http://127.0.0.1:{FLOOR_PORT}/healthz", process)
+        load = post(f"http://127.0.0.1:{FLOOR_PORT}/v1/reports", EXAMPLE)
+        return load, resident_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def _intake() -> tuple[Load, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data")
+        key = demo.lab_key(settings, "Bench Lab")
+        url = f"http://127.0.0.1:{INTAKE_PORT}"
+        stack = Stack(
+            urls={"intake": url},
+            env={
+                **os.environ,
+                "ACCORD_DATA_DIR": str(settings.data_dir),
+                "ACCORD_LOG_LEVEL": "ERROR",  # waitress warns of every queued request
+                "ACCORD_INTAKE_RATE_LIMIT": "1000000/minute",  # measure intake, not the limiter
+                "ACCORD_INTAKE_PORT": str(INTAKE_PORT),
+            },
+        )
+        stack.launch("intake")
+        try:
+            stack.wait_ready()
+            load = post(f"{url}/v1/reports", EXAMPLE, key=key)
+            return load, resident_mb(stack.processes["intake"].pid)
+        finally:
+            stack.stop()
+
+
+def _row(name: str, floor: Load, accord: Load) -> str:
+    return (
+        f"| {name} | {floor.rps:,.0f} req/s, p50 {floor.p50_ms:.1f} ms, p99 {floor.p99_ms:.1f} ms"
+        f" (load {floor.load_average:.1f}) | {accord.rps:,.0f} req/s, p50 {accord.p50_ms:.1f}"
+        f" ms, p99 {accord.p99_ms:.1f} ms (load {accord.load_average:.1f}) |"
+        f" {accord.rps / floor.rps:.2f} |"
+    )
+
+
+def run() -> tuple[str, dict]:
+    floor, floor_mb = _floor()
+    intake, intake_mb = _intake()
+    results = {
+        "load_generator": f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s, median of {ROUNDS}",
+        "floor": vars(floor) | {"resident_mb": floor_mb},
+        "intake": vars(intake) | {"resident_mb": intake_mb},
+        "throughput_ratio": intake.rps / floor.rps,
+        "memory_ratio": floor_mb / intake_mb,
+    }
+    text = (
+        "## Intake POST /v1/reports next to the HTTP floor\n\n"
+        f"Closed loop: `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency`, median of"
+        f" {ROUNDS} rounds, the same body (docs/example-report.json), both served by"
+        " shared.serve (waitress, 8 threads). The floor is a bare Flask JSON endpoint"
+        " (bench/bare_flask.py); intake runs alone on the embedded profile, its rate limit"
+        " raised out of the way. Load is the 1-minute load average as each measure began."
+        f" Answers other than 2xx: floor {floor.non_2xx}, intake {intake.non_2xx}; socket"
+        f" errors (wrk's 2 s timeout included): floor {floor.socket_errors}, intake"
+        f" {intake.socket_errors}.\n\n"
+        "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"
+        + _row("intake POST /v1/reports", floor, intake)
+        + "\n"
+        f"| resident memory after the load | {floor_mb:.0f} MB | {intake_mb:.0f} MB |"
+        f" {floor_mb / intake_mb:.2f} |\n"
+    )
+    return text, results

@@ -1,0 +1,217 @@
+"""The registry next to raw SQLite, on the embedded store, in the same run:
+
+- ingest: a backlog of the real datasets' reports (as intake accepts them) decoded and
+  made searchable by the registry's report handler, next to a raw batched insert of the
+  same documents into the same SQLite + FTS5 schema;
+- search: p50/p95 over the corpus repeated to ``SEARCH_INCIDENTS``, ``store.search()``
+  next to the raw FTS5 bm25 top-20 query of the same terms.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.profile import table
+from services.intake.bulk.survey import DATASETS, DryRun, survey
+from services.registry.consumer import ReportProjection
+from services.registry.decisions import registered
+from services.registry.query.ast import positive_text
+from services.registry.query.fts5 import match_expression
+from services.registry.query.parser import parse
+from services.registry.store.embedded import EmbeddedStore
+from shared.access import Viewer
+from shared.bus.embedded import EmbeddedBus
+from shared.envelope import Envelope, decode, encode, new_id, utcnow
+
+DATASETS_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+BATCH = 500  # the registry consumer's poll size
+SEARCH_INCIDENTS = int(os.environ.get("BENCH_SEARCH_INCIDENTS", "100000"))
+SEARCH_ROUNDS = 3
+# The ingest's parts, as (file suffix, function) in the profile.
+INGEST_PARTS = {
+    "decode, marshmallow validating the report (envelope.decode)": ("shared/envelope.py", "decode"),
+    "store.create (SQLite + FTS5, the indexed fields)": (
+        "services/registry/store/embedded.py",
+        "create",
+    ),
+    "encode incident.registered (envelope.encode)": ("shared/envelope.py", "encode"),
+}
+PLAIN = ["facial recognition", "chatbot", "autonomous vehicle", "deepfake", "bias", "privacy"]
+# Free text, filters, facets and a lab viewer's access filter.
+MIX = [*PLAIN, "severity:high", "country:US chatbot", "type:incident deepfake", "tlp:CLEAR"]
+COORDINATOR = Viewer(
+    person_id="b", organization_id="s", member=True, roles=frozenset({"coordinator"})
+)
+LAB = Viewer(person_id="l", organization_id="o", member=True, roles=frozenset({"reporter"}))
+
+
+def corpus() -> list[dict]:
+    """The real datasets' reports as intake would accept them from a lab's bulk upload."""
+    reports = []
+    for dataset in DATASETS:
+        dry = DryRun()
+        survey(DATASETS_DIR, dataset, accept_fn=dry)
+        reports += dry.reports
+    received = utcnow().isoformat()
+    return [
+        {
+            **report,
+            "id": new_id(),
+            "received_at": received,
+            "channel": "bulk",
+            "organization_id": LAB.organization_id,
+            "submitted_by": LAB.person_id,
+            "verified": True,
+            "recipients": [LAB.person_id],
+            "publish_organization": False,
+        }
+        for report in reports
+    ]
+
+
+def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
+    store = EmbeddedStore(tmp / f"{name}.sqlite3")
+    store.ensure()
+    bus = EmbeddedBus(tmp / f"{name}-bus.sqlite3")
+    bus.create_topics({"registry-events": 6})
+    producer = bus.producer()
+    handler = ReportProjection(
+        store, producer, events_topic="registry-events", registry_url="http://127.0.0.1:8002"
+    )
+    started = time.perf_counter()
+    for start in range(0, len(backlog), BATCH):
+        handler([decode(raw) for raw in backlog[start : start + BATCH]])
+    seconds = time.perf_counter() - started
+    producer.close()
+    bus.close()
+    store.close()
+    return len(backlog) / seconds
+
+
+def _raw_insert(tmp: Path, reports: list[dict]) -> float:
+    store = EmbeddedStore(tmp / "raw.sqlite3")
+    store.ensure()
+    conn = store._conn()
+    started = time.perf_counter()
+    for start in range(0, len(reports), BATCH):
+        conn.execute("BEGIN")
+        for report in reports[start : start + BATCH]:
+            rowid = conn.execute(
+                "INSERT INTO incident_docs (id, doc, fields, received, occurred_sort,"
+                " severity_rank) VALUES (?, ?, '{}', 0, 0, 0)",
+                (report["id"], json.dumps(report, ensure_ascii=False)),
+            ).lastrowid
+            conn.execute(
+                "INSERT INTO incident_text (rowid, title, description) VALUES (?, ?, ?)",
+                (rowid, report["title"], report.get("description") or ""),
+            )
+        conn.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    store.close()
+    return len(reports) / seconds
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    q = statistics.quantiles([s * 1000 for s in seconds], n=100, method="inclusive")
+    return q[49], q[94]
+
+
+def _timed(fn, queries: list[str]) -> tuple[float, float]:
+    fn(queries[0])  # warm the page cache
+    times = []
+    for _ in range(SEARCH_ROUNDS):
+        for q in queries:
+            started = time.perf_counter()
+            fn(q)
+            times.append(time.perf_counter() - started)
+    return _percentiles(times)
+
+
+def _search(tmp: Path, reports: list[dict]) -> dict:
+    store = EmbeddedStore(tmp / "search.sqlite3")
+    store.ensure()
+    incidents = [registered(r) for r in reports]
+    for n in range(0, SEARCH_INCIDENTS, BATCH):
+        store.upsert(
+            [{**incidents[(n + i) % len(incidents)], "id": new_id()} for i in range(BATCH)]
+        )
+    conn = store._conn()
+
+    def raw(q: str) -> None:
+        expression = " AND ".join(f"({match_expression(t)})" for t in positive_text(parse(q)))
+        conn.execute(
+            "SELECT rowid FROM incident_text WHERE incident_text MATCH ?"
+            " ORDER BY bm25(incident_text, 10.0, 1.0, 10.0, 1.0) LIMIT 20",
+            (expression,),
+        ).fetchall()
+
+    results = {
+        "incidents": SEARCH_INCIDENTS,
+        "load_average": os.getloadavg()[0],
+        "raw_plain": _timed(raw, PLAIN),
+        "store_plain": _timed(lambda q: store.search(parse(q), viewer=COORDINATOR), PLAIN),
+        "store_mix": _timed(lambda q: store.search(parse(q), viewer=LAB, facets=True), MIX),
+    }
+    store.close()
+    return results
+
+
+def run() -> tuple[str, dict]:
+    reports = corpus()
+    backlog = [
+        encode(
+            Envelope(type="report.accepted", key=r["id"], producer="intake", payload={"report": r})
+        )
+        for r in reports
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        load_average = os.getloadavg()[0]
+        raw_rate = _raw_insert(Path(tmp), reports)
+        ingest_rate = _ingest(Path(tmp), backlog)
+        profile = cProfile.Profile()
+        profile.enable()
+        profiled = len(backlog) / _ingest(Path(tmp), backlog, "profiled")
+        profile.disable()
+        search = _search(Path(tmp), reports)
+    raw50, raw95 = search["raw_plain"]
+    plain50, plain95 = search["store_plain"]
+    mix50, mix95 = search["store_mix"]
+    results = {
+        "ingest": {
+            "reports": len(reports),
+            "raw_docs_per_s": raw_rate,
+            "registry_docs_per_s": ingest_rate,
+            "ratio": ingest_rate / raw_rate,
+            "load_average": load_average,
+        },
+        "search": search | {"plain_p95_ratio": plain95 / raw95, "mix_p95_ratio": mix95 / raw95},
+    }
+    text = (
+        "## Registry ingest and search next to raw SQLite (embedded store)\n\n"
+        f"Ingest: a backlog of {len(reports):,} real reports (the three datasets, as intake"
+        f" accepts them) decoded and handled by the registry's report handler in batches of"
+        f" {BATCH} (creating the incidents, publishing `incident.registered`); the floor is"
+        " a raw batched insert of the same documents into the same schema. Search: the"
+        f" corpus repeated to {SEARCH_INCIDENTS:,} incidents; the floor is the FTS5 bm25"
+        f" top-20 of the same expression; {SEARCH_ROUNDS} rounds of each query."
+        f" Plain: {', '.join(PLAIN)} (a coordinator). Mix: those and {', '.join(MIX[len(PLAIN) :])}"
+        " with facets, as a lab's reporter (its access filter).\n\n"
+        "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"
+        f"| registry ingest (load {load_average:.1f}) | {raw_rate:,.0f} docs/s |"
+        f" {ingest_rate:,.0f} docs/s | {ingest_rate / raw_rate:.2f} |\n"
+        f"| search, plain ranked, p50 / p95 (load {search['load_average']:.1f}) |"
+        f" {raw50:.2f} / {raw95:.2f} ms | {plain50:.2f} / {plain95:.2f} ms |"
+        f" {raw50 / plain50:.2f} / {raw95 / plain95:.2f} |\n"
+        f"| search, the mix, p50 / p95 | {raw50:.2f} / {raw95:.2f} ms |"
+        f" {mix50:.2f} / {mix95:.2f} ms | {raw50 / mix50:.2f} / {raw95 / mix95:.2f} |\n\n"
+        "Where the ingest's time goes: the same backlog again under cProfile"
+        f" ({profiled / len(backlog) * 1000:.2f} ms per report with the profiler's overhead).\n\n"
+        + table(profile, INGEST_PARTS, n=len(backlog), total=profiled, unit="report")
+    )
+    return text, results
