@@ -54,9 +54,9 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # kafka-python logs every connection step, and the Elasticsearch client every request,
-    # at INFO.
-    for chatty in ("kafka", "elastic_transport"):
+    # kafka-python logs every connection step, the Elasticsearch client every request, and
+    # APScheduler every timer it adds and runs, at INFO.
+    for chatty in ("kafka", "elastic_transport", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
