@@ -23,6 +23,9 @@ SECRETS = (
     "not-a-real-password",
     "not-a-real-secret-key",
     "https://hooks.example/accord?token=not-a-real-token",
+    "not-a-real-webhook-secret",
+    "https://hooks.slack.example/services/not-a-real-slack-path",
+    "not-a-real-routing-key",
 )
 # Settings the chart passes that shared/settings.py does not read yet (docs/operations.md).
 NOT_YET_READ = {
@@ -280,9 +283,12 @@ def test_no_secret_value_in_a_config_map(render) -> None:
     assert decoded["ACCORD_ELASTICSEARCH_PASSWORD"] == "not-a-real-password"
 
 
-def test_a_generated_secret_key_is_long(render) -> None:
+def test_generated_secrets_are_long_and_given_ones_kept(render) -> None:
     (secret,) = of_kind(render(), "Secret")
-    assert len(base64.b64decode(secret["data"]["ACCORD_SECRET_KEY"])) >= 32
+    for key in ("ACCORD_SECRET_KEY", "ACCORD_WEBHOOK_SECRET"):
+        assert len(base64.b64decode(secret["data"][key])) >= 32
+    (given,) = of_kind(render({"secrets": {"webhookSecret": "w" * 40}}), "Secret")
+    assert base64.b64decode(given["data"]["ACCORD_WEBHOOK_SECRET"]) == b"w" * 40
 
 
 def _secret_refs(objects: list[dict]) -> dict[str, set[str]]:
@@ -301,7 +307,12 @@ def test_each_service_gets_only_its_secrets(render) -> None:
     (keys,) = refs.values()
     assert keys == {
         "intake:ACCORD_SECRET_KEY",
+        "registry:ACCORD_SECRET_KEY",
+        "notifier:ACCORD_SECRET_KEY",
+        "notifier:ACCORD_WEBHOOK_SECRET",
         "notifier:ACCORD_WEBHOOK_URL",
+        "notifier:ACCORD_SLACK_WEBHOOK_URL",
+        "notifier:ACCORD_PAGERDUTY_ROUTING_KEY",
         "intake:ACCORD_KAFKA_SASL_PASSWORD",
         "registry:ACCORD_KAFKA_SASL_PASSWORD",
         "notifier:ACCORD_KAFKA_SASL_PASSWORD",
@@ -327,14 +338,13 @@ def test_pods_restart_when_the_settings_change(render) -> None:
             if k.startswith("checksum/")
         }
 
-    base = checksums({"secrets": {"secretKey": "a" * 40}})
+    fixed = {"secretKey": "a" * 40, "webhookSecret": "w" * 40}  # none generated per render
+    base = checksums({"secrets": fixed})
     assert set(base) == {"checksum/config", "checksum/secret"}
-    changed_config = checksums(
-        {"secrets": {"secretKey": "a" * 40}, "config": {"logLevel": "DEBUG"}}
-    )
+    changed_config = checksums({"secrets": fixed, "config": {"logLevel": "DEBUG"}})
     assert changed_config["checksum/config"] != base["checksum/config"]
     assert changed_config["checksum/secret"] == base["checksum/secret"]
-    changed_secret = checksums({"secrets": {"secretKey": "b" * 40}})
+    changed_secret = checksums({"secrets": {**fixed, "secretKey": "b" * 40}})
     assert changed_secret["checksum/secret"] != base["checksum/secret"]
 
 

@@ -117,3 +117,20 @@ app.kubernetes.io/component: {{ .component }}
 {{- else }}PLAINTEXT
 {{- end }}
 {{- end }}
+
+{{/*
+A secret value: the one given in the values, else the one the release's Secret holds
+already (kept across upgrades), else a new random one. Args: (list given existing key).
+*/}}
+{{- define "accord.keptSecret" -}}
+{{- $given := index . 0 }}
+{{- $existing := index . 1 }}
+{{- $key := index . 2 }}
+{{- if $given }}
+{{- $given }}
+{{- else if and $existing $existing.data (hasKey $existing.data $key) }}
+{{- index $existing.data $key | b64dec }}
+{{- else }}
+{{- randAlphaNum 48 }}
+{{- end }}
+{{- end }}

@@ -81,21 +81,28 @@ spec:
             - configMapRef:
                 name: {{ include "accord.configMapName" $root }}
           env:
-            {{- if eq $c "intake" }}
+            # Every service has pages with sessions and CSRF tokens: every pod of every
+            # service signs them with the same key.
             - name: ACCORD_SECRET_KEY
               valueFrom:
                 secretKeyRef:
                   name: {{ include "accord.secretName" $root }}
                   key: ACCORD_SECRET_KEY
-            {{- end }}
             {{- if eq $c "notifier" }}
-            - name: ACCORD_WEBHOOK_URL
+            - name: ACCORD_WEBHOOK_SECRET
               valueFrom:
                 secretKeyRef:
                   name: {{ include "accord.secretName" $root }}
-                  key: ACCORD_WEBHOOK_URL
-                  # Without a webhook the notifier runs and warns that it sends nothing.
+                  key: ACCORD_WEBHOOK_SECRET
+            {{- range $key := list "ACCORD_WEBHOOK_URL" "ACCORD_SLACK_WEBHOOK_URL" "ACCORD_PAGERDUTY_ROUTING_KEY" }}
+            - name: {{ $key }}
+              valueFrom:
+                secretKeyRef:
+                  name: {{ include "accord.secretName" $root }}
+                  key: {{ $key }}
+                  # A channel left unset is not used; the on-call page always is.
                   optional: true
+            {{- end }}
             {{- end }}
             {{- if $k.sasl.enabled }}
             - name: ACCORD_KAFKA_SASL_PASSWORD
