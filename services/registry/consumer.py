@@ -88,6 +88,15 @@ class ReportProjection:
                 "channel": incident.get("channel"),
                 "severity_derived": bool(incident.get("severity_derivation")),
                 "harm_domains": list(incident.get("harm_domains") or []),
+                # What the notifier's regulatory clocks need: the rules that apply, when
+                # the clock starts, the facts that pick a tier, and who may read them.
+                "jurisdictions": list(incident.get("jurisdictions") or []),
+                "detected_at": incident.get("detected_at"),
+                "received_at": incident.get("received_at"),
+                "quantities": dict(incident.get("quantities") or {}),
+                "critical_infrastructure": bool(incident.get("critical_infrastructure")),
+                "organization_id": incident.get("organization_id"),
+                "recipients": list(incident.get("recipients") or []),
             },
         )
         self._producer.send(self._events_topic, key=incident["id"], value=encode(event))

@@ -10,6 +10,7 @@ events and logs (never a URL's path, a key or a routing key).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -37,7 +38,7 @@ class Message:
     resolved, or a digest. ``dedup_key`` is the same on every retry and every channel's
     receiver may drop a repeat by it."""
 
-    action: str  # trigger, acknowledge, resolve, digest
+    action: str  # trigger, acknowledge, resolve, digest, reminder (of a deadline)
     dedup_key: str
     escalation_id: str | None
     summary: str
@@ -66,6 +67,11 @@ class Message:
         if self.step is not None:
             body["step"], body["round"] = self.step, self.round
         return body
+
+
+def brief(incident: Mapping[str, Any]) -> dict[str, Any]:
+    """An incident as a message lists it."""
+    return {k: incident.get(k) for k in ("incident_id", "title", "severity", "tlp", "url")}
 
 
 class DeliveryError(Exception):
