@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.notifier import api, pages
+from services.notifier.deadlines import views as deadline_views
 from services.notifier.escalations import Escalations
 from services.notifier.openapi import document
 from shared import auth, logs, metrics
@@ -41,6 +42,7 @@ def create_app(
     app.extensions["accord.directory"] = directory
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(deadline_views.bp)
     # The on-call pages, and the directory's sign-in pages they send people to.
     directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
     app.register_blueprint(pages.bp)

@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from services.notifier.api import EscalationArgsSchema, OncallArgsSchema
+from services.notifier.deadlines.views import DeadlineArgsSchema, FiledSchema, TierSchema
 from services.notifier.oncall.schemas import ScheduleSchema
 from shared import metrics
 from shared.directory import api as whoami
@@ -24,8 +25,10 @@ _REASONS = {
     400: "The body is not a JSON object",
     401: "No API key, or an unknown or revoked one",
     403: "The key's owner lacks the role (on-call, coordinator or admin; coordinator or"
-    " admin to create schedules)",
-    404: "No such schedule or escalation, or a calendar token that does not match",
+    " admin to create schedules; risk owner or admin to set a deadline's tier or mark a"
+    " report filed)",
+    404: "No such schedule, escalation or deadline (or one whose incident the key may not"
+    " read), or a calendar token that does not match",
     409: "The escalation is closed: the incident was resolved",
     422: "Invalid fields or arguments, each named by a JSON pointer",
     503: "The bus is unavailable; see Retry-After",
@@ -94,6 +97,35 @@ _SCHEMAS = {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Escalation"}}
         },
     },
+    "Deadline": {
+        "type": "object",
+        "required": ["id", "incident_id", "regime", "tier", "starts_at", "stages", "status"],
+        "properties": {
+            "regime": {"type": "string"},
+            "tier": {
+                "type": "object",
+                "required": ["id", "days", "reason"],
+                "properties": {"days": {"type": "integer"}, "reason": {"type": "string"}},
+            },
+            "starts_at": {"type": "string", "format": "date-time"},
+            "stages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "due_at", "filed", "satisfied"],
+                    "properties": {"due_at": {"type": ["string", "null"]}},
+                },
+            },
+            "status": {"enum": ["open", "filed"]},
+        },
+    },
+    "DeadlineList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}}
+        },
+    },
 }
 
 
@@ -138,13 +170,16 @@ def _feed(summary: str, name: str) -> dict[str, Any]:
 def document(server_url: str) -> dict[str, Any]:
     spec = new_spec(
         title="Accord notifier",
-        description="On-call schedules, escalations and their acknowledgement.",
+        description="On-call schedules, escalations and their acknowledgement, regulatory"
+        " deadlines.",
         server_url=server_url,
         key_description="An on-call contact's, coordinator's or admin's API key",
     )
     for name, schema in _SCHEMAS.items():
         spec.components.schema(name, schema)
     spec.components.schema("ScheduleInput", schema=ScheduleSchema)
+    spec.components.schema("DeadlineFiled", schema=FiledSchema)
+    spec.components.schema("DeadlineTier", schema=TierSchema)
     spec.path(
         path="/v1/schedules",
         operations={
@@ -214,6 +249,45 @@ def document(server_url: str) -> dict[str, Any]:
             }
         },
     )
+    spec.path(
+        path="/v1/deadlines",
+        operations=_get(
+            "Regulatory deadlines of the incidents the key may read (by incident, open or not)",
+            "DeadlineList",
+            401,
+            422,
+            parameters=query_args(DeadlineArgsSchema),
+        ),
+    )
+    spec.path(
+        path="/v1/deadlines/{deadline_id}",
+        operations=_get(
+            "One regulatory deadline: tier and reason, stages, filings",
+            "Deadline",
+            401,
+            404,
+            parameters=[path_param("deadline_id")],
+        ),
+    )
+    for action, schema, summary in (
+        ("filed", "DeadlineFiled", "Mark a stage's report filed (risk owners; again: no change)"),
+        ("tier", "DeadlineTier", "Set the tier, with the reason (risk owners)"),
+    ):
+        spec.path(
+            path=f"/v1/deadlines/{{deadline_id}}/{action}",
+            operations={
+                "post": {
+                    "summary": summary,
+                    "security": SECURED,
+                    "parameters": [path_param("deadline_id")],
+                    "requestBody": {"required": True, "content": json_content(schema)},
+                    "responses": {
+                        "200": {"description": summary, "content": json_content("Deadline")},
+                        **_problems(400, 401, 403, 404, 422, 503),
+                    },
+                }
+            },
+        )
     spec.path(
         path="/v1/calendars/schedule/{schedule_id}.ics",
         operations=_feed("A schedule's shifts", "schedule_id"),

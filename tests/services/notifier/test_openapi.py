@@ -42,6 +42,10 @@ FUZZED = [
     ("GET", "/v1/escalations"),
     ("GET", "/v1/escalations/{escalation_id}"),
     ("POST", "/v1/escalations/{escalation_id}/ack"),
+    ("GET", "/v1/deadlines"),
+    ("GET", "/v1/deadlines/{deadline_id}"),
+    ("POST", "/v1/deadlines/{deadline_id}/filed"),
+    ("POST", "/v1/deadlines/{deadline_id}/tier"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 PAGES = ("pages.", "directory.")  # HTML pages, not the API
