@@ -127,12 +127,18 @@ def apply(incident: Incident, event: Envelope) -> Incident | None:
 
 
 ACKNOWLEDGED = "escalation.acknowledged"
+DEADLINE_FILED = "deadline.filed"
+# The notifier's events an incident's timeline shows, and what each entry keeps of them.
+NOTED = {
+    ACKNOWLEDGED: ("escalation_id",),
+    DEADLINE_FILED: ("deadline_id", "regime", "stage"),
+}
 
 
 def noted(incident: Incident, event: Envelope) -> Incident | None:
-    """``incident`` with an event from elsewhere (the notifier's acknowledgement) in its
-    timeline, for risk owners and coordinators; not a decision, so not a new version.
-    None if it is there already."""
+    """``incident`` with an event from elsewhere (the notifier's acknowledgement, a
+    regulatory report marked filed) in its timeline, for risk owners and coordinators; not
+    a decision, so not a new version. None if it is there already."""
     if any(e.get("event_id") == event.id for e in incident.get("timeline", ())):
         return None
     p = event.payload
@@ -141,7 +147,7 @@ def noted(incident: Incident, event: Envelope) -> Incident | None:
         {
             "type": event.type,
             "event_id": event.id,
-            "escalation_id": p["escalation_id"],
+            **{k: p[k] for k in NOTED[event.type]},
             "actor": {**p["by"], "organization": None},
             "at": p["at"],
             "version": version(incident),

@@ -64,8 +64,9 @@ def apply_decisions(store: IncidentStore, envelopes: Iterable[Envelope]) -> None
 
 
 def apply_notifier_events(store: IncidentStore, envelopes: Iterable[Envelope]) -> None:
-    """The notifier's acknowledgements into the incidents' timelines (the handler of the
-    registry's consumer of ``notifier-events``; other types are ignored)."""
+    """The notifier's acknowledgements and filed regulatory reports into the incidents'
+    timelines (the handler of the registry's consumer of ``notifier-events``; other types
+    are ignored)."""
     for event in envelopes:
-        if event.type == decisions.ACKNOWLEDGED:
+        if event.type in decisions.NOTED:
             _update(store, event, decisions.noted)
