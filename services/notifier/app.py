@@ -7,6 +7,7 @@ from flask import Flask
 from services.notifier import api, pages
 from services.notifier.deadlines import views as deadline_views
 from services.notifier.escalations import Escalations
+from services.notifier.exercises import views as exercise_views
 from services.notifier.openapi import document
 from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus, Producer
@@ -43,6 +44,7 @@ def create_app(
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(deadline_views.bp)
+    app.register_blueprint(exercise_views.bp)
     # The on-call pages, and the directory's sign-in pages they send people to.
     directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
     app.register_blueprint(pages.bp)

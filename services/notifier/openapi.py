@@ -26,7 +26,7 @@ _REASONS = {
     401: "No API key, or an unknown or revoked one",
     403: "The key's owner lacks the role (on-call, coordinator or admin; coordinator or"
     " admin to create schedules; risk owner or admin to set a deadline's tier or mark a"
-    " report filed)",
+    " report filed; coordinator or admin to plan exercises)",
     404: "No such schedule, escalation or deadline (or one whose incident the key may not"
     " read), or a calendar token that does not match",
     409: "The escalation is closed: the incident was resolved",
@@ -117,6 +117,76 @@ _SCHEMAS = {
                 },
             },
             "status": {"enum": ["open", "filed"]},
+        },
+    },
+    "SlotRequest": {
+        "type": "object",
+        "required": ["participants", "duration_minutes"],
+        "additionalProperties": False,
+        "properties": {
+            "participants": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 50,
+                "items": {
+                    "oneOf": [
+                        {"type": "string", "minLength": 1, "maxLength": 64},
+                        {
+                            "type": "object",
+                            "required": ["time_zone", "working_hours"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "time_zone": {"type": "string"},
+                                "working_hours": {
+                                    "type": "object",
+                                    "required": ["start", "end"],
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "start": {"type": "string", "pattern": "^\\d\\d:\\d\\d$"},
+                                        "end": {"type": "string", "pattern": "^\\d\\d:\\d\\d$"},
+                                    },
+                                },
+                                "country": {"type": ["string", "null"]},
+                            },
+                        },
+                    ]
+                },
+            },
+            "duration_minutes": {"type": "integer", "minimum": 15, "maximum": 1440},
+            "lead_time_hours": {"type": "integer", "minimum": 0, "maximum": 2160},
+            "not_before": {"type": ["string", "null"], "format": "date-time"},
+            "horizon_days": {"type": "integer", "minimum": 1, "maximum": 90},
+        },
+    },
+    "Slots": {
+        "type": "object",
+        "required": ["slots", "common"],
+        "properties": {
+            "common": {"type": "boolean"},
+            "slots": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["start", "end", "outside", "outside_minutes", "participants"],
+                    "properties": {
+                        "start": {"type": "string", "format": "date-time"},
+                        "end": {"type": "string", "format": "date-time"},
+                        "participants": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "participant",
+                                    "time_zone",
+                                    "start",
+                                    "end",
+                                    "outside_minutes",
+                                ],
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
     "DeadlineList": {
@@ -288,6 +358,21 @@ def document(server_url: str) -> dict[str, Any]:
                 }
             },
         )
+    spec.path(
+        path="/v1/exercises/slots",
+        operations={
+            "post": {
+                "summary": "Find the earliest slots that suit every participant (coordinators,"
+                " admins); or, when none does, the least bad",
+                "security": SECURED,
+                "requestBody": {"required": True, "content": json_content("SlotRequest")},
+                "responses": {
+                    "200": {"description": "Slots", "content": json_content("Slots")},
+                    **_problems(400, 401, 403, 422),
+                },
+            }
+        },
+    )
     spec.path(
         path="/v1/calendars/schedule/{schedule_id}.ics",
         operations=_feed("A schedule's shifts", "schedule_id"),

@@ -46,6 +46,7 @@ FUZZED = [
     ("GET", "/v1/deadlines/{deadline_id}"),
     ("POST", "/v1/deadlines/{deadline_id}/filed"),
     ("POST", "/v1/deadlines/{deadline_id}/tier"),
+    ("POST", "/v1/exercises/slots"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 PAGES = ("pages.", "directory.")  # HTML pages, not the API
