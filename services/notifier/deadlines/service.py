@@ -80,7 +80,7 @@ def deadline_json(deadline: Deadline, history: list[dict[str, Any]]) -> dict[str
     }
 
 
-def _report(regime: str, stage: str) -> str:
+def report_name(regime: str, stage: str) -> str:
     """E.g. "EU-AI-ACT-ART73 initial report", "EU-GDPR-ART33 report"."""
     return f"{regime} report" if stage == "report" else f"{regime} {stage} report"
 
@@ -228,7 +228,7 @@ class Deadlines:
             return
         incident = {
             **{k: deadline.incident.get(k) for k in ("incident_id", "event_type", "tlp", "url")},
-            "title": f"{_report(deadline.regime, action.stage)} due"
+            "title": f"{report_name(deadline.regime, action.stage)} due"
             f" {action.due_at.isoformat()}, not filed: {deadline.incident['title']}",
             "severity": self._e.policy.deadlines.escalate_as,
             "harm_domains": list(deadline.incident.get("harm_domains") or []),
@@ -261,7 +261,7 @@ class Deadlines:
             action="reminder",
             dedup_key=reminder.key,
             escalation_id=None,
-            summary=f"{_report(deadline.regime, reminder.stage)} due"
+            summary=f"{report_name(deadline.regime, reminder.stage)} due"
             f" {reminder.due_at.isoformat()} (in {hours:g} h): {incident['title']}",
             severity=incident.get("severity"),
             incidents=(brief(incident),),

@@ -9,6 +9,8 @@ like a missing one. Risk owners (and admins) set tiers and mark reports filed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, request
@@ -16,8 +18,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import Forbidden, NotFound
 
 from services.notifier.deadlines.engine import Deadline
-from services.notifier.deadlines.service import BadStage, Deadlines, deadline_json
+from services.notifier.deadlines.service import BadStage, Deadlines, deadline_json, report_name
 from services.notifier.deadlines.service import NotFound as DeadlineNotFound
+from services.notifier.oncall.ical import Entry
 from services.registry.access.rules import may_read  # the collaboration's one TLP rule
 from shared.access import ADMIN, RISK_OWNER, Viewer
 from shared.auth import current_viewer, unauthorized
@@ -26,6 +29,27 @@ from shared.http import problem, validation_problem
 bp = Blueprint("notifier_deadlines", __name__)
 
 DECIDERS = (RISK_OWNER, ADMIN)
+CALENDAR_SLOT = timedelta(minutes=30)  # a due time shows as a short event
+
+
+def deadline_entries(
+    deadlines: Iterable[Deadline], viewer: Viewer, start: datetime, end: datetime
+) -> list[Entry]:
+    """Calendar entries for the stages not yet filed, due between ``start`` and ``end``,
+    of the incidents ``viewer`` may read."""
+    return [
+        Entry(
+            uid=f"{d.id}-{s.id}@accord-notifier",
+            start=s.due_at,
+            end=s.due_at + CALENDAR_SLOT,
+            summary=f"{report_name(d.regime, s.id)} due: {d.incident['title']}",
+            description=f"{d.tier.reason}. {d.incident.get('url') or ''}".strip(),
+        )
+        for d in deadlines
+        if may_read(viewer, d.incident)
+        for s in d.stages
+        if s.due_at is not None and start <= s.due_at <= end and not d.is_filed(s.id)
+    ]
 
 
 class DeadlineArgsSchema(Schema):

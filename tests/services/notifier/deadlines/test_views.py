@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import recurring_ical_events
+from icalendar import Calendar
 from identities import client_for
 from notifier_support import notifier_events, registered
 from problems import assert_problem
@@ -16,6 +18,7 @@ from shared.access import ONCALL, REPORTER, RISK_OWNER
 AMBER_A = "01JD0000000000000000000081"
 RED_A = "01JD0000000000000000000082"
 CLEAR_B = "01JD0000000000000000000083"
+TITLE = "Chatbot gave dosage advice that exceeded safe limits"  # the golden example's
 
 
 @pytest.fixture
@@ -127,3 +130,42 @@ def test_bad_requests_are_precise_problems_and_change_nothing(app, bus, seeded, 
     assert_problem(lab_a.post(f"{url}/filed", json={"stage": "initial"}), 403)
     assert_problem(as_role(ONCALL).post(f"{url}/tier", json={"tier": "death", "reason": "x"}), 403)
     assert len(notifier_events(bus)) == before
+
+
+def test_each_persons_calendar_holds_the_deadlines_they_may_read_in_their_zone(
+    app, ids, seeded, as_role, escalations, clock
+):
+    owner = as_role(RISK_OWNER)  # a person in Europe/London
+    lab_b_person = ids.person("Lab B", "ben@lab-b.example", roles=(REPORTER,), password=None)
+
+    def feed(person_id: str):
+        url = escalations.links.feed_url("person", person_id)
+        response = app.test_client().get(url.removeprefix("http://notifier.test"))
+        assert response.status_code == 200
+        return Calendar.from_ical(response.data)
+
+    owner_calendar = feed(as_role.person(RISK_OWNER))
+    window = recurring_ical_events.of(owner_calendar).between(
+        clock.now(), clock.now() + timedelta(days=30)
+    )
+    due = {str(e["summary"]).split(" due: ")[1]: e for e in window}
+    # The AMBER incident (risk owners read AMBER); the CLEAR one's was due 5 days ago; the
+    # RED one is not theirs to see.
+    assert set(due) == {TITLE}
+    (event,) = due.values()
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    assert event.decoded("dtstart") == clock.now() + timedelta(days=15)
+    assert str(owner_calendar["x-wr-timezone"]) == "Europe/London"
+    # Lab B reads neither lab A's AMBER incident nor its deadline; its own CLEAR one's,
+    # due five days ago, is in the feed's past week.
+    lab_b = [str(e["summary"]) for e in feed(lab_b_person).walk("VEVENT")]
+    assert lab_b == [f"EU-AI-ACT-ART73 initial report due: {TITLE}"]
+    lab_b_due = feed(lab_b_person).walk("VEVENT")[0].decoded("dtstart")
+    assert lab_b_due == clock.now() - timedelta(days=5)
+    # Filed: gone from the calendar.
+    deadline_id = owner.get(f"/v1/deadlines?incident={AMBER_A}").get_json()["items"][0]["id"]
+    owner.post(f"/v1/deadlines/{deadline_id}/filed", json={"stage": "initial"})
+    later = recurring_ical_events.of(feed(as_role.person(RISK_OWNER))).between(
+        clock.now(), clock.now() + timedelta(days=30)
+    )
+    assert later == []
