@@ -274,6 +274,37 @@ class DeadlineFiled(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class ExerciseProposed(Schema):
+    exercise_id = fields.String(required=True)
+    title = fields.String(required=True)
+    trigger = fields.Dict(required=True)  # key (once per key), reason
+    incident_ids = fields.List(fields.String(), required=True)
+    participants = fields.List(fields.String(), required=True)  # person ids
+    organizer = fields.Nested(_Actor, required=True)
+    duration_minutes = fields.Integer(required=True, strict=True)
+    scenario = fields.Dict(required=True)  # incidents, injects, questions, harm_domains
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseScheduled(Schema):
+    """Scheduled (sequence 0) or rescheduled (each time one more)."""
+
+    exercise_id = fields.String(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    time_zone = fields.String(required=True)  # the organizer's: the invitation's TZID
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseCancelled(Schema):
+    exercise_id = fields.String(required=True)
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class DigestSent(Schema):
     period = fields.String(required=True)
     incident_ids = fields.List(fields.String(), required=True)
@@ -324,6 +355,9 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("deadline.tier_set", 1): DeadlineTierSet(),
     ("deadline.reminded", 1): DeadlineReminded(),
     ("deadline.filed", 1): DeadlineFiled(),
+    ("exercise.proposed", 1): ExerciseProposed(),
+    ("exercise.scheduled", 1): ExerciseScheduled(),
+    ("exercise.cancelled", 1): ExerciseCancelled(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,

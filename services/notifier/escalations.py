@@ -32,6 +32,7 @@ from services.notifier.channels.interfaces import (
     deliver,
 )
 from services.notifier.deadlines.service import Deadlines
+from services.notifier.exercises.service import Exercises
 from services.notifier.links import Links
 from services.notifier.policies.engine import Digest, Page, next_actions, targets_at
 from services.notifier.policies.models import Policy, Target
@@ -102,6 +103,7 @@ class Escalations:
         # Runs the sends: the dispatcher's submit; inline until one is attached.
         self.submit: Callable[[str, Callable[[], None]], None] = lambda key, job: job()
         self.deadlines = Deadlines(self, rules=jurisdictions)
+        self.exercises = Exercises(self)
 
     # --- events ----------------------------------------------------------------------
 
@@ -224,6 +226,9 @@ class Escalations:
                 self.submit(action.period, lambda digest=action: self._send_digest(digest))
         wakes = [w for w in (decision.wake_at, self.deadlines.tick(now)) if w is not None]
         return min(wakes) if wakes else None
+
+    def directory_people(self) -> dict[str, Any]:
+        return self._directory.read(lambda d: dict(d.people))
 
     def roster_ids(self, targets: tuple[Target, ...], at: datetime) -> tuple[str, ...]:
         """The people ``targets`` name at ``at``, each once."""

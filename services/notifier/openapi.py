@@ -8,6 +8,8 @@ from typing import Any
 
 from services.notifier.api import EscalationArgsSchema, OncallArgsSchema
 from services.notifier.deadlines.views import DeadlineArgsSchema, FiledSchema, TierSchema
+from services.notifier.exercises.views import ProposeSchema
+from services.notifier.exercises.views import ScheduleSchema as ExerciseScheduleSchema
 from services.notifier.oncall.schemas import ScheduleSchema
 from shared import metrics
 from shared.directory import api as whoami
@@ -29,7 +31,8 @@ _REASONS = {
     " report filed; coordinator or admin to plan exercises)",
     404: "No such schedule, escalation or deadline (or one whose incident the key may not"
     " read), or a calendar token that does not match",
-    409: "The escalation is closed: the incident was resolved",
+    409: "The escalation is closed (the incident was resolved), or the exercise was cancelled"
+    " or has no common slot",
     422: "Invalid fields or arguments, each named by a JSON pointer",
     503: "The bus is unavailable; see Retry-After",
 }
@@ -189,6 +192,22 @@ _SCHEMAS = {
             },
         },
     },
+    "Exercise": {
+        "type": "object",
+        "required": ["id", "title", "status", "participants", "scenario", "sequence"],
+        "properties": {
+            "status": {"enum": ["proposed", "scheduled", "cancelled"]},
+            "start": {"type": ["string", "null"]},
+            "sequence": {"type": "integer"},
+        },
+    },
+    "ExerciseList": {
+        "type": "object",
+        "required": ["items"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Exercise"}}
+        },
+    },
     "DeadlineList": {
         "type": "object",
         "required": ["items"],
@@ -249,6 +268,8 @@ def document(server_url: str) -> dict[str, Any]:
         spec.components.schema(name, schema)
     spec.components.schema("ScheduleInput", schema=ScheduleSchema)
     spec.components.schema("DeadlineFiled", schema=FiledSchema)
+    spec.components.schema("ExerciseInput", schema=ProposeSchema)
+    spec.components.schema("ExerciseSchedule", schema=ExerciseScheduleSchema)
     spec.components.schema("DeadlineTier", schema=TierSchema)
     spec.path(
         path="/v1/schedules",
@@ -369,6 +390,61 @@ def document(server_url: str) -> dict[str, Any]:
                 "responses": {
                     "200": {"description": "Slots", "content": json_content("Slots")},
                     **_problems(400, 401, 403, 422),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/exercises",
+        operations={
+            "post": {
+                "summary": "Propose an exercise by hand (coordinators, admins)",
+                "security": SECURED,
+                "requestBody": {"required": True, "content": json_content("ExerciseInput")},
+                "responses": {
+                    "201": {"description": "Proposed", "content": json_content("Exercise")},
+                    **_problems(400, 401, 403, 422, 503),
+                },
+            },
+            **_get("Every exercise", "ExerciseList", 401, 403),
+        },
+    )
+    spec.path(
+        path="/v1/exercises/{exercise_id}",
+        operations=_get(
+            "One exercise", "Exercise", 401, 403, 404, parameters=[path_param("exercise_id")]
+        ),
+    )
+    for action, body, summary in (
+        ("schedule", "ExerciseSchedule", "Schedule or reschedule (the earliest common slot"
+         " when no start is given); sends the invitations"),
+        ("cancel", None, "Cancel; sends METHOD:CANCEL to those invited (again: no change)"),
+    ):  # fmt: skip
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "security": SECURED,
+            "parameters": [path_param("exercise_id")],
+            "responses": {
+                "200": {"description": summary, "content": json_content("Exercise")},
+                **_problems(400, 401, 403, 404, 409, 422, 503),
+            },
+        }
+        if body:
+            operation["requestBody"] = {"required": True, "content": json_content(body)}
+        spec.path(path=f"/v1/exercises/{{exercise_id}}/{action}", operations={"post": operation})
+    spec.path(
+        path="/v1/exercises/{exercise_id}/invitation.ics",
+        operations={
+            "get": {
+                "summary": "The exercise's current invitation (REQUEST, or CANCEL once cancelled)",
+                "security": SECURED,
+                "parameters": [path_param("exercise_id")],
+                "responses": {
+                    "200": {
+                        "description": "An iCalendar (RFC 5545) invitation",
+                        "content": {"text/calendar": {"schema": {"type": "string"}}},
+                    },
+                    **_problems(401, 403, 404),
                 },
             }
         },

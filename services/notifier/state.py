@@ -17,6 +17,7 @@ from typing import Any
 
 from services.notifier.deadlines.engine import Deadline
 from services.notifier.deadlines.rules import Stage, Tier
+from services.notifier.exercises import service as exercises
 from services.notifier.oncall.models import Schedule
 from services.notifier.oncall.schemas import from_json
 from services.notifier.policies.engine import DigestItem, Escalation, State
@@ -86,6 +87,7 @@ class NotifierState:
         self.delivered: set[tuple[str, str]] = set()  # (dedup key, channel)
         self.deadlines: dict[str, Deadline] = {}
         self.deadline_history: dict[str, list[dict[str, Any]]] = {}  # tier changes
+        self.exercises: dict[str, exercises.ExerciseRecord] = {}
 
     # --- writing ---------------------------------------------------------------------
 
@@ -225,6 +227,15 @@ class NotifierState:
         filed = {**deadline.filed, p["stage"]: {"by": p["by"], "at": p["at"]}}
         self.deadlines[deadline.id] = replace(deadline, filed=filed)
 
+    def _exercise_proposed(self, p: dict[str, Any]) -> None:
+        exercises.apply_proposed(self.exercises, p)
+
+    def _exercise_scheduled(self, p: dict[str, Any]) -> None:
+        exercises.apply_scheduled(self.exercises, p)
+
+    def _exercise_cancelled(self, p: dict[str, Any]) -> None:
+        exercises.apply_cancelled(self.exercises, p)
+
     def _digest_sent(self, p: dict[str, Any]) -> None:
         self.digests_sent.add(p["period"])
         for escalation_id in [
@@ -281,6 +292,14 @@ class NotifierState:
     def deadline_list(self) -> list[Deadline]:
         with self._lock:
             return sorted(self.deadlines.values(), key=lambda d: (d.starts_at, d.id))
+
+    def exercise(self, exercise_id: str) -> exercises.ExerciseRecord | None:
+        with self._lock:
+            return self.exercises.get(exercise_id)
+
+    def exercise_list(self) -> list[exercises.ExerciseRecord]:
+        with self._lock:
+            return sorted(self.exercises.values(), key=lambda r: (r.proposed_at, r.id))
 
     def schedule_list(self) -> list[ScheduleRecord]:
         with self._lock:

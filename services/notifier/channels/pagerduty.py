@@ -52,8 +52,8 @@ class PagerDutyChannel:
         self._timeout = timeout
 
     def attempt(self, message: Message) -> None:
-        if message.action in ("digest", "reminder"):
-            return  # PagerDuty alerts are for pages; digests and reminders go elsewhere
+        if message.action in ("digest", "reminder", "invitation"):
+            return  # PagerDuty alerts are for pages; the rest goes to the other channels
         try:
             response = self._session.post(
                 self._url,

@@ -14,7 +14,7 @@ from services.notifier.exercises.slots import Participant, supported_country
 from services.notifier.oncall.schemas import _HHMM, _zone
 
 MAX_PARTICIPANTS = 50
-_BOUNDS = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2200, 1, 1, tzinfo=UTC))
+BOUNDS = validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2200, 1, 1, tzinfo=UTC))
 
 
 def _country(value: str) -> None:
@@ -59,7 +59,7 @@ class SlotRequestSchema(Schema):
     lead_time_hours = fields.Integer(
         load_default=0, strict=True, validate=validate.Range(min=0, max=24 * 90)
     )
-    not_before = fields.AwareDateTime(load_default=None, validate=_BOUNDS)
+    not_before = fields.AwareDateTime(load_default=None, validate=BOUNDS)
     horizon_days = fields.Integer(
         load_default=14, strict=True, validate=validate.Range(min=1, max=90)
     )

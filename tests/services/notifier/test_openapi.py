@@ -47,6 +47,10 @@ FUZZED = [
     ("POST", "/v1/deadlines/{deadline_id}/filed"),
     ("POST", "/v1/deadlines/{deadline_id}/tier"),
     ("POST", "/v1/exercises/slots"),
+    ("POST", "/v1/exercises"),
+    ("GET", "/v1/exercises/{exercise_id}"),
+    ("POST", "/v1/exercises/{exercise_id}/schedule"),
+    ("POST", "/v1/exercises/{exercise_id}/cancel"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 PAGES = ("pages.", "directory.")  # HTML pages, not the API
