@@ -298,6 +298,17 @@ class ExerciseScheduled(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class ExerciseNotified(Schema):
+    """A reminder (24 h, 1 h before) or the after-action follow-up was sent."""
+
+    exercise_id = fields.String(required=True)
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("reminder-24h", "reminder-1h", "follow-up"))
+    )
+    key = fields.String(required=True)  # <exercise>/<sequence>/<kind>
+    at = fields.AwareDateTime(required=True)
+
+
 class ExerciseCancelled(Schema):
     exercise_id = fields.String(required=True)
     sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
@@ -358,6 +369,7 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("exercise.proposed", 1): ExerciseProposed(),
     ("exercise.scheduled", 1): ExerciseScheduled(),
     ("exercise.cancelled", 1): ExerciseCancelled(),
+    ("exercise.notified", 1): ExerciseNotified(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,

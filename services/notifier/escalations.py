@@ -224,7 +224,11 @@ class Escalations:
                 self.submit(action.key, lambda page=action: self._send_page(page))
             else:
                 self.submit(action.period, lambda digest=action: self._send_digest(digest))
-        wakes = [w for w in (decision.wake_at, self.deadlines.tick(now)) if w is not None]
+        wakes = [
+            w
+            for w in (decision.wake_at, self.deadlines.tick(now), self.exercises.tick(now))
+            if w is not None
+        ]
         return min(wakes) if wakes else None
 
     def directory_people(self) -> dict[str, Any]:

@@ -88,6 +88,7 @@ class NotifierState:
         self.deadlines: dict[str, Deadline] = {}
         self.deadline_history: dict[str, list[dict[str, Any]]] = {}  # tier changes
         self.exercises: dict[str, exercises.ExerciseRecord] = {}
+        self.exercise_notices_sent: set[str] = set()
 
     # --- writing ---------------------------------------------------------------------
 
@@ -233,6 +234,9 @@ class NotifierState:
     def _exercise_scheduled(self, p: dict[str, Any]) -> None:
         exercises.apply_scheduled(self.exercises, p)
 
+    def _exercise_notified(self, p: dict[str, Any]) -> None:
+        exercises.apply_notified(self.exercise_notices_sent, p)
+
     def _exercise_cancelled(self, p: dict[str, Any]) -> None:
         exercises.apply_cancelled(self.exercises, p)
 
@@ -296,6 +300,10 @@ class NotifierState:
     def exercise(self, exercise_id: str) -> exercises.ExerciseRecord | None:
         with self._lock:
             return self.exercises.get(exercise_id)
+
+    def exercise_notices(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self.exercise_notices_sent)
 
     def exercise_list(self) -> list[exercises.ExerciseRecord]:
         with self._lock:

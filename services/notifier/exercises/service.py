@@ -1,6 +1,7 @@
 """Tabletop exercises at work: proposed (by a coordinator, with a scenario drawn from
 the incidents the notifier knows), scheduled into the earliest slot that suits everyone
-(or a time given), rescheduled (SEQUENCE bumped), cancelled (METHOD:CANCEL). Each change
+(or a time given), rescheduled (SEQUENCE bumped), cancelled (METHOD:CANCEL); reminded
+24 h and 1 h before, and followed up for the after-action report. Each change
 is an event on ``notifier-events``; each invitation goes out on the configured channels
 (e-mail with a text/calendar part, the webhook with the calendar in its body), keyed by
 exercise and sequence so a retry never invites twice."""
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from services.notifier.channels.configured import expand
 from services.notifier.channels.interfaces import Message
 from services.notifier.exercises import ical
+from services.notifier.exercises.reminders import FOLLOW_UP, Notice, due_notices
 from services.notifier.exercises.schemas import from_person
 from services.notifier.exercises.slots import find_slots
 from shared.envelope import Envelope, new_id
@@ -110,6 +112,10 @@ def apply_scheduled(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> 
     record.history.append({"action": "scheduled", **{k: p[k] for k in ("start", "by", "at")}})
 
 
+def apply_notified(sent: set[str], p: dict[str, Any]) -> None:
+    sent.add(p["key"])
+
+
 def apply_cancelled(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> None:
     record = exercises.get(p["exercise_id"])
     if record is None or record.cancelled_at:
@@ -201,6 +207,7 @@ class Exercises:
         }
         self._e.publish(self._event("exercise.scheduled", exercise_id, payload))
         self._invite(self.get(exercise_id), ical.REQUEST)
+        self._e.on_change()  # its reminders
         return self.get(exercise_id)
 
     def cancel(self, exercise_id: str, by: dict[str, str]) -> ExerciseRecord:
@@ -217,6 +224,54 @@ class Exercises:
         if record.start is not None:
             self._invite(self.get(exercise_id), ical.CANCEL)
         return self.get(exercise_id)
+
+    # --- reminders and the follow-up ------------------------------------------------------
+
+    def tick(self, now: datetime) -> datetime | None:
+        notices, wake = due_notices(
+            self._e.state.exercise_list(), self._e.state.exercise_notices(), now
+        )
+        for notice in notices:
+            self._e.submit(notice.key, lambda n=notice: self._notify(n))
+        return wake
+
+    def _notify(self, notice: Notice) -> None:
+        record = self.get(notice.exercise_id)
+        if notice.key in self._e.state.exercise_notices() or record.cancelled_at:
+            return
+        if notice.kind == FOLLOW_UP:
+            summary = (
+                f"Tabletop exercise {record.title} is over: please file the after-action"
+                " report (what went well, gaps, actions)"
+            )
+        else:
+            summary = f"Tabletop exercise {record.title} starts {record.start.isoformat()}"
+        message = Message(
+            action="reminder",
+            dedup_key=notice.key,
+            escalation_id=None,
+            summary=summary,
+            severity=None,
+            incidents=(),
+            recipients=self._e.recipients(None, tuple(record.participants)),
+        )
+        names = [n for n in expand(CHANNELS, self._e.channels) if n != "inbox"]
+        deliveries = self._e.deliver(message, names, incident_id=None)
+        if any(not d.ok and d.retryable for d in deliveries):
+            self._e.on_change(self._e.clock.now() + self._e.policy.retry_failed_after)
+            return
+        self._e.publish(
+            self._event(
+                "exercise.notified",
+                record.id,
+                {
+                    "exercise_id": record.id,
+                    "kind": notice.kind,
+                    "key": notice.key,
+                    "at": self._e.clock.now().isoformat(),
+                },
+            )
+        )
 
     def _busy(self, person_id: str, other_than: str) -> tuple[tuple[datetime, datetime], ...]:
         return tuple(

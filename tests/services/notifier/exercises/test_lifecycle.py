@@ -4,6 +4,8 @@ each invitation sent by webhook as valid iCalendar, kept across a restart."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from icalendar import Calendar
 from notifier_support import notifier_events, registered
@@ -138,3 +140,36 @@ def test_an_email_invitation_carries_a_text_calendar_part():
     assert parts["text/calendar"].get_param("method") == "REQUEST"
     assert "METHOD:REQUEST" in parts["text/calendar"].get_content()
     assert "Acknowledge" not in parts["text/plain"].get_content()
+
+
+def test_reminders_before_and_the_follow_up_after_each_once_across_a_restart(
+    app, receiver, as_role, escalations, oncall_person, clock, make_escalations
+):
+    coordinator = as_role(COORDINATOR)
+    body = {"title": "Drill", "participants": [oncall_person], "duration_minutes": 60}
+    exercise = coordinator.post("/v1/exercises", json=body).get_json()
+    start = "2026-12-07T09:00:00+00:00"
+    coordinator.post(f"/v1/exercises/{exercise['id']}/schedule", json={"start": start})
+    begins = datetime.fromisoformat(start)
+
+    def reminders() -> list[str]:
+        return [
+            r.get_json()["summary"]
+            for r, _ in receiver.log
+            if r.get_json().get("action") == "reminder"
+        ]
+
+    assert escalations.tick() == begins - timedelta(hours=24)
+    clock.advance((begins - timedelta(hours=24) - clock.now()).total_seconds())
+    escalations.tick()
+    escalations.tick()
+    assert reminders() == ["Tabletop exercise Drill starts 2026-12-07T09:00:00+00:00"]
+    restarted = make_escalations(restore=True)
+    assert restarted.tick() == begins - timedelta(hours=1)
+    clock.advance(23 * 3600)
+    restarted.tick()
+    clock.advance(2 * 3600)  # past the end
+    restarted.tick()
+    restarted.tick()
+    assert len(reminders()) == 3
+    assert "after-action report" in reminders()[-1]
