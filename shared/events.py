@@ -309,6 +309,21 @@ class ExerciseNotified(Schema):
     at = fields.AwareDateTime(required=True)
 
 
+class _AfterActionItem(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    # The risk the action mitigates: the registry adds it to that risk's mitigations.
+    risk_id = fields.String(allow_none=True)
+
+
+class ExerciseAfterActionFiled(Schema):
+    exercise_id = fields.String(required=True)
+    went_well = fields.List(fields.String(), required=True)
+    gaps = fields.List(fields.String(), required=True)
+    actions = fields.List(fields.Nested(_AfterActionItem), required=True)
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class ExerciseCancelled(Schema):
     exercise_id = fields.String(required=True)
     sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
@@ -370,6 +385,7 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("exercise.scheduled", 1): ExerciseScheduled(),
     ("exercise.cancelled", 1): ExerciseCancelled(),
     ("exercise.notified", 1): ExerciseNotified(),
+    ("exercise.after_action_filed", 1): ExerciseAfterActionFiled(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,

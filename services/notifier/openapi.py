@@ -8,7 +8,7 @@ from typing import Any
 
 from services.notifier.api import EscalationArgsSchema, OncallArgsSchema
 from services.notifier.deadlines.views import DeadlineArgsSchema, FiledSchema, TierSchema
-from services.notifier.exercises.views import ProposeSchema
+from services.notifier.exercises.views import AfterActionSchema, ProposeSchema
 from services.notifier.exercises.views import ScheduleSchema as ExerciseScheduleSchema
 from services.notifier.oncall.schemas import ScheduleSchema
 from shared import metrics
@@ -269,6 +269,7 @@ def document(server_url: str) -> dict[str, Any]:
     spec.components.schema("ScheduleInput", schema=ScheduleSchema)
     spec.components.schema("DeadlineFiled", schema=FiledSchema)
     spec.components.schema("ExerciseInput", schema=ProposeSchema)
+    spec.components.schema("AfterAction", schema=AfterActionSchema)
     spec.components.schema("ExerciseSchedule", schema=ExerciseScheduleSchema)
     spec.components.schema("DeadlineTier", schema=TierSchema)
     spec.path(
@@ -419,6 +420,8 @@ def document(server_url: str) -> dict[str, Any]:
         ("schedule", "ExerciseSchedule", "Schedule or reschedule (the earliest common slot"
          " when no start is given); sends the invitations"),
         ("cancel", None, "Cancel; sends METHOD:CANCEL to those invited (again: no change)"),
+        ("after-action", "AfterAction", "File the after-action report (once); actions that"
+         " name a risk become its mitigations in the registry"),
     ):  # fmt: skip
         operation: dict[str, Any] = {
             "summary": summary,

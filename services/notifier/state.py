@@ -234,6 +234,9 @@ class NotifierState:
     def _exercise_scheduled(self, p: dict[str, Any]) -> None:
         exercises.apply_scheduled(self.exercises, p)
 
+    def _exercise_after_action_filed(self, p: dict[str, Any]) -> None:
+        exercises.apply_after_action(self.exercises, p)
+
     def _exercise_notified(self, p: dict[str, Any]) -> None:
         exercises.apply_notified(self.exercise_notices_sent, p)
 

@@ -40,6 +40,10 @@ class NoSlot(Exception):
     pass
 
 
+class AlreadyFiled(Exception):
+    pass
+
+
 @dataclass
 class ExerciseRecord:
     id: str
@@ -57,6 +61,7 @@ class ExerciseRecord:
     sequence: int = -1  # -1: never scheduled
     cancelled_at: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    after_action: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -81,6 +86,7 @@ class ExerciseRecord:
             "time_zone": self.time_zone,
             "sequence": max(self.sequence, 0),
             "history": list(self.history),
+            "after_action": self.after_action,
         }
 
 
@@ -110,6 +116,12 @@ def apply_scheduled(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> 
     record.time_zone = p["time_zone"]
     record.sequence = p["sequence"]
     record.history.append({"action": "scheduled", **{k: p[k] for k in ("start", "by", "at")}})
+
+
+def apply_after_action(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> None:
+    record = exercises.get(p["exercise_id"])
+    if record is not None and record.after_action is None:
+        record.after_action = {k: p[k] for k in ("went_well", "gaps", "actions", "by", "at")}
 
 
 def apply_notified(sent: set[str], p: dict[str, Any]) -> None:
@@ -223,6 +235,23 @@ class Exercises:
         self._e.publish(self._event("exercise.cancelled", exercise_id, payload))
         if record.start is not None:
             self._invite(self.get(exercise_id), ical.CANCEL)
+        return self.get(exercise_id)
+
+    def file_after_action(
+        self, exercise_id: str, report: dict[str, Any], by: dict[str, str]
+    ) -> ExerciseRecord:
+        """The after-action report, once (``AlreadyFiled`` after); its actions that name a
+        risk become mitigations in the registry's risk register."""
+        record = self.get(exercise_id)
+        if record.after_action is not None:
+            raise AlreadyFiled(exercise_id)
+        payload = {
+            "exercise_id": exercise_id,
+            **{k: report[k] for k in ("went_well", "gaps", "actions")},
+            "by": by,
+            "at": self._e.clock.now().isoformat(),
+        }
+        self._e.publish(self._event("exercise.after_action_filed", exercise_id, payload))
         return self.get(exercise_id)
 
     # --- reminders and the follow-up ------------------------------------------------------

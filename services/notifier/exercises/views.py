@@ -20,7 +20,7 @@ from services.notifier.exercises.schemas import (
     from_person,
     given,
 )
-from services.notifier.exercises.service import Cancelled, Exercises, NoSlot
+from services.notifier.exercises.service import AlreadyFiled, Cancelled, Exercises, NoSlot
 from services.notifier.exercises.service import NotFound as ExerciseNotFound
 from services.notifier.exercises.slots import Slot, find_slots
 from services.notifier.exercises.triggers import load_policy
@@ -108,6 +108,26 @@ class ProposeSchema(Schema):
         fields.String(validate=validate.Length(min=1, max=64)),
         load_default=list,
         validate=validate.Length(max=20),
+    )
+
+
+class ActionSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    risk_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+
+
+_ITEMS = fields.List(
+    fields.String(validate=validate.Length(min=1, max=2000)),
+    load_default=list,
+    validate=validate.Length(max=50),
+)
+
+
+class AfterActionSchema(Schema):
+    went_well = _ITEMS
+    gaps = _ITEMS
+    actions = fields.List(
+        fields.Nested(ActionSchema), required=True, validate=validate.Length(max=50)
     )
 
 
@@ -237,3 +257,18 @@ def invitation(exercise_id: str):
     method = ical.CANCEL if record.cancelled_at else ical.REQUEST
     body = _exercises().calendar(record, method)
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/v1/exercises/<exercise_id>/after-action")
+def after_action(exercise_id: str):
+    """The after-action report: what went well, the gaps, the actions (each may name the
+    risk it mitigates; the registry adds it to that risk's mitigations)."""
+    _, by = _planner()
+    _record(exercise_id)
+    data, error = _load(AfterActionSchema(), "The after-action report")
+    if error:
+        return error
+    try:
+        return _exercises().file_after_action(exercise_id, data, by).to_json()
+    except AlreadyFiled:
+        return problem(409, "Conflict", "This exercise's after-action report is filed already.")

@@ -51,6 +51,7 @@ FUZZED = [
     ("GET", "/v1/exercises/{exercise_id}"),
     ("POST", "/v1/exercises/{exercise_id}/schedule"),
     ("POST", "/v1/exercises/{exercise_id}/cancel"),
+    ("POST", "/v1/exercises/{exercise_id}/after-action"),
 ]
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 PAGES = ("pages.", "directory.")  # HTML pages, not the API

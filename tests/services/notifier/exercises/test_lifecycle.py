@@ -173,3 +173,22 @@ def test_reminders_before_and_the_follow_up_after_each_once_across_a_restart(
     restarted.tick()
     assert len(reminders()) == 3
     assert "after-action report" in reminders()[-1]
+
+
+def test_the_after_action_report_is_filed_once_as_an_event(app, bus, as_role, oncall_person):
+    coordinator = as_role(COORDINATOR)
+    body = {"title": "Drill", "participants": [oncall_person], "duration_minutes": 60}
+    url = "/v1/exercises/" + coordinator.post("/v1/exercises", json=body).get_json()["id"]
+    report = {
+        "went_well": ["Paged within a minute"],
+        "gaps": ["Nobody knew who files the Art. 73 report"],
+        "actions": [{"title": "Name a reporting owner", "risk_id": "01JDRISK"}],
+    }
+    assert_problem(coordinator.post(f"{url}/after-action", json={"actions": [{}]}), 422)
+    filed = coordinator.post(f"{url}/after-action", json=report)
+    assert filed.status_code == 200, filed.get_json()
+    assert filed.get_json()["after_action"]["actions"] == report["actions"]
+    assert_problem(coordinator.post(f"{url}/after-action", json=report), 409)
+    (event,) = [e for e in notifier_events(bus) if e.type == "exercise.after_action_filed"]
+    assert event.payload["actions"] == report["actions"]
+    assert event.payload["by"]["id"] == as_role.person(COORDINATOR)
