@@ -362,6 +362,24 @@ def test_a_regulatory_report_marked_filed_shows_in_the_timeline_once(setup):
     assert client.get(path, headers=headers(OWNER)).headers["ETag"] == '"1"'  # no decision
 
 
+def test_an_exercise_shows_on_the_incidents_it_draws_on(setup):
+    client, store, _, report, _ = setup
+    golden = CONTRACTS[NOTIFIER_EVENTS].events["exercise.proposed"]["examples"][0]
+    payload = {**golden["payload"], "incident_ids": [report["id"], "not-here"]}
+    proposed = decode(json.dumps({**golden, "payload": payload}).encode())
+    apply_notifier_events(store, [proposed])
+    apply_notifier_events(store, [proposed])  # redelivered
+
+    path = f"/v1/incidents/{report['id']}/timeline"
+    items = client.get(path, headers=headers(OWNER)).get_json()["items"]
+    entries = [i for i in items if i["type"] == "exercise.proposed"]
+    assert [(e["exercise_id"], e["title"], e["actor"]["name"]) for e in entries] == [
+        (payload["exercise_id"], payload["title"], "Carl Coordinator")
+    ]
+    lab = client.get(path, headers=headers("lab A reporter")).get_json()["items"]
+    assert all(i["type"] != "exercise.proposed" for i in lab)
+
+
 def _golden_notifier_events() -> list[dict]:
     return [
         spec["examples"][0]
