@@ -135,6 +135,8 @@ class Escalations:
                 events += self._opened(event.payload)
                 events += self.deadlines.opened(event.payload, _title(event.payload))
             elif event.type == "incident.transitioned" and event.payload["to"] in CLOSING_STATUSES:
+                if event.payload["to"] == "resolved":
+                    events += self.exercises.on_resolved(event.payload["incident_id"])
                 events += self._closed(
                     event.payload["incident_id"], f"incident {event.payload['to']}"
                 )

@@ -8,6 +8,7 @@ exercise and sequence so a retry never invites twice."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,12 +17,17 @@ from services.notifier.channels.configured import expand
 from services.notifier.channels.interfaces import Message
 from services.notifier.exercises import ical
 from services.notifier.exercises.reminders import FOLLOW_UP, Notice, due_notices
+from services.notifier.exercises.scenario import scenario
 from services.notifier.exercises.schemas import from_person
 from services.notifier.exercises.slots import find_slots
+from services.notifier.exercises.triggers import load_policy
+from services.notifier.policies.models import Target
 from shared.envelope import Envelope, new_id
 
 if TYPE_CHECKING:
     from services.notifier.escalations import Escalations
+
+log = logging.getLogger(__name__)
 
 LEAD_TIME = timedelta(hours=72)
 HORIZON = timedelta(days=21)
@@ -160,25 +166,85 @@ class Exercises:
         scenario: dict[str, Any],
         organizer: dict[str, str],
     ) -> ExerciseRecord:
+        """An exercise a coordinator starts by hand."""
         exercise_id = new_id()
+        trigger = {"key": f"manual:{exercise_id}", "reason": "by a coordinator"}
         self._e.publish(
-            self._event(
-                "exercise.proposed",
-                exercise_id,
-                {
-                    "exercise_id": exercise_id,
-                    "title": title,
-                    "trigger": {"key": f"manual:{exercise_id}", "reason": "by a coordinator"},
-                    "incident_ids": incident_ids,
-                    "participants": participants,
-                    "organizer": organizer,
-                    "duration_minutes": duration_minutes,
-                    "scenario": scenario,
-                    "at": self._e.clock.now().isoformat(),
-                },
+            self._proposed(
+                exercise_id, title, trigger, incident_ids, participants, organizer,
+                duration_minutes, scenario,
             )
-        )
+        )  # fmt: skip
         return self.get(exercise_id)
+
+    def on_resolved(self, incident_id: str) -> list[Envelope]:
+        """``exercise.proposed`` when the policy wants an exercise after a critical
+        incident is resolved and none was proposed for it yet (the registry's
+        ``incident.transitioned``; the consumer publishes it)."""
+        policy = load_policy()
+        key = f"resolved:{incident_id}"
+        record = self._e.state.escalation_for(incident_id)
+        if (
+            not policy["triggers"].get("critical_resolved")
+            or record is None
+            or record.escalation.incident.get("severity") != "critical"
+            or any(e.trigger["key"] == key for e in self._e.state.exercise_list())
+        ):
+            return []
+        now = self._e.clock.now()
+        wanted = policy["participants"]
+        targets = [Target("role", role) for role in wanted.get("roles", ())]
+        if wanted.get("oncall"):
+            targets.append(Target("oncall", "primary"))
+        participants = list(self._e.roster_ids(tuple(targets), now))
+        coordinators = self._e.roster_ids((Target("role", "coordinator"),), now)
+        if not coordinators:
+            log.warning("no coordinator to organize the exercise after %s", incident_id)
+            return []
+        people = self._e.directory_people()
+        organizer = {"id": coordinators[0], "name": people[coordinators[0]].name}
+        incident = dict(record.escalation.incident)
+        drawn = {"id": incident_id, "title": incident["title"], "tlp": incident.get("tlp"),
+                 "harm_domains": incident.get("harm_domains") or [], "timeline": []}  # fmt: skip
+        return [
+            self._proposed(
+                new_id(),
+                f"After: {incident['title']}",
+                {"key": key, "reason": "a critical incident was resolved"},
+                [incident_id],
+                participants,
+                organizer,
+                policy["planning"]["duration_minutes"],
+                scenario([drawn], policy),
+            )
+        ]
+
+    def _proposed(
+        self,
+        exercise_id: str,
+        title: str,
+        trigger: dict[str, str],
+        incident_ids: list[str],
+        participants: list[str],
+        organizer: dict[str, str],
+        duration_minutes: int,
+        scenario: dict[str, Any],
+    ) -> Envelope:
+        return self._event(
+            "exercise.proposed",
+            exercise_id,
+            {
+                "exercise_id": exercise_id,
+                "title": title,
+                "trigger": trigger,
+                "incident_ids": incident_ids,
+                "participants": participants,
+                "organizer": organizer,
+                "duration_minutes": duration_minutes,
+                "scenario": scenario,
+                "at": self._e.clock.now().isoformat(),
+            },
+        )
 
     def schedule(
         self, exercise_id: str, start: datetime | None, by: dict[str, str]

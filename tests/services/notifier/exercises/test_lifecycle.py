@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from notifier_support import notifier_events, registered
+from notifier_support import notifier_events, registered, transitioned
 from problems import assert_problem
 
 from services.notifier.channels.email import email_message
@@ -192,3 +192,25 @@ def test_the_after_action_report_is_filed_once_as_an_event(app, bus, as_role, on
     (event,) = [e for e in notifier_events(bus) if e.type == "exercise.after_action_filed"]
     assert event.payload["actions"] == report["actions"]
     assert event.payload["by"]["id"] == as_role.person(COORDINATOR)
+
+
+def test_a_critical_incident_resolved_proposes_an_exercise_once(
+    bus, receiver, escalations, oncall_person, coordinator
+):
+    escalations([registered(INCIDENT)])  # critical: an escalation
+    escalations([transitioned(INCIDENT, "resolved")])
+    escalations([transitioned(INCIDENT, "resolved")])  # redelivered
+    (exercise,) = escalations.state.exercise_list()
+    assert exercise.trigger == {
+        "key": f"resolved:{INCIDENT}",
+        "reason": "a critical incident was resolved",
+    }
+    assert exercise.incident_ids == [INCIDENT]
+    assert set(exercise.participants) == {coordinator, oncall_person}
+    assert exercise.organizer["id"] == coordinator
+    assert exercise.scenario["incidents"][0]["incident_id"] == INCIDENT
+    assert exercise.status == "proposed"
+    # A high incident resolved: no exercise.
+    escalations([registered(INCIDENT[:-1] + "2", severity="high")])
+    escalations([transitioned(INCIDENT[:-1] + "2", "resolved")])
+    assert len(escalations.state.exercise_list()) == 1
