@@ -19,6 +19,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from services.notifier.deadlines.views import deadline_entries
 from services.notifier.escalations import AlreadyClosed, Escalations
 from services.notifier.escalations import NotFound as EscalationNotFound
+from services.notifier.exercises.service import exercise_entries
 from services.notifier.oncall import ical, schemas
 from services.notifier.oncall.models import oncall, shifts
 from shared.access import ADMIN, COORDINATOR, ONCALL, Viewer
@@ -253,8 +254,8 @@ def person_shifts(person_id: str, start: datetime, end: datetime) -> list:
 
 @bp.get("/v1/calendars/person/<person_id>.ics")
 def person_feed(person_id: str):
-    """One person's collaboration calendar, in their own zone: their on-call shifts and
-    the regulatory deadlines of the incidents they may read."""
+    """One person's collaboration calendar, in their own zone: their on-call shifts, their
+    scheduled exercises, and the regulatory deadlines of the incidents they may read."""
     _feed("person", person_id)
     start, end = _window()
     directory = current_app.extensions["accord.directory"]
@@ -269,7 +270,9 @@ def person_feed(person_id: str):
         "My Accord calendar",
         person_shifts(person_id, start, end),
         time_zone=person.timezone if person else None,
-        entries=deadline_entries(escalations().state.deadline_list(), viewer, start, end)
-        if viewer
-        else (),
-    )
+        entries=[
+            *(deadline_entries(escalations().state.deadline_list(), viewer, start, end)
+              if viewer else ()),
+            *exercise_entries(escalations().state.exercise_list(), person_id, start, end),
+        ],
+    )  # fmt: skip

@@ -9,6 +9,7 @@ exercise and sequence so a retry never invites twice."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from services.notifier.exercises.scenario import scenario
 from services.notifier.exercises.schemas import from_person
 from services.notifier.exercises.slots import find_slots
 from services.notifier.exercises.triggers import load_policy
+from services.notifier.oncall.ical import Entry
 from services.notifier.policies.models import Target
 from shared.envelope import Envelope, new_id
 
@@ -94,6 +96,24 @@ class ExerciseRecord:
             "history": list(self.history),
             "after_action": self.after_action,
         }
+
+
+def exercise_entries(
+    records: Iterable[ExerciseRecord], person_id: str, start: datetime, end: datetime
+) -> list[Entry]:
+    """Calendar entries for ``person_id``'s scheduled exercises between ``start`` and
+    ``end`` (the invitation's UID, so a client merges the two)."""
+    return [
+        Entry(
+            uid=f"{r.id}@accord-notifier",
+            start=r.start,
+            end=r.end,
+            summary=f"Tabletop exercise: {r.title}",
+            description=_description(r.scenario),
+        )
+        for r in records
+        if r.status == "scheduled" and person_id in r.participants and start <= r.start <= end
+    ]
 
 
 def apply_proposed(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> None:

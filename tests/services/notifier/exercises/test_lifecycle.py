@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+import recurring_ical_events
 from icalendar import Calendar
 from notifier_support import notifier_events, registered, transitioned
 from problems import assert_problem
@@ -214,3 +215,27 @@ def test_a_critical_incident_resolved_proposes_an_exercise_once(
     escalations([registered(INCIDENT[:-1] + "2", severity="high")])
     escalations([transitioned(INCIDENT[:-1] + "2", "resolved")])
     assert len(escalations.state.exercise_list()) == 1
+
+
+def test_a_scheduled_exercise_is_in_each_participants_calendar(
+    app, receiver, as_role, escalations, oncall_person, coordinator, clock
+):
+    planner = as_role(COORDINATOR)
+    body = {"title": "Drill", "participants": [oncall_person], "duration_minutes": 60}
+    exercise = planner.post("/v1/exercises", json=body).get_json()
+    planner.post(f"/v1/exercises/{exercise['id']}/schedule", json={})
+
+    def feed(person_id: str) -> list:
+        url = escalations.links.feed_url("person", person_id).removeprefix("http://notifier.test")
+        calendar = Calendar.from_ical(app.test_client().get(url).data)
+        return recurring_ical_events.of(calendar).between(
+            clock.now(), clock.now() + timedelta(days=30)
+        )
+
+    (event,) = feed(oncall_person)
+    assert str(event["summary"]) == "Tabletop exercise: Drill"
+    assert str(event["uid"]) == f"{exercise['id']}@accord-notifier"
+    assert event["dtstart"].params["TZID"] == "Europe/London"
+    assert feed(coordinator) == []  # not a participant
+    planner.post(f"/v1/exercises/{exercise['id']}/cancel", json={})
+    assert feed(oncall_person) == []
