@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.notifier import api, pages
+from services.notifier import (
+    api,
+    exercise_pages,  # noqa: F401 (its routes join pages.bp)
+    pages,
+)
 from services.notifier.deadlines import views as deadline_views
 from services.notifier.escalations import Escalations
 from services.notifier.exercises import views as exercise_views
