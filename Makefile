@@ -5,6 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 # The public datasets beside the checkout; the harm-domain model is trained on AIID's.
 DATASETS ?= ../shared/datasets
 MODEL := shared/normalize/suggest/harm_domains.npz
@@ -28,6 +29,11 @@ $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "Install Chromium at $(CHROMIUM) for the browser tests"; exit 1; }
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# Chinese text in the browser tests' screenshots (else empty boxes where the glyphs go).
+$(CJK_FONT):
+	@command -v apt-get >/dev/null || { echo "Install the Noto CJK fonts for readable screenshots"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+
 model: $(MODEL) ## Train the harm-domain suggestion model on the AIID's MIT labels (about 10 s)
 
 $(MODEL): $(STAMP) $(DATASETS)/aiid/incidents.csv $(DATASETS)/aiid/classifications_MIT.csv shared/normalize/suggest/train.py shared/normalize/suggest/features.py
@@ -38,7 +44,7 @@ run: install ## Start intake, registry and notifier (embedded profile), print UR
 	@$(MAKE) --no-print-directory model || echo "No harm-domain model (make model): no suggestions."
 	$(PY) -m tools.run
 
-test: install $(CHROMIUM) helm-lint ## Run every test: unit, contract, end-to-end, browser, chart
+test: install $(CHROMIUM) $(CJK_FONT) helm-lint ## Run every test: unit, contract, end-to-end, browser, chart
 	$(PY) -m pytest
 
 test-unit: install $(HELM) ## The quick loop: no test servers, no browser, no service processes

@@ -1,4 +1,5 @@
-"""What every service's HTML pages share: the signed session, CSRF and page headers.
+"""What every service's HTML pages share: the signed session, CSRF and page headers, and
+how an instant reads (``shown_time``).
 
 ``init_pages`` sets up Flask's signed session cookie (which holds the CSRF token and who
 signed in) and Flask-WTF's ``CSRFProtect``, opted in per blueprint (``protect``) so JSON
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
@@ -55,3 +56,14 @@ def page_headers(response):
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"  # pages carry a CSRF token
     return response
+
+
+def shown_time(at: str) -> str:
+    """An ISO 8601 instant as people read it, in UTC to the minute: 2026-03-01 13:05 UTC."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.utcoffset() is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -36,7 +36,8 @@ def main() -> int:
         f"  curl '{registry}/v1/public/incidents'   # anyone: redacted TLP:CLEAR summaries\n"
         f'  curl {registry}/v1/whoami -H "Authorization: Bearer $ACCORD_KEY_RISK_OWNER"\n'
         f"  open {intake}/sign-in to sign in, then {intake}/reports for your lab's reports\n"
-        f"  open {intake}/report for the form, {intake}/openapi.json for the API\n",
+        f"  open {intake}/report for the form, {intake}/openapi.json for the API\n"
+        f"  open {registry}/ and sign in as the risk owner: search, triage, the dashboard\n",
         flush=True,
     )
     stopping = threading.Event()

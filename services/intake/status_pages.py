@@ -15,7 +15,6 @@ Same language negotiation (``i18n``), CSRF protection and headers as the report 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
@@ -28,6 +27,7 @@ from services.intake.schemas import ANSWER_MAX, OFFSET_MAX
 from shared.auth import current_viewer
 from shared.directory.views import sign_in_url
 from shared.i18n import Translator
+from shared.web import shown_time
 
 PAGE_SIZE = 50
 LAST_PAGE = OFFSET_MAX // PAGE_SIZE  # any later page's offset could not be queried
@@ -57,17 +57,6 @@ class ReportRow:
     accepted: Step
     steps: tuple[Step, ...]
     questions: tuple[Question, ...] = ()
-
-
-def shown_time(at: str) -> str:
-    """An ISO 8601 instant as people read it, in UTC to the minute: 2026-03-01 13:05 UTC."""
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError:
-        return at
-    if moment.utcoffset() is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def status_text(status: str, t: Translator) -> str:

@@ -59,7 +59,12 @@ def main() -> int:
     directory.restore()
     directory_follower = follower(bus, producer, directory, prefix=prefix, service="registry")
     app = create_app(
-        settings, bus=bus, store=store, authenticator=DirectoryAuthenticator(directory)
+        settings,
+        bus=bus,
+        store=store,
+        authenticator=DirectoryAuthenticator(directory),
+        directory=directory,
+        producer=producer,
     )
     status = serve(
         app,

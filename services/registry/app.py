@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from services.registry import decision_views, risk_views, service_level_views
+from services.registry import web as pages
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
@@ -14,7 +15,7 @@ from services.registry.service_levels import Policy
 from services.registry.store.interfaces import IncidentStore
 from services.registry.views import bp
 from shared import auth, logs, metrics
-from shared.bus.interfaces import Bus
+from shared.bus.interfaces import Bus, Producer
 from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import api as directory_api
 from shared.directory.authenticator import DirectoryAuthenticator
@@ -56,10 +57,14 @@ def create_app(
     bus: Bus,
     store: IncidentStore,
     authenticator: auth.Authenticator | None = None,
+    directory: DirectoryProjection | None = None,
+    producer: Producer | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> Flask:
-    """``authenticator`` resolves keys: the directory projection's in production; without
-    one, an empty directory (every key refused). ``clock`` dates the decisions."""
+    """``directory`` is this process's projection (kept current by its follower; without
+    one, an empty directory): it signs people in to the pages and, unless
+    ``authenticator`` is given, resolves keys. ``producer`` publishes the passwords people
+    set (without one, a producer of ``bus``). ``clock`` dates the decisions."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
@@ -72,7 +77,8 @@ def create_app(
     app.extensions["accord.registry"] = registry
     app.extensions["accord.risks"] = RiskRegister(registry)
     app.extensions["accord.service_levels"] = Policy.from_settings(settings)
-    authenticator = authenticator or DirectoryAuthenticator(DirectoryProjection())
+    directory = directory or DirectoryProjection()
+    authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
     install_problem_handlers(app)
     logs.init_app(app)
@@ -88,6 +94,7 @@ def create_app(
     app.register_blueprint(decision_views.bp)
     app.register_blueprint(risk_views.bp)
     app.register_blueprint(service_level_views.bp)
+    pages.init_app(app, directory=directory, producer=producer or bus.producer())
 
     @app.get("/openapi.json")
     def openapi():

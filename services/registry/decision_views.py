@@ -20,7 +20,7 @@ from services.registry.access.rules import shown_to, visible_timeline
 from services.registry.etag import etag, expected_version
 from services.registry.service import Forbidden, Invalid, NotFound, Registry, Stale
 from services.registry.triage import DecisionRefused
-from services.registry.views import _member
+from services.registry.views import member
 from shared.http import problem, validation_problem
 
 bp = Blueprint("decisions", __name__)
@@ -30,15 +30,15 @@ def registry() -> Registry:
     return current_app.extensions["accord.registry"]
 
 
-class _Answer(Exception):
+class RequestProblem(Exception):
     """A problem found while reading the request, answered as the response it holds."""
 
     def __init__(self, response: Response) -> None:
         self.response = response
 
 
-@bp.app_errorhandler(_Answer)
-def _answer(exc: _Answer) -> Response:
+@bp.app_errorhandler(RequestProblem)
+def _request_problem(exc: RequestProblem) -> Response:
     return exc.response
 
 
@@ -75,7 +75,7 @@ def _invalid(exc: Invalid) -> Response:
 def body(schema: Schema) -> dict[str, Any]:
     """The JSON body loaded by ``schema``: 415, 400 or 422 (every bad field) otherwise."""
     if not request.is_json:
-        raise _Answer(
+        raise RequestProblem(
             problem(
                 415,
                 "Unsupported Media Type",
@@ -86,23 +86,25 @@ def body(schema: Schema) -> dict[str, Any]:
         data = json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError) as exc:
         detail = f"The body is not valid JSON: {exc}."
-        raise _Answer(problem(400, "Malformed JSON", detail)) from exc
+        raise RequestProblem(problem(400, "Malformed JSON", detail)) from exc
     if not isinstance(data, dict):
-        raise _Answer(validation_problem({"_schema": ["Send a JSON object."]}, "The request"))
+        raise RequestProblem(
+            validation_problem({"_schema": ["Send a JSON object."]}, "The request")
+        )
     try:
         return schema.load(data)
     except ValidationError as exc:
-        raise _Answer(validation_problem(exc.messages, "The request")) from exc
+        raise RequestProblem(validation_problem(exc.messages, "The request")) from exc
 
 
 def decided(incident: dict[str, Any]) -> Response:
-    response = jsonify(shown_to(_member(), incident))
+    response = jsonify(shown_to(member(), incident))
     response.headers["ETag"] = etag(decisions.version(incident))
     return response
 
 
 def _decision(schema: Schema, call: Callable[..., dict[str, Any]], incident_id: str):
-    viewer = _member()
+    viewer = member()
     version = expected_version()
     args = body(schema)
     return decided(call(viewer, incident_id, expected_version=version, **args))
@@ -123,7 +125,7 @@ def transition(incident_id: str):
 
 @bp.post("/v1/incidents/<incident_id>/assignment")
 def assign(incident_id: str):
-    viewer = _member()
+    viewer = member()
     version = expected_version()
     args = body(_ASSIGNMENT)
     owner = {"id": args["owner"], "name": args["owner_name"]}
@@ -153,7 +155,7 @@ def merge(incident_id: str):
 @bp.get("/v1/incidents/<incident_id>/timeline")
 def timeline(incident_id: str):
     """Append-only: every decision with who, when and why, as far as the viewer may read."""
-    viewer = _member()
+    viewer = member()
     incident = registry().read(viewer, incident_id)
     response = jsonify(
         {

@@ -5,9 +5,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from apispec import APISpec
+
 from services.registry import schemas
+from services.registry.web.incident import ACTIONS as DECISION_FORMS
 from shared import metrics
 from shared.directory import api as whoami
+from shared.i18n import LANGUAGES
 from shared.openapi import SECURED, health_paths, json_content, new_spec, path_param, query_args
 from shared.openapi import problems as _all_problems
 
@@ -51,6 +55,35 @@ DECISIONS = (
 
 def _problems(*codes: int) -> dict[str, Any]:
     return _all_problems(_REASONS, *codes)
+
+
+HTML = {"text/html": {"schema": {"type": "string"}}}
+LANG = {
+    "name": "lang",
+    "in": "query",
+    "schema": {"type": "string"},
+    "description": f"The page's language, one of {', '.join(LANGUAGES)}; without it (or with "
+    "another), the browser's Accept-Language",
+}
+_PAGE_REASONS = {
+    303: "Not signed in: to the sign-in page, which comes back here (Location)",
+    403: "For risk owners and coordinators only (the register, the queue, decisions)",
+    409: "Someone decided first (a stale version), or the decision is not allowed from"
+    " this state: the page, as the incident stands, says which; nothing was recorded",
+    400: "The query cannot be read, or a bad page link: the page says where",
+    404: "No such incident or risk, or not one this viewer may read",
+    422: "Invalid arguments: the page names each",
+    503: "The store is unavailable; see Retry-After",
+}
+
+
+def _page(summary: str, parameters: list[dict[str, Any]], *codes: int) -> dict[str, Any]:
+    """A page of the registry (HTML), for a signed-in person or a key's holder."""
+    responses: dict[str, Any] = {"200": {"description": "The page", "content": HTML}}
+    for code in codes:
+        reason = {"description": _PAGE_REASONS[code]}
+        responses[str(code)] = reason if code == 303 else {**reason, "content": HTML}
+    return {"get": {"summary": summary, "parameters": [*parameters, LANG], "responses": responses}}
 
 
 @cache
@@ -304,7 +337,65 @@ def document(server_url: str) -> dict[str, Any]:
             }
         },
     )
+    _pages(spec)
     whoami.document(spec, security=secured, unauthorized=_problems(401)["401"])
     metrics.document(spec)
     health_paths(spec, ready="The bus, the store and the directory answer")
     return spec.to_dict()
+
+
+def _pages(spec: APISpec) -> None:
+    """The pages for risk owners (services/registry/web); the members' ones send a reader
+    who has not signed in to do so. The sign-in pages are the directory's, shared by every
+    service, and not part of this API."""
+    incident_id = path_param("incident_id")
+    search = query_args(schemas.SearchArgsSchema)
+    charted = query_args(schemas.DashboardArgsSchema)
+    queued = query_args(schemas.DuplicateQueueArgsSchema)
+    risk_list = query_args(schemas.RiskListArgsSchema)
+    risk_id = path_param("risk_id")
+    pages = {
+        "/": _page("Home: sign in, or search", []),
+        "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
+        "/incidents/{incident_id}": _page("One incident", [incident_id], 303, 404, 503),
+        "/dashboard": _page("Charts of what the viewer reads", charted, 303, 400, 422, 503),
+        "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
+        "/duplicates": _page("Possible duplicates, for triage", queued, 303, 403, 422, 503),
+        "/incidents/{incident_id}/{action}": _decision_form(incident_id),
+        "/risks": _page("The risk register and its matrix", risk_list, 303, 403, 422, 503),
+        "/risks/{risk_id}": _page("One risk", [risk_id], 303, 403, 404, 503),
+    }
+    for path, operations in pages.items():
+        spec.path(path=path, operations=operations)
+
+
+def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
+    """A triage form of the incident page; it answers 303 back to the page once recorded."""
+    action = {**path_param("action"), "schema": {"type": "string", "enum": list(DECISION_FORMS)}}
+    names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
+             "reason", "question", "original_id")  # fmt: skip
+    form = {
+        "type": "object",
+        "required": ["csrf_token", "version"],
+        "properties": {name: {"type": "string"} for name in names},
+        "description": "version: the incident's version the page showed (its ETag); the"
+        " other fields as in the API's decision of the same name",
+    }
+    responses: dict[str, Any] = {
+        "303": {"description": "Recorded: back to the incident page, which says so"},
+        "400": {"description": "No valid CSRF token, or no version", "content": HTML},
+    }
+    for code in (403, 404, 409, 422, 503):
+        responses[str(code)] = {"description": _PAGE_REASONS[code], "content": HTML}
+    return {
+        "post": {
+            "summary": "A triage decision from the incident page: change the status, set"
+            " the owner, re-rate the severity, ask the reporting lab, or merge into an original",
+            "parameters": [incident_id, action, LANG],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            },
+            "responses": responses,
+        }
+    }

@@ -10,10 +10,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from services.registry import risks, schemas
-from services.registry.decision_views import _Answer, body
+from services.registry.decision_views import RequestProblem, body
 from services.registry.etag import etag, expected_version
 from services.registry.risk_register import RiskRegister
-from services.registry.views import _member
+from services.registry.views import member
 from shared.http import validation_problem
 
 bp = Blueprint("risks", __name__)
@@ -36,17 +36,17 @@ def _answer(risk: dict, status: int = 200):
 
 @bp.get("/v1/risks")
 def list_risks():
-    viewer = _member()
+    viewer = member()
     try:
         args = _LIST_ARGS.load(request.args.to_dict())
     except ValidationError as exc:
-        raise _Answer(validation_problem(exc.messages, "The query")) from exc
+        raise RequestProblem(validation_problem(exc.messages, "The query")) from exc
     return {"items": register().list(viewer, due=args["due"]), "matrix": risks.matrix()}
 
 
 @bp.post("/v1/risks")
 def create_risk():
-    viewer = _member()
+    viewer = member()
     fields = body(_NEW)
     risk = register().create(viewer, fields)
     response = _answer(risk, 201)
@@ -56,12 +56,12 @@ def create_risk():
 
 @bp.get("/v1/risks/<risk_id>")
 def read_risk(risk_id: str):
-    return _answer(register().read(_member(), risk_id))
+    return _answer(register().read(member(), risk_id))
 
 
 @bp.patch("/v1/risks/<risk_id>")
 def change_risk(risk_id: str):
-    viewer = _member()
+    viewer = member()
     version = expected_version()
     fields = body(_CHANGE)
     return _answer(register().update(viewer, risk_id, expected_version=version, fields=fields))

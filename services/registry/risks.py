@@ -9,7 +9,7 @@ assessed. Each score carries its level and colour from the matrix.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -19,11 +19,6 @@ MATRIX_PATH = Path(__file__).parent / "data" / "risk_matrix.json"
 TREATMENTS = ("mitigate", "accept", "avoid", "transfer")
 MITIGATION_STATUSES = ("planned", "in_progress", "done", "abandoned")
 SCALE = (1, 5)
-# The fields a risk is made of, as given (the rest is derived or recorded).
-FIELDS = (
-    "title", "description", "likelihood", "impact", "residual_likelihood", "residual_impact",
-    "treatment", "owner", "mitigations", "contingency", "next_review", "incidents",
-)  # fmt: skip
 
 Risk = dict[str, Any]
 
@@ -85,11 +80,6 @@ def changes(risk: Risk, fields: Mapping[str, Any]) -> dict[str, Any]:
 
 def updated(risk: Risk, changed: Mapping[str, Any], *, at: str) -> Risk:
     return scored({**risk, **changed, "version": risk["version"] + 1, "updated_at": at})
-
-
-def due(risks: Iterable[Risk], day: date) -> list[Risk]:
-    """Risks whose next review is on or before ``day``."""
-    return [risk for risk in risks if date.fromisoformat(risk["next_review"]) <= day]
 
 
 def review_to_announce(risk: Risk, day: date) -> bool:

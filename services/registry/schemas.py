@@ -129,7 +129,6 @@ class DuplicateQueueSchema(Schema):
 # Decisions on incidents (bodies of the POST routes under /v1/incidents/<id>/).
 
 TEXT_MAX = 10_000
-VISIBILITIES = ("public", "confidential")
 
 
 def _text(description: str):
@@ -143,7 +142,7 @@ def _text(description: str):
 def _visibility():
     return fields.String(
         required=True,
-        validate=validate.OneOf(VISIBILITIES),
+        validate=validate.OneOf(triage.VISIBILITIES),
         metadata={"description": "public: the reporting lab reads it; confidential: not"},
     )
 
@@ -260,3 +259,7 @@ class ServiceLevelsSchema(Schema):
     at = fields.String(required=True)
     labs = fields.List(fields.Dict(), required=True)
     overdue = fields.List(fields.Dict(), required=True)
+
+
+class DashboardArgsSchema(Schema):
+    q = _query()

@@ -346,7 +346,9 @@ class Registry:
                 entry["type"] == "incident.information_provided"
                 and entry["request_id"] == request_id
             ):
-                payload = {k: v for k, v in entry.items() if k not in ("type", "event_id")}
+                # The entry is the event's payload plus its type, id and who reads it.
+                recorded = ("type", "event_id", "visibility")
+                payload = {k: v for k, v in entry.items() if k not in recorded}
                 event = Envelope(
                     type=entry["type"], key=incident["id"], producer=PRODUCER,
                     id=entry["event_id"], payload=payload,

@@ -13,7 +13,7 @@ from services.registry.merged import originals_only
 from services.registry.query.ast import MatchAll
 from services.registry.service_levels import Policy, report
 from services.registry.store.interfaces import scan
-from services.registry.views import _member
+from services.registry.views import member
 
 bp = Blueprint("service_levels", __name__)
 
@@ -24,7 +24,7 @@ def policy() -> Policy:
 
 @bp.get("/v1/service-levels")
 def service_levels():
-    viewer = _member()
+    viewer = member()
     registry = current_app.extensions["accord.registry"]
     incidents = scan(registry.store, originals_only(MatchAll()), viewer=viewer)
     if not viewer.has_role(*TRIAGE_ROLES):

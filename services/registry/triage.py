@@ -17,8 +17,6 @@ RULES_PATH = Path(__file__).parent / "data" / "triage.json"
 VISIBILITIES = ("public", "confidential")
 NEEDS_INFORMATION = "needs-information"
 DUPLICATE = "duplicate"
-# A transition to one of these ends the incident's escalation (the notifier's rule).
-FINAL_STATES = frozenset({"resolved", "closed", "duplicate", "rejected"})
 
 
 class DecisionRefused(Exception):

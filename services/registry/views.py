@@ -62,7 +62,7 @@ def _store() -> IncidentStore:
     return current_app.extensions["accord.store"]
 
 
-def _member() -> Viewer:
+def member() -> Viewer:
     """The viewer of a members' route: anonymous is a 401."""
     viewer = current_viewer()
     if viewer.anonymous:
@@ -95,7 +95,7 @@ def _page(viewer: Viewer, args: dict[str, Any], *, public: bool, facets: bool):
 
 @bp.get("/v1/incidents")
 def search():
-    viewer = _member()
+    viewer = member()
     args = _args(_SEARCH_ARGS)
     result = _page(viewer, args, public=False, facets=True)
     return {
@@ -148,7 +148,7 @@ def _json_array(incidents: Iterable[dict[str, Any]]) -> Iterator[str]:
 @bp.get("/v1/incidents/export")
 def export():
     """The whole result set, streamed page by page (cursors, never offsets)."""
-    viewer = _member()
+    viewer = member()
     args = _args(_EXPORT_ARGS)
     rows = scan(
         _store(),
@@ -184,7 +184,7 @@ def _not_found(incident_id: str) -> Response:
 
 @bp.get("/v1/incidents/<incident_id>")
 def read(incident_id: str):
-    viewer = _member()
+    viewer = member()
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return _not_found(incident_id)
@@ -207,7 +207,7 @@ def _suggestions(viewer: Viewer, found: list[Suggestion]) -> list[dict[str, Any]
 @bp.get("/v1/incidents/<incident_id>/duplicates")
 def incident_duplicates(incident_id: str):
     """The incidents this one may repeat or be repeated by, among those the viewer reads."""
-    viewer = _member()
+    viewer = member()
     incident = _store().get(incident_id, viewer=viewer)
     if incident is None:
         return _not_found(incident_id)
@@ -225,7 +225,7 @@ def incident_duplicates(incident_id: str):
 @bp.get("/v1/duplicates")
 def duplicates_queue():
     """Recent incidents that may repeat earlier ones: risk owners' and coordinators' work."""
-    viewer = _member()
+    viewer = member()
     if not viewer.has_role(RISK_OWNER, COORDINATOR):
         return problem(
             403, "Forbidden", "The duplicates queue is for risk owners and coordinators."

@@ -1,5 +1,6 @@
-"""Browser tests: the intake app served on a free loopback port, driven by the system's
-headless Chromium through Playwright (never ``playwright install``: see TOOLING.md)."""
+"""Browser tests: the intake and registry apps served on free loopback ports, driven by the
+system's headless Chromium through Playwright (never ``playwright install``: see
+TOOLING.md)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from werkzeug.serving import make_server
 
 from services.intake.app import create_app
 from services.intake.outbox import Outbox
+from services.registry.app import create_app as create_registry
+from services.registry.store.embedded import EmbeddedStore
 from shared.bus.embedded import EmbeddedBus
 from shared.directory.projection import DirectoryProjection, follower
 from shared.settings import Settings
@@ -95,6 +98,39 @@ def intake(tmp_path: Path) -> Iterator[LiveIntake]:
         server.server_close()
         producer.close()
         outbox.close()
+        bus.close()
+
+
+@dataclass
+class LiveRegistry:
+    url: str
+    store: EmbeddedStore
+    identities: Identities  # applied straight to the registry's directory projection
+
+
+@pytest.fixture
+def registry(tmp_path: Path) -> Iterator[LiveRegistry]:
+    """The registry app in a real HTTP server thread, over the test's own data folder."""
+    settings = Settings(data_dir=tmp_path)
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    bus.create_topics(all_topics(settings.topic_prefix))
+    store = EmbeddedStore(tmp_path / "registry.sqlite3")
+    store.ensure()
+    producer = bus.producer()
+    directory = DirectoryProjection()
+    directory.load(bus, settings.topic_prefix)
+    app = create_registry(settings, bus=bus, store=store, directory=directory, producer=producer)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="registry-http", daemon=True)
+    thread.start()
+    try:
+        yield LiveRegistry(f"http://127.0.0.1:{server.server_port}", store, Identities(directory))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        producer.close()
+        store.close()
         bus.close()
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from keyboard import press_and_load, tab_to
 from playwright.sync_api import Page, expect
 
 from services.intake.consumer import RegistryStatusProjection
@@ -20,20 +21,6 @@ pytestmark = pytest.mark.browser
 # A copy of the lab's list, for a person to look at.
 SHOWCASE = "/tmp/accord-status.png"
 CONTRACT = Path(__file__).parents[2] / "shared" / "contracts" / "registry-events.json"
-
-
-def tab_to(page: Page, selector: str) -> None:
-    """Press Tab until the element matching this CSS selector has the focus."""
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if page.evaluate("s => document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"Tab never reached {selector!r}")
-
-
-def press_and_load(page: Page, key: str = "Enter") -> None:
-    with page.expect_navigation():
-        page.keyboard.press(key)
 
 
 def registered(report_id: str, at: str):

@@ -11,6 +11,7 @@ import json
 import signal
 
 import pytest
+import requests
 from e2e.helpers import (
     create_api_key,
     create_oncall_person,
@@ -49,7 +50,7 @@ def test_killed_while_a_repage_is_pending_it_repages_once_after_the_restart(tmp_
     env = service_env(tmp_path / "data", webhook_url=httpserver.url_for("/hook"))
     env["ACCORD_NOTIFIER_POLICY"] = _policy(tmp_path)
     key = create_api_key(env)
-    oncall, _ = create_oncall_person(env)
+    oncall, oncall_key = create_oncall_person(env)
     running = stack.start(env, log_dir=tmp_path)
     try:
         running.wait_ready()
@@ -66,7 +67,20 @@ def test_killed_while_a_repage_is_pending_it_repages_once_after_the_restart(tmp_
         assert first.get_json()["incidents"][0]["incident_id"] == critical
         assert [r["id"] for r in first.get_json()["recipients"]] == [oncall]
 
-        # kill -9 with the re-page pending, and start it again
+        def recorded_steps() -> list:
+            answer = requests.get(
+                f"{running.urls['notifier']}/v1/escalations",
+                params={"incident": critical},
+                headers={"Authorization": f"Bearer {oncall_key}"},
+                timeout=5,
+            )
+            items = answer.json()["items"] if answer.ok else []
+            return items[0]["steps"] if items else []
+
+        # kill -9 once round 0 is recorded and the re-page is pending (a kill between a
+        # send and its record would resend it, under the same Idempotency-Key), and start
+        # it again
+        eventually(recorded_steps)
         running.processes["notifier"].send_signal(signal.SIGKILL)
         running.processes["notifier"].wait(10)
         assert rounds() == [0]

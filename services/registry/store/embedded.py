@@ -98,6 +98,11 @@ def _after(keys: list[SortKey], values: list[object]) -> fts5.Sql:
     return fts5.Sql("(" + " OR ".join(clauses) + ")", params)
 
 
+# Between the name and the stamp of a version's file: other files of the data folder
+# (registry-directory.sqlite3, the directory's cache) never look like a version.
+VERSION_MARK = ".v"
+
+
 class EmbeddedStore:
     def __init__(self, path: Path, *, pointer: Path | None = None) -> None:
         self._default = Path(path)
@@ -167,9 +172,11 @@ class EmbeddedStore:
             yield json.loads(doc)
 
     def new_version(self, stamp: str) -> EmbeddedStore:
-        """A new, empty database file beside the one served (``registry-<stamp>.sqlite3``),
+        """A new, empty database file beside the one served (``registry.v<stamp>.sqlite3``),
         not served until ``promote``."""
-        path = self._default.with_name(f"{self._default.stem}-{stamp}{self._default.suffix}")
+        path = self._default.with_name(
+            f"{self._default.stem}{VERSION_MARK}{stamp}{self._default.suffix}"
+        )
         if path.exists():
             raise StoreRejected(f"{path} exists already")
         return EmbeddedStore(path)
@@ -191,7 +198,7 @@ class EmbeddedStore:
         except OSError as exc:
             raise StoreUnavailable(f"promoting {version.path}: {exc}") from exc
         kept = {version.path, replaced}
-        pattern = f"{self._default.stem}-*{self._default.suffix}"
+        pattern = f"{self._default.stem}{VERSION_MARK}*{self._default.suffix}"
         stale = [p for p in self._default.parent.glob(pattern) if p not in kept]
         if self._default not in kept and self._default.exists():
             stale.append(self._default)

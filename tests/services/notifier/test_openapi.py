@@ -3,39 +3,21 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
 from notifier_support import registered
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    ignored_auth,
-    missing_required_header,
-    negative_data_rejection,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
+from openapi_contract import (
+    CHECKS,
+    MODES,
+    app_routes,
+    assert_keeps_to_document,
+    assert_valid_document,
+    documented_routes,
 )
 
 from shared.access import COORDINATOR
 
-# Left out: positive_data_acceptance, because a schema-valid schedule may name people the
-# directory does not know, which is a documented 422 no JSON Schema can say.
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-    missing_required_header,
-    ignored_auth,
-    negative_data_rejection,
-]
+# Not checked: positive_data_acceptance, because a schema-valid schedule may name
+# people the directory does not know, which is a documented 422 no JSON Schema can say.
 FUZZED = [
     ("POST", "/v1/schedules"),
     ("GET", "/v1/schedules/{schedule_id}/oncall"),
@@ -53,7 +35,6 @@ FUZZED = [
     ("POST", "/v1/exercises/{exercise_id}/cancel"),
     ("POST", "/v1/exercises/{exercise_id}/after-action"),
 ]
-IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 PAGES = ("pages.", "directory.")  # HTML pages, not the API
 
 
@@ -66,59 +47,17 @@ def fuzzed_app(app, as_role, escalations, oncall_person, httpserver):
     return app, {"Authorization": key}
 
 
-def documented_routes(document: dict) -> set[tuple[str, str]]:
-    return {
-        (method.upper(), path)
-        for path, operations in document["paths"].items()
-        for method in operations
-        if method in {"get", "put", "post", "patch", "delete"}
-    }
-
-
-def app_routes(app) -> set[tuple[str, str]]:
-    return {
-        (method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule))
-        for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static" and not rule.endpoint.startswith(PAGES)
-        for method in rule.methods - IMPLICIT_METHODS
-    }
-
-
 def test_the_document_is_valid_openapi_3_1_and_every_operation_loads(app):
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
-    schema.validate()
-    assert schema.raw_schema["openapi"] == "3.1.0"
-    loaded = list(schema.get_all_operations())
-    assert all(isinstance(result, Ok) for result in loaded), loaded
-    assert len(loaded) == len(documented_routes(schema.raw_schema))
+    assert_valid_document(app)
 
 
 def test_every_api_route_is_documented_and_every_documented_route_exists(app):
     documented = documented_routes(app.test_client().get("/openapi.json").get_json())
-    assert app_routes(app) - {("GET", "/openapi.json")} == documented
+    assert app_routes(app, left_out=("static", *PAGES)) == documented
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
+@pytest.mark.parametrize("mode", MODES, ids=str)
 @pytest.mark.parametrize(("method", "path"), FUZZED, ids=lambda value: value)
 def test_the_app_keeps_to_its_document_whatever_it_is_sent(fuzzed_app, method, path, mode):
     app, auth = fuzzed_app
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
-    operation = schema[path][method]
-
-    @settings(
-        max_examples=20,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=[
-            HealthCheck.too_slow,
-            HealthCheck.filter_too_much,
-            HealthCheck.function_scoped_fixture,
-        ],
-    )
-    @given(case=operation.as_strategy(generation_mode=mode))
-    def keeps_to_the_document(case):
-        case.call_and_validate(headers=auth, checks=CHECKS)
-
-    keeps_to_the_document()
+    assert_keeps_to_document(app, method, path, mode, headers=auth, checks=CHECKS, examples=20)

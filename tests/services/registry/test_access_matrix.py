@@ -2,25 +2,38 @@
 
 Lab A reports one incident per level (RED names ``p-red`` as its recipient), all alike, so
 each is a candidate duplicate of the others. Each cell is the set of levels the viewer
-finds by that route, or 401 (403: the duplicates queue is for risk owners and
-coordinators). The expected table is written
-out by hand; ``render`` prints it as Markdown (``pytest -s``) for the notes.
+finds by that route, or 401 (an API route; 403: the duplicates queue is for risk owners
+and coordinators), or "sign in" (a page that sends the anonymous reader to sign in). The
+expected table is written out by hand; ``render`` prints it as Markdown (``pytest -s``)
+for the notes. The pages are read with the viewer's key, which resolves to the same viewer
+as their signed-in session.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from html_page import Page
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
+from services.registry import risks
 from services.registry.access.rules import LEVELS
 from shared.bus.embedded import EmbeddedBus
 
 ROUTES = (
     "search", "facets", "export", "detail", "timeline", "confidential", "duplicates", "queue",
     "risks", "service levels", "public view",
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "public dashboard", "queue page", "risks page",
 )  # fmt: skip
+# Members' pages: the anonymous reader is sent to sign in.
+PAGES = (
+    "search page", "facets page", "incident page", "confidential page", "dashboard",
+    "queue page", "risks page",
+)  # fmt: skip
+PUBLIC = ("public view", "public dashboard")  # the same for everyone
 # The app's read routes this matrix covers; a new one fails the guard below until added.
 COVERED = {
     "/v1/incidents": ("search", "facets"),
@@ -34,6 +47,13 @@ COVERED = {
     "/v1/duplicates": ("queue",),
     "/v1/public/incidents": ("public view",),
     "/public": ("public view",),
+    "/incidents": ("search page", "facets page"),
+    "/incidents/<incident_id>": ("incident page", "confidential page"),
+    "/dashboard": ("dashboard",),
+    "/public/dashboard": ("public dashboard",),
+    "/duplicates": ("queue page",),
+    "/risks": ("risks page",),
+    "/risks/<risk_id>": ("risks page",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -55,20 +75,20 @@ CONFIDENTIAL_READERS = ("risk owner", "coordinator")
 
 
 def expected(viewer: str, route: str) -> str | frozenset[str]:
-    if route == "public view":
-        return frozenset({"CLEAR"})  # the public view is the same for everyone
+    if route in PUBLIC:
+        return frozenset({"CLEAR"})
     reads = READS[viewer]
     if reads is None:
-        return "401"
-    if route == "queue" and viewer not in CONFIDENTIAL_READERS:
+        return "sign in" if route in PAGES else "401"
+    if route in ("queue", "queue page") and viewer not in CONFIDENTIAL_READERS:
         return "403"
-    if route == "confidential" and viewer not in CONFIDENTIAL_READERS:
+    if route in ("confidential", "confidential page") and viewer not in CONFIDENTIAL_READERS:
         return frozenset()  # a lab never reads a confidential rationale, even its own
     if route == "service levels" and viewer not in CONFIDENTIAL_READERS:
         # A lab counts only its own incidents (all of the matrix's are lab A's).
         own = viewer == "lab A reporter"
         return frozenset(lv for lv, ok in zip(LEVELS, reads, strict=True) if ok and own)
-    if route == "risks" and viewer not in CONFIDENTIAL_READERS:
+    if route in ("risks", "risks page") and viewer not in CONFIDENTIAL_READERS:
         return "403"  # the register is the risk owners' and coordinators'; a risk's
         # linked incidents are those of its levels the reader may read
     return frozenset(level for level, ok in zip(LEVELS, reads, strict=True) if ok)
@@ -118,20 +138,110 @@ def client(request, tmp_path_factory):
     store = open_store(request.param, request, tmp_path)
     store.upsert(INCIDENTS)
     store.create_risk(
-        {
-            "id": "risk-matrix",
-            "title": "Matrix risk",
-            "next_review": "2026-12-01",
-            "version": 1,
-            "incidents": [incident["id"] for incident in INCIDENTS],
-        }
+        risks.created(
+            "risk-matrix",
+            {
+                "title": "Matrix risk",
+                "description": "Linked to every matrix incident.",
+                "likelihood": 3,
+                "impact": 4,
+                "treatment": "mitigate",
+                "owner": "p-risk",
+                "next_review": "2026-12-01",
+                "incidents": [incident["id"] for incident in INCIDENTS],
+            },
+            actor={"id": "p-risk", "name": "Risk Owner", "organization": "org-sec"},
+            at="2026-11-20T10:00:00+00:00",
+        )
     )
     yield request.param, app_client(tmp_path, bus, store)
     store.close()
     bus.close()
 
 
+def _page(client, path: str, auth: dict[str, str], **args: str) -> Page | str:
+    """The page, or "sign in" when it sends the reader there."""
+    response = client.get(path, query_string=args, headers=auth)
+    if response.status_code == 303:
+        assert response.headers["Location"].startswith("/sign-in?next=")
+        return "sign in"
+    assert response.status_code == 200, (path, args, response.status_code)
+    return Page(response.get_data(as_text=True))
+
+
+def observe_page(client, viewer: str, route: str) -> str | frozenset[str]:
+    auth = headers(viewer)
+    if route in ("incident page", "confidential page"):
+        # The page shows the timeline: "confidential page" is the levels whose
+        # confidential rationale reaches the viewer there.
+        found, codes = set(), set()
+        for incident_id, level in LEVEL_OF.items():
+            response = client.get(f"/incidents/{incident_id}", headers=auth)
+            codes.add(response.status_code)
+            if response.status_code != 200:
+                continue
+            assert "Public rationale" in response.text
+            if route == "incident page" or "Confidential rationale" in response.text:
+                found.add(level)
+        if codes == {303}:
+            return "sign in"
+        assert codes <= {200, 404}, codes
+        return frozenset(found)
+    if route == "risks page":
+        return _linked_on_pages(client, auth)
+    if route == "queue page":
+        response = client.get("/duplicates", query_string={"min_score": 0}, headers=auth)
+        if response.status_code == 303:
+            return "sign in"
+        if response.status_code == 403:
+            return "403"
+        assert response.status_code == 200
+        page = Page(response.text)
+        shown = page.find("li", **{"class": "result"}) + page.find("li", **{"class": "suggestion"})
+        return frozenset(item["data-tlp"] for item in shown)
+    if route in ("dashboard", "public dashboard"):
+        # Charts count; the levels counted show by charting one level at a time.
+        path = "/public/dashboard" if route == "public dashboard" else "/dashboard"
+        page = _page(client, path, auth)
+        if page == "sign in":
+            return page
+        levels = frozenset(
+            level
+            for level in LEVELS
+            if int(_page(client, path, auth, q=f"tlp:{level}").by_id("total")["data-total"])
+        )
+        assert int(page.by_id("total")["data-total"]) == len(levels)
+        return levels
+    listed: frozenset[str] = frozenset()
+    for q in ("", "matrix", "lab-a.example"):
+        page = _page(client, "/incidents", auth, q=q)
+        if page == "sign in":
+            return page
+        total = int(page.by_id("total")["data-total"])
+        if route == "facets page":
+            counts = {}
+            facet = False
+            for tag, attrs in page.elements:
+                if tag == "ul" and "data-facet" in attrs:
+                    facet = attrs["data-facet"] == "tlp"
+                elif tag == "li" and facet and "data-value" in attrs:
+                    counts[attrs["data-value"]] = int(attrs["data-count"])
+            assert sum(counts.values()) == total
+            levels = frozenset(counts)
+        else:
+            results = page.find("li", **{"class": "result"})
+            assert len(results) == total
+            levels = frozenset(result["data-tlp"] for result in results)
+        if q == "":
+            listed = levels
+        else:
+            assert levels <= listed
+    return listed
+
+
 def observe(client, viewer: str, route: str) -> str | frozenset[str]:
+    if route in PAGES or route == "public dashboard":
+        return observe_page(client, viewer, route)
     auth = headers(viewer)
     if route == "public view":
         body = client.get("/v1/public/incidents", headers=auth).get_json()
@@ -222,6 +332,22 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
     return frozenset(found)
 
 
+def _linked_on_pages(client, auth: dict) -> str | frozenset[str]:
+    """The levels of the incidents the risk links to, as the register's pages show them."""
+    answers = [client.get(path, headers=auth) for path in ("/risks", "/risks/risk-matrix")]
+    codes = {answer.status_code for answer in answers}
+    if codes == {303}:
+        return "sign in"
+    if codes == {403}:
+        return "403"
+    assert codes == {200}, codes
+    shown = [
+        frozenset(re.findall(r'href="/incidents/([0-9A-Z]+)\?', answer.text)) for answer in answers
+    ]
+    assert shown[0] == shown[1]
+    return frozenset(LEVEL_OF[i] for i in shown[0])
+
+
 def _linked(client, auth: dict) -> str | frozenset[str]:
     """The levels of the incidents a risk links to, as the list and the risk show them."""
     listed = client.get("/v1/risks", headers=auth)
@@ -256,13 +382,10 @@ def test_the_access_matrix(client):
 # GET routes that serve no incident data: probes, the API document, the caller's own
 # identity, static files. Any other read route, from any blueprint, must be in COVERED.
 NO_INCIDENT_DATA = {
-    "/healthz",
-    "/readyz",
-    "/metrics",
-    "/openapi.json",
-    "/v1/whoami",
-    "/static/<path:filename>",
-}
+    "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/whoami", "/static/<path:filename>",
+    "/", "/sign-in", "/set-password/<token>", "/account/static/<path:filename>",
+    "/pages/static/<path:filename>",
+}  # fmt: skip
 
 
 def test_every_read_route_of_the_app_is_in_the_matrix(client):

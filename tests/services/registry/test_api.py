@@ -152,8 +152,9 @@ def test_one_incident_is_read_by_id_with_private_fields_for_its_organization(
     risk_owner = get(client, f"/v1/incidents/{doc['id']}", "risk owner").get_json()
 
     assert own.status_code == 200
-    assert own.get_json() == doc
-    assert risk_owner == doc
+    assert own.get_json().pop("service_level")["triage"]["target_hours"] == 48
+    assert {**own.get_json(), "service_level": None} == {**doc, "service_level": None}
+    assert {**risk_owner, "service_level": None} == {**doc, "service_level": None}
     assert "contact" not in other
     assert "recipients" not in other
     assert other["provenance"] == {"channel": "api", "source_format": "json"}

@@ -20,6 +20,7 @@ from services.registry.rebuild import rebuild
 from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
 from services.registry.store.elasticsearch import ElasticsearchStore
+from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import IncidentStore
 from shared import bus as buses
 from shared.bus.null import NullProducer
@@ -192,3 +193,23 @@ def test_decisions_and_the_risk_register_are_rebuilt_as_they_were(live):
 
     assert list(store.documents()) == before
     assert store.risks() == risks_before
+
+
+def test_promotions_leave_the_data_folders_other_files_alone(tmp_path):
+    """Only the registry's versions are removed, never e.g. its directory cache."""
+    cache = tmp_path / "registry-directory.sqlite3"
+    cache.write_text("the directory as this service knew it")
+    store = EmbeddedStore(tmp_path / "registry.sqlite3", pointer=tmp_path / "registry.current")
+    store.ensure()
+    for stamp in ("t1", "t2", "t3"):
+        version = store.new_version(stamp)
+        version.ensure()
+        store.promote(version)
+        version.close()
+
+    assert cache.read_text() == "the directory as this service knew it"
+    assert sorted(p.name for p in tmp_path.glob("registry.v*.sqlite3")) == [
+        "registry.vt2.sqlite3",
+        "registry.vt3.sqlite3",
+    ]
+    store.close()
