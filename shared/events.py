@@ -32,6 +32,15 @@ class IncidentRegistered(Schema):
     channel = fields.String(allow_none=True)
     severity_derived = fields.Boolean()
     harm_domains = fields.List(fields.String())
+    # For the regulatory clocks (services/notifier/deadlines): optional, so earlier
+    # events still validate.
+    jurisdictions = fields.List(fields.String())
+    detected_at = fields.AwareDateTime(allow_none=True)
+    received_at = fields.AwareDateTime(allow_none=True)
+    quantities = fields.Dict()
+    critical_infrastructure = fields.Boolean()
+    organization_id = fields.String(allow_none=True)
+    recipients = fields.List(fields.String())
 
 
 class Actor(Schema):
@@ -184,6 +193,8 @@ class EscalationOpened(Schema):
     # url, harm_domains.
     incident = fields.Dict(required=True)
     digest = fields.String(allow_none=True, validate=validate.OneOf(("daily", "weekly")))
+    # An escalation of a regulatory deadline not filed in time (beside the incident's own).
+    deadline_id = fields.String()
     at = fields.AwareDateTime(required=True)
 
 
@@ -209,6 +220,114 @@ class EscalationClosed(Schema):
     escalation_id = fields.String(required=True)
     incident_id = fields.String(required=True)
     reason = fields.String(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class _Tier(Schema):
+    id = fields.String(required=True)
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    reason = fields.String(required=True)
+
+
+class _DeadlineStage(Schema):
+    id = fields.String(required=True)
+    due_at = fields.AwareDateTime(required=True, allow_none=True)
+
+
+class DeadlineOpened(Schema):
+    deadline_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    # title (withheld for RED and AMBER+STRICT), severity, tlp, organization_id,
+    # recipients, url, harm_domains: who may read the deadline is who may read these.
+    incident = fields.Dict(required=True)
+    regime = fields.String(required=True)  # a jurisdictions.json id
+    tier = fields.Nested(_Tier, required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    stages = fields.List(fields.Nested(_DeadlineStage), required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class DeadlineTierSet(Schema):
+    deadline_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    tier = fields.Nested(_Tier, required=True)
+    stages = fields.List(fields.Nested(_DeadlineStage), required=True)
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class DeadlineReminded(Schema):
+    deadline_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    stage = fields.String(required=True)
+    key = fields.String(required=True)  # <deadline>/<stage>/<minutes before>
+    recipients = fields.List(fields.String(), required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class DeadlineFiled(Schema):
+    deadline_id = fields.String(required=True)
+    incident_id = fields.String(required=True)
+    regime = fields.String(required=True)
+    stage = fields.String(required=True)
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseProposed(Schema):
+    exercise_id = fields.String(required=True)
+    title = fields.String(required=True)
+    trigger = fields.Dict(required=True)  # key (once per key), reason
+    incident_ids = fields.List(fields.String(), required=True)
+    participants = fields.List(fields.String(), required=True)  # person ids
+    organizer = fields.Nested(_Actor, required=True)
+    duration_minutes = fields.Integer(required=True, strict=True)
+    scenario = fields.Dict(required=True)  # incidents, injects, questions, harm_domains
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseScheduled(Schema):
+    """Scheduled (sequence 0) or rescheduled (each time one more)."""
+
+    exercise_id = fields.String(required=True)
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    time_zone = fields.String(required=True)  # the organizer's: the invitation's TZID
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseNotified(Schema):
+    """A reminder (24 h, 1 h before) or the after-action follow-up was sent."""
+
+    exercise_id = fields.String(required=True)
+    kind = fields.String(
+        required=True, validate=validate.OneOf(("reminder-24h", "reminder-1h", "follow-up"))
+    )
+    key = fields.String(required=True)  # <exercise>/<sequence>/<kind>
+    at = fields.AwareDateTime(required=True)
+
+
+class _AfterActionItem(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    # The risk the action mitigates: the registry adds it to that risk's mitigations.
+    risk_id = fields.String(allow_none=True)
+
+
+class ExerciseAfterActionFiled(Schema):
+    exercise_id = fields.String(required=True)
+    went_well = fields.List(fields.String(), required=True)
+    gaps = fields.List(fields.String(), required=True)
+    actions = fields.List(fields.Nested(_AfterActionItem), required=True)
+    by = fields.Nested(_Actor, required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ExerciseCancelled(Schema):
+    exercise_id = fields.String(required=True)
+    sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    by = fields.Nested(_Actor, required=True)
     at = fields.AwareDateTime(required=True)
 
 
@@ -258,6 +377,15 @@ PAYLOAD_SCHEMAS: dict[tuple[str, int], Schema] = {
     ("escalation.step", 1): EscalationStep(),
     ("escalation.closed", 1): EscalationClosed(),
     ("digest.sent", 1): DigestSent(),
+    ("deadline.opened", 1): DeadlineOpened(),
+    ("deadline.tier_set", 1): DeadlineTierSet(),
+    ("deadline.reminded", 1): DeadlineReminded(),
+    ("deadline.filed", 1): DeadlineFiled(),
+    ("exercise.proposed", 1): ExerciseProposed(),
+    ("exercise.scheduled", 1): ExerciseScheduled(),
+    ("exercise.cancelled", 1): ExerciseCancelled(),
+    ("exercise.notified", 1): ExerciseNotified(),
+    ("exercise.after_action_filed", 1): ExerciseAfterActionFiled(),
     ("message.dead_lettered", 1): MessageDeadLettered(),
     ("message.replayed", 1): MessageReplayed(),
     **DIRECTORY_PAYLOAD_SCHEMAS,

@@ -22,6 +22,8 @@ def registered(incident_id: str, severity: str | None = "critical", **changes: A
     event["key"] = event["payload"]["incident_id"] = incident_id
     event["payload"]["severity"] = severity
     event["payload"]["url"] = f"http://registry.test/v1/incidents/{incident_id}"
+    # No reporting duty unless a test names one (tests/services/notifier/deadlines).
+    event["payload"]["jurisdictions"] = []
     event["payload"].update(changes)
     return Envelope(**event)
 

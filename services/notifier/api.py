@@ -16,12 +16,15 @@ from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.exceptions import Forbidden, NotFound
 
+from services.notifier.deadlines.views import deadline_entries
 from services.notifier.escalations import AlreadyClosed, Escalations
 from services.notifier.escalations import NotFound as EscalationNotFound
+from services.notifier.exercises.service import exercise_entries
 from services.notifier.oncall import ical, schemas
 from services.notifier.oncall.models import oncall, shifts
 from shared.access import ADMIN, COORDINATOR, ONCALL, Viewer
 from shared.auth import current_viewer, unauthorized
+from shared.directory.authenticator import viewer_of
 from shared.envelope import Envelope, new_id
 from shared.http import problem, validation_problem
 
@@ -217,10 +220,12 @@ def _feed(kind: str, subject_id: str) -> None:
         raise NotFound("No such calendar.")  # a wrong token reveals nothing
 
 
-def _ics(name: str, pairs) -> Response:
+def _ics(name: str, pairs, **options: Any) -> Response:
     directory = current_app.extensions["accord.directory"]
     names = directory.read(lambda d: {p.id: p.name for p in d.people.values()})
-    body = ical.calendar(name, pairs, lambda i: names.get(i, i), stamp=escalations().clock.now())
+    body = ical.calendar(
+        name, pairs, lambda i: names.get(i, i), stamp=escalations().clock.now(), **options
+    )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})
 
 
@@ -249,6 +254,25 @@ def person_shifts(person_id: str, start: datetime, end: datetime) -> list:
 
 @bp.get("/v1/calendars/person/<person_id>.ics")
 def person_feed(person_id: str):
+    """One person's collaboration calendar, in their own zone: their on-call shifts, their
+    scheduled exercises, and the regulatory deadlines of the incidents they may read."""
     _feed("person", person_id)
     start, end = _window()
-    return _ics("My on-call shifts", person_shifts(person_id, start, end))
+    directory = current_app.extensions["accord.directory"]
+    person, viewer = directory.read(
+        lambda d: (
+            (d.people.get(person_id), viewer_of(d, d.people[person_id]))
+            if person_id in d.people
+            else (None, None)
+        )
+    )
+    return _ics(
+        "My Accord calendar",
+        person_shifts(person_id, start, end),
+        time_zone=person.timezone if person else None,
+        entries=[
+            *(deadline_entries(escalations().state.deadline_list(), viewer, start, end)
+              if viewer else ()),
+            *exercise_entries(escalations().state.exercise_list(), person_id, start, end),
+        ],
+    )  # fmt: skip

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.notifier import api, pages
+from services.notifier import (
+    api,
+    exercise_pages,  # noqa: F401 (its routes join pages.bp)
+    pages,
+)
+from services.notifier.deadlines import views as deadline_views
 from services.notifier.escalations import Escalations
+from services.notifier.exercises import views as exercise_views
 from services.notifier.openapi import document
 from shared import auth, logs, metrics
 from shared.bus.interfaces import Bus, Producer
@@ -41,6 +47,8 @@ def create_app(
     app.extensions["accord.directory"] = directory
     app.register_blueprint(directory_api.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(deadline_views.bp)
+    app.register_blueprint(exercise_views.bp)
     # The on-call pages, and the directory's sign-in pages they send people to.
     directory_views.init_app(app, projection=directory, producer=producer, service_name="notifier")
     app.register_blueprint(pages.bp)

@@ -28,11 +28,14 @@ from services.notifier.channels.interfaces import (
     Message,
     Recipient,
     RetryPolicy,
+    brief,
     deliver,
 )
+from services.notifier.deadlines.service import Deadlines
+from services.notifier.exercises.service import Exercises
 from services.notifier.links import Links
-from services.notifier.policies.engine import Digest, Page, next_actions
-from services.notifier.policies.models import Policy
+from services.notifier.policies.engine import Digest, Page, next_actions, targets_at
+from services.notifier.policies.models import Policy, Target
 from services.notifier.roster import Roster
 from services.notifier.state import EscalationRecord, NotifierState
 from shared.bus.interfaces import BusError, Producer
@@ -80,7 +83,9 @@ class Escalations:
         links: Links,
         clock: Clock,
         retry: RetryPolicy | None = None,
+        jurisdictions: list[dict[str, Any]] | None = None,
     ) -> None:
+        """``jurisdictions``: the deadline rules; by default ``jurisdictions.json``'s."""
         self.state = state
         self.policy = policy
         self.roster = Roster(directory, state)
@@ -92,10 +97,13 @@ class Escalations:
         self.clock = clock
         self._retry = retry or RetryPolicy()
         self._publish_lock = threading.Lock()
-        # Woken after anything that may change what is due (set by the timers).
-        self.on_change: Callable[[], None] = lambda: None
+        # Woken after anything that may change what is due, now or at a given time (set
+        # by the timers).
+        self.on_change: Callable[..., None] = lambda at=None: None
         # Runs the sends: the dispatcher's submit; inline until one is attached.
         self.submit: Callable[[str, Callable[[], None]], None] = lambda key, job: job()
+        self.deadlines = Deadlines(self, rules=jurisdictions)
+        self.exercises = Exercises(self)
 
     # --- events ----------------------------------------------------------------------
 
@@ -125,7 +133,10 @@ class Escalations:
         for event in envelopes:
             if event.type == "incident.registered":
                 events += self._opened(event.payload)
+                events += self.deadlines.opened(event.payload, _title(event.payload))
             elif event.type == "incident.transitioned" and event.payload["to"] in CLOSING_STATUSES:
+                if event.payload["to"] == "resolved":
+                    events += self.exercises.on_resolved(event.payload["incident_id"])
                 events += self._closed(
                     event.payload["incident_id"], f"incident {event.payload['to']}"
                 )
@@ -137,10 +148,9 @@ class Escalations:
             self.on_change()
 
     def _opened(self, p: dict[str, Any]) -> list[Envelope]:
-        withheld = p["tlp"] in WITHHELD_TLP
         incident = {
             "incident_id": p["incident_id"],
-            "title": f"TLP:{p['tlp']} incident (title withheld)" if withheld else p["title"],
+            "title": _title(p),
             "severity": p["severity"],
             "event_type": p["event_type"],
             "tlp": p["tlp"],
@@ -208,18 +218,29 @@ class Escalations:
     # --- what falls due ----------------------------------------------------------------
 
     def tick(self) -> datetime | None:
-        """Submit what is due now; returns when to look again."""
-        decision = next_actions(
-            self.state.engine_state(), self.clock.now(), self.policy, self.roster
-        )
+        """Submit what is due now (pages, digests, deadlines); returns when to look again."""
+        now = self.clock.now()
+        decision = next_actions(self.state.engine_state(), now, self.policy, self.roster)
         for action in decision.actions:
             if isinstance(action, Page):
                 self.submit(action.key, lambda page=action: self._send_page(page))
             else:
                 self.submit(action.period, lambda digest=action: self._send_digest(digest))
-        return decision.wake_at
+        wakes = [
+            w
+            for w in (decision.wake_at, self.deadlines.tick(now), self.exercises.tick(now))
+            if w is not None
+        ]
+        return min(wakes) if wakes else None
 
-    def _recipients(self, escalation_id: str | None, ids: tuple[str, ...]) -> tuple[Recipient, ...]:
+    def directory_people(self) -> dict[str, Any]:
+        return self._directory.read(lambda d: dict(d.people))
+
+    def roster_ids(self, targets: tuple[Target, ...], at: datetime) -> tuple[str, ...]:
+        """The people ``targets`` name at ``at``, each once."""
+        return targets_at(targets, at, self.roster)
+
+    def recipients(self, escalation_id: str | None, ids: tuple[str, ...]) -> tuple[Recipient, ...]:
         people = self._directory.read(lambda d: {i: d.people.get(i) for i in ids})
         return tuple(
             Recipient(
@@ -236,7 +257,7 @@ class Escalations:
         if record is None or not record.escalation.open or page.key in record.escalation.sent:
             return  # acknowledged or sent while this waited in the dispatcher's queue
         incident = dict(record.escalation.incident)
-        recipients = self._recipients(page.escalation_id, page.recipients)
+        recipients = self.recipients(page.escalation_id, page.recipients)
         severity = incident.get("severity") or "unrated"
         again = f" (page {page.round + 1}, step {page.step + 1})" if page.round or page.step else ""
         message = Message(
@@ -245,7 +266,7 @@ class Escalations:
             escalation_id=page.escalation_id,
             summary=f"{severity.upper()} incident: {incident['title']}{again}",
             severity=incident.get("severity"),
-            incidents=(_brief(incident),),
+            incidents=(brief(incident),),
             recipients=recipients,
             ack_url=recipients[0].ack_url
             if recipients
@@ -253,7 +274,7 @@ class Escalations:
             step=page.step,
             round=page.round,
         )
-        deliveries = self._deliver(
+        deliveries = self.deliver(
             message, expand(page.channels, self.channels), incident_id=page.incident_id
         )
         # Given up only where a retry could succeed; a receiver that refuses the request
@@ -282,7 +303,7 @@ class Escalations:
         if digest.period in state.digests_sent:
             return
         incidents = {i.incident["incident_id"]: i.incident for i in state.digest_items}
-        listed = tuple(_brief(incidents[i]) for i in digest.incident_ids if i in incidents)
+        listed = tuple(brief(incidents[i]) for i in digest.incident_ids if i in incidents)
         message = Message(
             action="digest",
             dedup_key=digest.period,
@@ -291,11 +312,9 @@ class Escalations:
             f" {digest.period.split(':')[0]} digest",
             severity=None,
             incidents=listed,
-            recipients=self._recipients(None, digest.recipients),
+            recipients=self.recipients(None, digest.recipients),
         )
-        deliveries = self._deliver(
-            message, expand(digest.channels, self.channels), incident_id=None
-        )
+        deliveries = self.deliver(message, expand(digest.channels, self.channels), incident_id=None)
         if not any(not d.ok and d.retryable for d in deliveries):
             self.publish(
                 self._event(
@@ -322,15 +341,15 @@ class Escalations:
             escalation_id=escalation_id,
             summary=f"{action.capitalize()}d: {incident['title']}",
             severity=incident.get("severity"),
-            incidents=(_brief(incident),),
+            incidents=(brief(incident),),
         )
         names = [n for n in FOLLOW_UP_CHANNELS if n in self.channels]
         self.submit(
             message.dedup_key,
-            lambda: self._deliver(message, names, incident_id=incident["incident_id"]),
+            lambda: self.deliver(message, names, incident_id=incident["incident_id"]),
         )
 
-    def _deliver(
+    def deliver(
         self, message: Message, names: list[str], *, incident_id: str | None
     ) -> list[Delivery]:
         """Send on each channel not yet delivered for this dedup key; record each."""
@@ -372,5 +391,6 @@ class Escalations:
         return deliveries
 
 
-def _brief(incident: dict[str, Any]) -> dict[str, Any]:
-    return {k: incident.get(k) for k in ("incident_id", "title", "severity", "tlp", "url")}
+def _title(p: dict[str, Any]) -> str:
+    withheld = p["tlp"] in WITHHELD_TLP
+    return f"TLP:{p['tlp']} incident (title withheld)" if withheld else p["title"]

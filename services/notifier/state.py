@@ -15,6 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from services.notifier.deadlines.engine import Deadline
+from services.notifier.deadlines.rules import Stage, Tier
+from services.notifier.exercises import service as exercises
 from services.notifier.oncall.models import Schedule
 from services.notifier.oncall.schemas import from_json
 from services.notifier.policies.engine import DigestItem, Escalation, State
@@ -82,6 +85,10 @@ class NotifierState:
         self.digest_items: dict[str, DigestItem] = {}
         self.digests_sent: set[str] = set()
         self.delivered: set[tuple[str, str]] = set()  # (dedup key, channel)
+        self.deadlines: dict[str, Deadline] = {}
+        self.deadline_history: dict[str, list[dict[str, Any]]] = {}  # tier changes
+        self.exercises: dict[str, exercises.ExerciseRecord] = {}
+        self.exercise_notices_sent: set[str] = set()
 
     # --- writing ---------------------------------------------------------------------
 
@@ -113,12 +120,19 @@ class NotifierState:
         )
 
     def _escalation_opened(self, p: dict[str, Any]) -> None:
-        if p["incident_id"] in self.by_incident:
+        deadline = self.deadlines.get(p.get("deadline_id") or "")
+        if p.get("deadline_id"):
+            # A deadline's escalation: one per deadline, beside the incident's own.
+            if deadline is None or deadline.escalation_id is not None:
+                return
+            self.deadlines[deadline.id] = replace(deadline, escalation_id=p["escalation_id"])
+        elif p["incident_id"] in self.by_incident:
             return
         opened = datetime.fromisoformat(p["at"])
         escalation = Escalation(id=p["escalation_id"], incident=p["incident"], opened_at=opened)
         self.escalations[escalation.id] = EscalationRecord(escalation, digest=p.get("digest"))
-        self.by_incident[p["incident_id"]] = escalation.id
+        if deadline is None:
+            self.by_incident[p["incident_id"]] = escalation.id
         if p.get("digest"):
             self.digest_items[escalation.id] = DigestItem(p["incident"], p["digest"], opened)
 
@@ -179,6 +193,56 @@ class NotifierState:
         record.close_reason = p["reason"]
         self.digest_items.pop(record.escalation.id, None)
 
+    def _deadline_opened(self, p: dict[str, Any]) -> None:
+        if p["deadline_id"] in self.deadlines or self.deadline_for(p["incident_id"], p["regime"]):
+            return
+        self.deadlines[p["deadline_id"]] = Deadline(
+            id=p["deadline_id"],
+            incident=p["incident"],
+            regime=p["regime"],
+            tier=Tier(**p["tier"]),
+            starts_at=datetime.fromisoformat(p["starts_at"]),
+            stages=_stages(p["stages"]),
+        )
+        self.deadline_history[p["deadline_id"]] = [{"tier": p["tier"], "by": None, "at": p["at"]}]
+
+    def _deadline_tier_set(self, p: dict[str, Any]) -> None:
+        deadline = self.deadlines.get(p["deadline_id"])
+        history = self.deadline_history.get(p["deadline_id"], [])
+        if deadline is None or any(h["at"] == p["at"] and h["by"] == p["by"] for h in history):
+            return
+        self.deadlines[deadline.id] = replace(
+            deadline, tier=Tier(**p["tier"]), stages=_stages(p["stages"])
+        )
+        history.append({"tier": p["tier"], "by": p["by"], "at": p["at"]})
+
+    def _deadline_reminded(self, p: dict[str, Any]) -> None:
+        deadline = self.deadlines.get(p["deadline_id"])
+        if deadline is not None:
+            self.deadlines[deadline.id] = replace(deadline, reminded=deadline.reminded | {p["key"]})
+
+    def _deadline_filed(self, p: dict[str, Any]) -> None:
+        deadline = self.deadlines.get(p["deadline_id"])
+        if deadline is None or p["stage"] in deadline.filed:
+            return
+        filed = {**deadline.filed, p["stage"]: {"by": p["by"], "at": p["at"]}}
+        self.deadlines[deadline.id] = replace(deadline, filed=filed)
+
+    def _exercise_proposed(self, p: dict[str, Any]) -> None:
+        exercises.apply_proposed(self.exercises, p)
+
+    def _exercise_scheduled(self, p: dict[str, Any]) -> None:
+        exercises.apply_scheduled(self.exercises, p)
+
+    def _exercise_after_action_filed(self, p: dict[str, Any]) -> None:
+        exercises.apply_after_action(self.exercises, p)
+
+    def _exercise_notified(self, p: dict[str, Any]) -> None:
+        exercises.apply_notified(self.exercise_notices_sent, p)
+
+    def _exercise_cancelled(self, p: dict[str, Any]) -> None:
+        exercises.apply_cancelled(self.exercises, p)
+
     def _digest_sent(self, p: dict[str, Any]) -> None:
         self.digests_sent.add(p["period"])
         for escalation_id in [
@@ -218,6 +282,42 @@ class NotifierState:
             records = [r for r in records if recipient in r.recipients]
         return sorted(records, key=lambda r: r.escalation.opened_at, reverse=True)
 
+    def deadline(self, deadline_id: str) -> Deadline | None:
+        with self._lock:
+            return self.deadlines.get(deadline_id)
+
+    def deadline_for(self, incident_id: str, regime: str) -> Deadline | None:
+        return next(
+            (
+                d
+                for d in self.deadlines.values()
+                if d.incident["incident_id"] == incident_id and d.regime == regime
+            ),
+            None,
+        )
+
+    def deadline_list(self) -> list[Deadline]:
+        with self._lock:
+            return sorted(self.deadlines.values(), key=lambda d: (d.starts_at, d.id))
+
+    def exercise(self, exercise_id: str) -> exercises.ExerciseRecord | None:
+        with self._lock:
+            return self.exercises.get(exercise_id)
+
+    def exercise_notices(self) -> frozenset[str]:
+        with self._lock:
+            return frozenset(self.exercise_notices_sent)
+
+    def exercise_list(self) -> list[exercises.ExerciseRecord]:
+        with self._lock:
+            return sorted(self.exercises.values(), key=lambda r: (r.proposed_at, r.id))
+
     def schedule_list(self) -> list[ScheduleRecord]:
         with self._lock:
             return sorted(self.schedules.values(), key=lambda s: s.created_at)
+
+
+def _stages(stages: list[dict[str, Any]]) -> tuple[Stage, ...]:
+    return tuple(
+        Stage(s["id"], datetime.fromisoformat(s["due_at"]) if s["due_at"] else None) for s in stages
+    )

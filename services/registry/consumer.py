@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 
+from services.registry.after_action import apply_after_action
 from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
-from services.registry.risk_register import apply_risk_events
+from services.registry.risk_register import RiskRegister, apply_risk_events
 from services.registry.service import Registry
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
@@ -29,8 +30,18 @@ def projection_handlers(
     """The registry's projection: the handler of each logical topic whose records make its
     state, in the order ``accord registry rebuild`` replays them into a new store version
     (reports, then the decisions and the register taken on them, then the notifier's
-    acknowledgements). Live, decisions are written as they are taken (service.py), so the
-    running registry consumes only reports and acknowledgements."""
+    acknowledgements and exercises' after-action reports). Live, decisions are written as
+    they are taken (service.py), so the running registry consumes only reports and the
+    notifier's events."""
+    # Exercises' after-action reports become mitigations, written by the register itself.
+    register = RiskRegister(
+        Registry(
+            store=store,
+            producer=lambda: producer,
+            events_topic=topic_name(prefix, REGISTRY_EVENTS),
+            clock=SYSTEM_CLOCK,
+        )
+    )
     return {
         REPORTS: ReportProjection(
             store,
@@ -42,7 +53,10 @@ def projection_handlers(
             apply_decisions(store, envelopes),
             apply_risk_events(store, envelopes),
         ),
-        NOTIFIER_EVENTS: lambda envelopes: apply_notifier_events(store, envelopes),
+        NOTIFIER_EVENTS: lambda envelopes: (
+            apply_notifier_events(store, envelopes),
+            apply_after_action(register, envelopes),
+        ),
     }
 
 
@@ -88,6 +102,15 @@ class ReportProjection:
                 "channel": incident.get("channel"),
                 "severity_derived": bool(incident.get("severity_derivation")),
                 "harm_domains": list(incident.get("harm_domains") or []),
+                # What the notifier's regulatory clocks need: the rules that apply, when
+                # the clock starts, the facts that pick a tier, and who may read them.
+                "jurisdictions": list(incident.get("jurisdictions") or []),
+                "detected_at": incident.get("detected_at"),
+                "received_at": incident.get("received_at"),
+                "quantities": dict(incident.get("quantities") or {}),
+                "critical_infrastructure": bool(incident.get("critical_infrastructure")),
+                "organization_id": incident.get("organization_id"),
+                "recipients": list(incident.get("recipients") or []),
             },
         )
         self._producer.send(self._events_topic, key=incident["id"], value=encode(event))

@@ -127,22 +127,32 @@ def apply(incident: Incident, event: Envelope) -> Incident | None:
 
 
 ACKNOWLEDGED = "escalation.acknowledged"
+DEADLINE_FILED = "deadline.filed"
+EXERCISE_PROPOSED = "exercise.proposed"
+# The notifier's events an incident's timeline shows, and what each entry keeps of them.
+NOTED = {
+    ACKNOWLEDGED: ("escalation_id",),
+    DEADLINE_FILED: ("deadline_id", "regime", "stage"),
+    EXERCISE_PROPOSED: ("exercise_id", "title"),
+}
 
 
 def noted(incident: Incident, event: Envelope) -> Incident | None:
-    """``incident`` with an event from elsewhere (the notifier's acknowledgement) in its
-    timeline, for risk owners and coordinators; not a decision, so not a new version.
-    None if it is there already."""
+    """``incident`` with an event from elsewhere (the notifier's acknowledgement, a
+    regulatory report marked filed, an exercise drawn from it) in its timeline, for risk
+    owners and coordinators; not a decision, so not a new version. None if it is there
+    already."""
     if any(e.get("event_id") == event.id for e in incident.get("timeline", ())):
         return None
     p = event.payload
     changed = copy.deepcopy(incident)
+    by = p["organizer"] if event.type == EXERCISE_PROPOSED else p["by"]
     changed.setdefault("timeline", []).append(
         {
             "type": event.type,
             "event_id": event.id,
-            "escalation_id": p["escalation_id"],
-            "actor": {**p["by"], "organization": None},
+            **{k: p[k] for k in NOTED[event.type]},
+            "actor": {**by, "organization": None},
             "at": p["at"],
             "version": version(incident),
             "visibility": "confidential",

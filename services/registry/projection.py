@@ -38,11 +38,16 @@ def apply_decision(store: IncidentStore, event: Envelope) -> Incident | None:
 
 
 def _update(
-    store: IncidentStore, event: Envelope, fold: Callable[[Incident, Envelope], Incident | None]
+    store: IncidentStore,
+    event: Envelope,
+    fold: Callable[[Incident, Envelope], Incident | None],
+    incident_id: str | None = None,
 ) -> Incident | None:
-    """``fold`` the event into its incident, with compare-and-set, re-read on a conflict."""
+    """``fold`` the event into its incident (``incident_id``, else the payload's), with
+    compare-and-set, re-read on a conflict."""
+    incident_id = incident_id or event.payload["incident_id"]
     for _ in range(CONFLICT_RETRIES):
-        stored = store.fetch(event.payload["incident_id"])
+        stored = store.fetch(incident_id)
         if stored is None:
             return None
         changed = fold(stored.doc, event)
@@ -54,7 +59,7 @@ def _update(
             continue
         return changed
     # Busy, not wrong: the consumer runner retries the batch after a backoff.
-    raise StoreUnavailable(f"incident {event.payload['incident_id']} kept changing; try again")
+    raise StoreUnavailable(f"incident {incident_id} kept changing; try again")
 
 
 def apply_decisions(store: IncidentStore, envelopes: Iterable[Envelope]) -> None:
@@ -64,8 +69,12 @@ def apply_decisions(store: IncidentStore, envelopes: Iterable[Envelope]) -> None
 
 
 def apply_notifier_events(store: IncidentStore, envelopes: Iterable[Envelope]) -> None:
-    """The notifier's acknowledgements into the incidents' timelines (the handler of the
-    registry's consumer of ``notifier-events``; other types are ignored)."""
+    """The notifier's acknowledgements, filed regulatory reports and exercises into the
+    incidents' timelines (the handler of the registry's consumer of ``notifier-events``; other types
+    are ignored)."""
     for event in envelopes:
-        if event.type == decisions.ACKNOWLEDGED:
+        if event.type == decisions.EXERCISE_PROPOSED:
+            for incident_id in event.payload["incident_ids"]:  # shown on each it draws on
+                _update(store, event, decisions.noted, incident_id)
+        elif event.type in decisions.NOTED:
             _update(store, event, decisions.noted)

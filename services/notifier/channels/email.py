@@ -1,6 +1,8 @@
 """E-mail over SMTP: one message per recipient with a text and an HTML part, each with
-the recipient's own acknowledgement link. The ``Message-ID`` comes from the dedup key, so
-a mail client can tell a retry from a new page."""
+the recipient's own acknowledgement link, and an exercise's invitation as a text/calendar
+part (with its iTIP method) that mail clients offer to add to the calendar. The
+``Message-ID`` comes from the dedup key, so a mail client can tell a retry from a new
+page."""
 
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ def email_message(message: Message, recipient: Recipient, sender: str) -> EmailM
         "</body></html>",
         subtype="html",
     )
+    if message.calendar is not None:
+        mail.add_alternative(
+            message.calendar, subtype="calendar", params={"method": message.calendar_method}
+        )
     return mail
 
 

@@ -10,6 +10,7 @@ events and logs (never a URL's path, a key or a routing key).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -37,7 +38,9 @@ class Message:
     resolved, or a digest. ``dedup_key`` is the same on every retry and every channel's
     receiver may drop a repeat by it."""
 
-    action: str  # trigger, acknowledge, resolve, digest
+    # trigger, acknowledge, resolve, digest, reminder (of a deadline), invitation (to an
+    # exercise: ``calendar`` holds it as iCalendar, its ``method`` REQUEST or CANCEL)
+    action: str
     dedup_key: str
     escalation_id: str | None
     summary: str
@@ -47,6 +50,8 @@ class Message:
     ack_url: str | None = None
     step: int | None = None
     round: int | None = None
+    calendar: str | None = None
+    calendar_method: str | None = None
 
     def body(self) -> dict[str, Any]:
         """The JSON a webhook receives."""
@@ -65,7 +70,14 @@ class Message:
             body["ack_url"] = self.ack_url
         if self.step is not None:
             body["step"], body["round"] = self.step, self.round
+        if self.calendar is not None:
+            body["calendar"] = self.calendar
         return body
+
+
+def brief(incident: Mapping[str, Any]) -> dict[str, Any]:
+    """An incident as a message lists it."""
+    return {k: incident.get(k) for k in ("incident_id", "title", "severity", "tlp", "url")}
 
 
 class DeliveryError(Exception):

@@ -52,8 +52,8 @@ class PagerDutyChannel:
         self._timeout = timeout
 
     def attempt(self, message: Message) -> None:
-        if message.action == "digest":
-            return  # PagerDuty alerts are for pages; digests go to the other channels
+        if message.action in ("digest", "reminder", "invitation"):
+            return  # PagerDuty alerts are for pages; the rest goes to the other channels
         try:
             response = self._session.post(
                 self._url,

@@ -138,13 +138,13 @@ def _step(
         incident_id=escalation.incident["incident_id"],
         step=index,
         round=round_,
-        recipients=_recipients(step.notify, now, roster),
+        recipients=targets_at(step.notify, now, roster),
         channels=step.channels,
     )
     return page, next_round
 
 
-def _recipients(targets: tuple[Target, ...], at: datetime, roster: Roster) -> tuple[str, ...]:
+def targets_at(targets: tuple[Target, ...], at: datetime, roster: Roster) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for target in targets:
         for person in roster.resolve(target, at):
@@ -186,7 +186,7 @@ def _digests(
                 Digest(
                     period=period,
                     incident_ids=tuple(item.incident["incident_id"] for item in ready),
-                    recipients=_recipients(_union(rules, "notify"), now, roster),
+                    recipients=targets_at(_union(rules, "notify"), now, roster),
                     channels=tuple(dict.fromkeys(c for r in rules for c in r.channels)),
                 )
             )

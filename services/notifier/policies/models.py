@@ -78,10 +78,24 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class DeadlinePolicy:
+    """Regulatory deadlines: remind ``notify`` on ``channels`` at each of ``remind_before``
+    ahead of a stage's due time; once ``escalate_within`` of it remains and nothing is
+    filed, open an escalation that runs the chain of an incident of ``escalate_as``."""
+
+    remind_before: tuple[timedelta, ...]
+    notify: tuple[Target, ...]
+    channels: tuple[str, ...]
+    escalate_within: timedelta
+    escalate_as: str = "critical"
+
+
+@dataclass(frozen=True)
 class Policy:
     name: str
     rules: tuple[Rule, ...]
     retry_failed_after: timedelta = timedelta(minutes=1)
+    deadlines: DeadlinePolicy | None = None  # None: deadlines remind no one
 
     def rule_for(self, incident: dict[str, Any]) -> Rule | None:
         """The first rule that fits ``incident``; None: the policy does not notify."""
@@ -108,7 +122,7 @@ def parse_policy(data: Any, *, source: str = "policy") -> Policy:
         "",
         source,
         required={"rules"},
-        optional={"name", "description", "retry_failed_after_minutes"},
+        optional={"name", "description", "retry_failed_after_minutes", "deadlines"},
     )
     rules = data["rules"]
     if not isinstance(rules, list) or not rules:
@@ -123,7 +137,51 @@ def parse_policy(data: Any, *, source: str = "policy") -> Policy:
         name=str(data.get("name", source)),
         rules=tuple(_rule(rule, f"/rules/{i}", source) for i, rule in enumerate(rules)),
         retry_failed_after=retry,
+        deadlines=_deadlines(data["deadlines"], source) if "deadlines" in data else None,
     )
+
+
+def _deadlines(data: Any, source: str) -> DeadlinePolicy:
+    where = "/deadlines"
+    _object(
+        data,
+        where,
+        source,
+        required={"remind_before_hours", "notify", "channels", "escalate_within_hours"},
+        optional={"escalate_as"},
+    )
+    label = f"{source} {where}"
+    hours = data["remind_before_hours"]
+    if not isinstance(hours, list):
+        raise PolicyError(f"{label}/remind_before_hours: must be a list of hours")
+    escalate_as = data.get("escalate_as", "critical")
+    if escalate_as not in SEVERITIES:
+        raise PolicyError(f"{label}/escalate_as: must be one of {', '.join(SEVERITIES)}")
+    return DeadlinePolicy(
+        remind_before=tuple(
+            sorted(
+                (
+                    _minutes(h * 60 if _number(h) else h, f"/remind_before_hours/{i}", label)
+                    for i, h in enumerate(hours)
+                ),
+                reverse=True,
+            )
+        ),
+        notify=_targets(data["notify"], f"{where}/notify", label),
+        channels=_channels(data["channels"], f"{where}/channels", label),
+        escalate_within=_minutes(
+            data["escalate_within_hours"] * 60
+            if _number(data["escalate_within_hours"])
+            else data["escalate_within_hours"],
+            "/escalate_within_hours",
+            label,
+        ),
+        escalate_as=escalate_as,
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _rule(data: Any, where: str, source: str) -> Rule:

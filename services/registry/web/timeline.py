@@ -44,6 +44,10 @@ def _sentence(entry: Mapping[str, Any], t: Translator, label: Callable[[str, obj
         return t(key, linked=entry.get("linked_id", ""))
     if kind == "incident.merged":
         return t(key, original=entry.get("original_id", ""))
+    if kind == "deadline.filed":
+        return t(key, regime=entry.get("regime", ""), stage=entry.get("stage", ""))
+    if kind == "exercise.proposed":
+        return t(key, title=entry.get("title", ""))
     return t(key)
 
 

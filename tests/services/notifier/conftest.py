@@ -110,6 +110,7 @@ def make_escalations(
             links=links,
             clock=clock,
             retry=options.pop("retry", RetryPolicy(attempts=2, backoff=1.0)),
+            jurisdictions=options.pop("jurisdictions", None),
         )
 
     return make

@@ -24,6 +24,16 @@ FUZZED = [
     ("GET", "/v1/escalations"),
     ("GET", "/v1/escalations/{escalation_id}"),
     ("POST", "/v1/escalations/{escalation_id}/ack"),
+    ("GET", "/v1/deadlines"),
+    ("GET", "/v1/deadlines/{deadline_id}"),
+    ("POST", "/v1/deadlines/{deadline_id}/filed"),
+    ("POST", "/v1/deadlines/{deadline_id}/tier"),
+    ("POST", "/v1/exercises/slots"),
+    ("POST", "/v1/exercises"),
+    ("GET", "/v1/exercises/{exercise_id}"),
+    ("POST", "/v1/exercises/{exercise_id}/schedule"),
+    ("POST", "/v1/exercises/{exercise_id}/cancel"),
+    ("POST", "/v1/exercises/{exercise_id}/after-action"),
 ]
 PAGES = ("pages.", "directory.")  # HTML pages, not the API
 

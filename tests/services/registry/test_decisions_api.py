@@ -341,6 +341,45 @@ def test_an_acknowledged_escalation_shows_in_the_timeline_once(setup):
     assert client.get(path, headers=headers(OWNER)).headers["ETag"] == '"1"'  # no decision
 
 
+def test_a_regulatory_report_marked_filed_shows_in_the_timeline_once(setup):
+    client, store, _, report, _ = setup
+    example = CONTRACTS[NOTIFIER_EVENTS].events["deadline.filed"]["examples"][0]
+    filed = decode(json.dumps({**example, "key": report["id"]}).encode())
+    filed = Envelope(
+        **{**filed.__dict__, "payload": {**filed.payload, "incident_id": report["id"]}}
+    )
+    apply_notifier_events(store, [filed])
+    apply_notifier_events(store, [filed])  # redelivered
+
+    path = f"/v1/incidents/{report['id']}/timeline"
+    items = client.get(path, headers=headers(OWNER)).get_json()["items"]
+    entries = [i for i in items if i["type"] == "deadline.filed"]
+    assert [(e["regime"], e["stage"], e["actor"]["name"]) for e in entries] == [
+        ("EU-AI-ACT-ART73", "initial", "Rosa Okafor")
+    ]
+    lab = client.get(path, headers=headers("lab A reporter")).get_json()["items"]
+    assert all(i["type"] != "deadline.filed" for i in lab)
+    assert client.get(path, headers=headers(OWNER)).headers["ETag"] == '"1"'  # no decision
+
+
+def test_an_exercise_shows_on_the_incidents_it_draws_on(setup):
+    client, store, _, report, _ = setup
+    golden = CONTRACTS[NOTIFIER_EVENTS].events["exercise.proposed"]["examples"][0]
+    payload = {**golden["payload"], "incident_ids": [report["id"], "not-here"]}
+    proposed = decode(json.dumps({**golden, "payload": payload}).encode())
+    apply_notifier_events(store, [proposed])
+    apply_notifier_events(store, [proposed])  # redelivered
+
+    path = f"/v1/incidents/{report['id']}/timeline"
+    items = client.get(path, headers=headers(OWNER)).get_json()["items"]
+    entries = [i for i in items if i["type"] == "exercise.proposed"]
+    assert [(e["exercise_id"], e["title"], e["actor"]["name"]) for e in entries] == [
+        (payload["exercise_id"], payload["title"], "Carl Coordinator")
+    ]
+    lab = client.get(path, headers=headers("lab A reporter")).get_json()["items"]
+    assert all(i["type"] != "exercise.proposed" for i in lab)
+
+
 def _golden_notifier_events() -> list[dict]:
     return [
         spec["examples"][0]

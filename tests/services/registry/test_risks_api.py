@@ -3,6 +3,7 @@ reviews falling due as events, links to incidents, and the register from its eve
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
@@ -10,12 +11,13 @@ from problems import assert_problem
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
 from services.registry import risks
+from services.registry.consumer import projection_handlers
 from services.registry.decisions import registered
 from services.registry.risk_register import RiskRegister, apply_risk_events
 from services.registry.service import LazyProducer, Registry
 from shared.clock import TestClock
 from shared.envelope import decode
-from shared.topics import REGISTRY_EVENTS, topic_name
+from shared.topics import CONTRACTS, NOTIFIER_EVENTS, REGISTRY_EVENTS, topic_name
 
 EVENTS_TOPIC = topic_name("test", REGISTRY_EVENTS)
 OWNER = headers("risk owner")
@@ -211,3 +213,38 @@ def test_the_matrix_covers_every_score():
     assert levels == {"low", "medium", "high", "extreme"}
     assert risks.score(5, 5)["colour"] == "#c62828"
     assert risks.score(1, 4)["level"] == "low" and risks.score(1, 5)["level"] == "medium"
+
+
+def test_an_exercises_after_action_actions_become_mitigations_once(setup, bus):
+    client, store, _ = setup
+    risk = create(client).get_json()
+    golden = CONTRACTS[NOTIFIER_EVENTS].events["exercise.after_action_filed"]["examples"][0]
+    payload = {
+        **golden["payload"],
+        "actions": [
+            {"title": "Name a regulatory reporting owner per lab", "risk_id": risk["id"]},
+            {"title": "Rehearse the rollback", "risk_id": None},  # names no risk
+            {"title": "Ask the missing risk", "risk_id": "no-such-risk"},
+        ],
+    }
+    event = decode(json.dumps({**golden, "payload": payload}).encode())
+    producer = bus.producer()
+    handle = projection_handlers(
+        store, producer, prefix="test", registry_url="http://registry.test"
+    )[NOTIFIER_EVENTS]
+    handle([event])
+    handle([event])  # redelivered: no second mitigation
+    producer.close()
+    after = client.get(f"/v1/risks/{risk['id']}", headers=OWNER).get_json()
+    assert after["mitigations"] == [
+        {"description": "Egress filtering", "status": "in_progress"},
+        {
+            "description": "Name a regulatory reporting owner per lab (after-action, exercise"
+            f" {golden['payload']['exercise_id']})",
+            "status": "planned",
+        },
+    ]
+    assert after["version"] == 2
+    updated = [e for e in events(bus) if e.type == "risk.updated"]
+    assert len(updated) == 1
+    assert updated[0].payload["actor"]["name"] == "Carl Coordinator"

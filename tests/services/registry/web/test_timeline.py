@@ -47,3 +47,19 @@ def test_each_decision_is_one_sentence_with_who_when_and_why():
 def test_the_sentences_are_in_the_readers_language():
     [entry] = said([{"type": "incident.transitioned", "from": "new", "to": "rejected"}], "fr")
     assert entry.sentence == "Statut changé de Nouveau à Rejeté"
+
+
+def test_the_notifiers_deadlines_and_exercises_are_said_too():
+    shown = said(
+        [
+            {"type": "deadline.filed", "regime": "EU-AI-ACT-ART73", "stage": "initial",
+             "actor": ACTOR},
+            {"type": "exercise.proposed", "title": "Weights leak drill", "actor": ACTOR},
+        ]
+    )  # fmt: skip
+    assert [e.sentence for e in shown] == [
+        "EU-AI-ACT-ART73: the initial report was marked filed",
+        "Tabletop exercise proposed: Weights leak drill",
+    ]
+    [entry] = said([{"type": "exercise.proposed", "title": "Drill"}], "zh")
+    assert entry.sentence == "已提议桌面演练：Drill"  # noqa: RUF001
