@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from shared.envelope import Envelope, decode
+from shared.envelope import Envelope, decode, encode
 from shared.topics import CONTRACTS, NOTIFIER_EVENTS, REGISTRY_EVENTS, topic_name
 
 PREFIX = "test"
@@ -14,6 +14,9 @@ EVENTS_TOPIC = topic_name(PREFIX, NOTIFIER_EVENTS)
 WEBHOOK_SECRET = "webhook-secret-for-tests"
 _GOLDEN_REGISTERED = CONTRACTS[REGISTRY_EVENTS].events["incident.registered"]["examples"][0]
 _GOLDEN_TRANSITIONED = CONTRACTS[REGISTRY_EVENTS].events["incident.transitioned"]["examples"][0]
+_GOLDEN_ASSIGNED = CONTRACTS[REGISTRY_EVENTS].events["incident.assigned"]["examples"][0]
+_GOLDEN_RISK = CONTRACTS[REGISTRY_EVENTS].events["risk.created"]["examples"][0]
+REGISTRY_TOPIC = topic_name(PREFIX, REGISTRY_EVENTS)
 
 
 def registered(incident_id: str, severity: str | None = "critical", **changes: Any) -> Envelope:
@@ -33,6 +36,37 @@ def transitioned(incident_id: str, to: str) -> Envelope:
     event["key"] = event["payload"]["incident_id"] = incident_id
     event["payload"]["to"] = to
     return Envelope(**event)
+
+
+def assigned(incident_id: str, owner_id: str, name: str = "Rita Owner") -> Envelope:
+    event = copy.deepcopy(_GOLDEN_ASSIGNED)
+    event["key"] = event["payload"]["incident_id"] = incident_id
+    event["payload"]["owner"] = {"id": owner_id, "name": name}
+    return Envelope(**event)
+
+
+def risk_event(
+    risk_id: str, owner: str, next_review: str, version: int = 1, **changes: Any
+) -> Envelope:
+    """``risk.created`` (version 1) or ``risk.updated``, carrying the whole risk."""
+    event = copy.deepcopy(_GOLDEN_RISK)
+    event["id"] = f"01JE{risk_id[-18:]}{version:04d}"
+    event["type"] = "risk.created" if version == 1 else "risk.updated"
+    event["key"] = event["payload"]["risk_id"] = risk_id
+    event["payload"]["version"] = version
+    event["payload"]["risk"].update(
+        id=risk_id, owner=owner, next_review=next_review, version=version, **changes
+    )
+    if version > 1:
+        event["payload"]["changes"] = {"next_review": next_review}
+    return Envelope(**event)
+
+
+def publish_registry(producer, *events: Envelope) -> None:
+    """Put ``events`` on registry-events as the registry does (what a restart replays)."""
+    for event in events:
+        producer.send(REGISTRY_TOPIC, key=event.key, value=encode(event))
+    producer.flush()
 
 
 def notifier_events(bus) -> list[Envelope]:

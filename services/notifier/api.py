@@ -19,7 +19,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from services.notifier.deadlines.views import deadline_entries
 from services.notifier.escalations import AlreadyClosed, Escalations
 from services.notifier.escalations import NotFound as EscalationNotFound
-from services.notifier.exercises.service import exercise_entries
+from services.notifier.exercises.service import exercise_entries, review_entries
 from services.notifier.oncall import ical, schemas
 from services.notifier.oncall.models import oncall, shifts
 from shared.access import ADMIN, COORDINATOR, ONCALL, Viewer
@@ -255,7 +255,8 @@ def person_shifts(person_id: str, start: datetime, end: datetime) -> list:
 @bp.get("/v1/calendars/person/<person_id>.ics")
 def person_feed(person_id: str):
     """One person's collaboration calendar, in their own zone: their on-call shifts, their
-    scheduled exercises, and the regulatory deadlines of the incidents they may read."""
+    scheduled exercises, the reviews of the risks they own, and the regulatory deadlines
+    of the incidents they may read."""
     _feed("person", person_id)
     start, end = _window()
     directory = current_app.extensions["accord.directory"]
@@ -274,5 +275,7 @@ def person_feed(person_id: str):
             *(deadline_entries(escalations().state.deadline_list(), viewer, start, end)
               if viewer else ()),
             *exercise_entries(escalations().state.exercise_list(), person_id, start, end),
+            *review_entries(escalations().state.risk_list(), person_id,
+                            person.timezone if person else "UTC", start, end),
         ],
     )  # fmt: skip

@@ -131,6 +131,7 @@ class Escalations:
     def __call__(self, envelopes: list[Envelope]) -> None:
         events = []
         for event in envelopes:
+            self.state.apply(event)  # what it follows: risk reviews, incident owners
             if event.type == "incident.registered":
                 events += self._opened(event.payload)
                 events += self.deadlines.opened(event.payload, _title(event.payload))

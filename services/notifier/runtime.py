@@ -15,11 +15,12 @@ from pathlib import Path
 
 from services.notifier.dispatcher import Dispatcher
 from services.notifier.escalations import Escalations
+from services.notifier.state import NotifierState
 from services.notifier.timers import SchedulerLease, Timers
 from shared.bus.interfaces import Bus, Producer
 from shared.bus.runner import ConsumerRunner, service_runner
 from shared.clock import Clock
-from shared.topics import REGISTRY_EVENTS
+from shared.topics import REGISTRY_EVENTS, topic_name
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,14 @@ class SchedulerWorker:
         self._stopping.set()
 
 
+def restore_state(state: NotifierState, bus: Bus, *, prefix: str, events_topic: str) -> None:
+    """The registry's events first (what the notifier follows: incidents, their owners,
+    risk reviews), then the notifier's own, which decide on them."""
+    followed = state.restore(bus.replay(topic_name(prefix, REGISTRY_EVENTS)))
+    count = state.restore(bus.replay(events_topic))
+    log.info("restored the notifier's state from %d events (and %d followed)", count, followed)
+
+
 def wire(
     escalations: Escalations,
     *,
@@ -85,8 +94,7 @@ def wire(
     restored = threading.Event()
 
     def restore() -> None:
-        count = escalations.state.restore(bus.replay(events_topic))
-        log.info("restored the notifier's state from %d events", count)
+        restore_state(escalations.state, bus, prefix=prefix, events_topic=events_topic)
 
     def prepare() -> None:
         restore()

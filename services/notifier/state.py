@@ -1,5 +1,6 @@
 """The notifier's state, rebuilt from its own events: schedules, escalations with every
-step and delivery, acknowledgements, digests.
+step and delivery, acknowledgements, digests; and from the registry's events what the
+notifier follows but does not decide (risk review dates, incident owners).
 
 ``apply`` is the only writer, the same at start-up (replaying ``notifier-events``) and
 live (each event the notifier publishes is applied once it is on the bus), and applying
@@ -89,6 +90,8 @@ class NotifierState:
         self.deadline_history: dict[str, list[dict[str, Any]]] = {}  # tier changes
         self.exercises: dict[str, exercises.ExerciseRecord] = {}
         self.exercise_notices_sent: set[str] = set()
+        self.risk_reviews: dict[str, dict[str, Any]] = {}  # risk id -> its latest version
+        self.incident_owners: dict[str, dict[str, str]] = {}
 
     # --- writing ---------------------------------------------------------------------
 
@@ -243,6 +246,22 @@ class NotifierState:
     def _exercise_cancelled(self, p: dict[str, Any]) -> None:
         exercises.apply_cancelled(self.exercises, p)
 
+    # The registry's events (replayed from registry-events at start-up).
+
+    def _risk_created(self, p: dict[str, Any]) -> None:
+        self._risk(p)
+
+    def _risk_updated(self, p: dict[str, Any]) -> None:
+        self._risk(p)
+
+    def _risk(self, p: dict[str, Any]) -> None:
+        known = self.risk_reviews.get(p["risk_id"])
+        if known is None or p["version"] > known["version"]:
+            self.risk_reviews[p["risk_id"]] = {**p["risk"], "version": p["version"]}
+
+    def _incident_assigned(self, p: dict[str, Any]) -> None:
+        self.incident_owners[p["incident_id"]] = p["owner"]
+
     def _digest_sent(self, p: dict[str, Any]) -> None:
         self.digests_sent.add(p["period"])
         for escalation_id in [
@@ -311,6 +330,16 @@ class NotifierState:
     def exercise_list(self) -> list[exercises.ExerciseRecord]:
         with self._lock:
             return sorted(self.exercises.values(), key=lambda r: (r.proposed_at, r.id))
+
+    def risk_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return sorted(self.risk_reviews.values(), key=lambda r: r["id"])
+
+    def owners_of(self, incident_ids: Iterable[str]) -> list[str]:
+        """The owners' person ids of ``incident_ids``, each once, in order."""
+        with self._lock:
+            found = [self.incident_owners.get(i) for i in incident_ids]
+        return list(dict.fromkeys(o["id"] for o in found if o))
 
     def schedule_list(self) -> list[ScheduleRecord]:
         with self._lock:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from services.notifier.channels.configured import expand
 from services.notifier.channels.interfaces import Message
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 LEAD_TIME = timedelta(hours=72)
 HORIZON = timedelta(days=21)
 CHANNELS = ("default", "email")
+REVIEW_TIME = time(9)
+REVIEW_LENGTH = timedelta(minutes=30)
 
 
 class NotFound(LookupError):
@@ -114,6 +117,31 @@ def exercise_entries(
         for r in records
         if r.status == "scheduled" and person_id in r.participants and start <= r.start <= end
     ]
+
+
+def review_entries(
+    risks: Iterable[dict[str, Any]], person_id: str, zone: str, start: datetime, end: datetime
+) -> list[Entry]:
+    """Calendar entries for the next review of each risk ``person_id`` owns, on its
+    review day at the start of their working day (``zone``)."""
+    entries = []
+    for risk in risks:
+        if risk.get("owner") != person_id or not risk.get("next_review"):
+            continue
+        at = datetime.combine(
+            date.fromisoformat(risk["next_review"]), REVIEW_TIME, tzinfo=ZoneInfo(zone)
+        )
+        if start <= at <= end:
+            entries.append(
+                Entry(
+                    uid=f"{risk['id']}-review-{risk['next_review']}@accord-notifier",
+                    start=at,
+                    end=at + REVIEW_LENGTH,
+                    summary=f"Risk review: {risk['title']}",
+                    description=f"The next review of risk {risk['id']} in the risk register.",
+                )
+            )
+    return entries
 
 
 def apply_proposed(exercises: dict[str, ExerciseRecord], p: dict[str, Any]) -> None:
@@ -217,6 +245,9 @@ class Exercises:
         if wanted.get("oncall"):
             targets.append(Target("oncall", "primary"))
         participants = list(self._e.roster_ids(tuple(targets), now))
+        if wanted.get("incident_owners"):
+            owners = self._e.state.owners_of([incident_id])
+            participants += [o for o in owners if o not in participants]
         coordinators = self._e.roster_ids((Target("role", "coordinator"),), now)
         if not coordinators:
             log.warning("no coordinator to organize the exercise after %s", incident_id)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 from identities import Identities, client_with_key
-from notifier_support import EVENTS_TOPIC, WEBHOOK_SECRET
+from notifier_support import EVENTS_TOPIC, PREFIX, WEBHOOK_SECRET
 
 from services.notifier.app import create_app
 from services.notifier.channels.interfaces import Channel, RetryPolicy
@@ -19,6 +19,7 @@ from services.notifier.channels.webhook import WebhookChannel
 from services.notifier.escalations import Escalations
 from services.notifier.links import Links
 from services.notifier.policies.models import load_policy
+from services.notifier.runtime import restore_state
 from services.notifier.state import NotifierState
 from shared.access import COORDINATOR, ONCALL
 from shared.clock import TestClock
@@ -90,14 +91,14 @@ def make_escalations(
     bus, producer, directory, clock, links, webhook_channel
 ) -> Callable[..., Escalations]:
     """A factory: the notifier's core on the test bus; by default the webhook to
-    ``/hook`` and the inbox; ``restore`` replays the notifier's events first."""
+    ``/hook`` and the inbox; ``restore`` replays the registry's and the notifier's events first."""
 
     def make(
         channels: dict[str, Channel] | None = None, *, restore: bool = False, **options: Any
     ) -> Escalations:
         state = NotifierState()
         if restore:
-            state.restore(bus.replay(EVENTS_TOPIC))
+            restore_state(state, bus, prefix=PREFIX, events_topic=EVENTS_TOPIC)
         return Escalations(
             state=state,
             policy=options.pop("policy", load_policy()),
