@@ -147,6 +147,8 @@ class Escalations:
                 if event.type == "escalation.closed":
                     self._follow_up(event.payload["escalation_id"], "resolve")
             self.on_change()
+        elif any(e.type == "incident.registered" for e in envelopes):
+            self.on_change()  # a cluster may be due
 
     def _opened(self, p: dict[str, Any]) -> list[Envelope]:
         incident = {

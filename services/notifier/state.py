@@ -92,6 +92,7 @@ class NotifierState:
         self.exercise_notices_sent: set[str] = set()
         self.risk_reviews: dict[str, dict[str, Any]] = {}  # risk id -> its latest version
         self.incident_owners: dict[str, dict[str, str]] = {}
+        self.incident_history: dict[str, dict[str, Any]] = {}  # for the exercise triggers
 
     # --- writing ---------------------------------------------------------------------
 
@@ -259,6 +260,11 @@ class NotifierState:
         if known is None or p["version"] > known["version"]:
             self.risk_reviews[p["risk_id"]] = {**p["risk"], "version": p["version"]}
 
+    def _incident_registered(self, p: dict[str, Any]) -> None:
+        # A dataset import is history, not a cluster happening now.
+        if p.get("channel") != "bulk":
+            self.incident_history.setdefault(p["incident_id"], exercises.history_entry(p))
+
     def _incident_assigned(self, p: dict[str, Any]) -> None:
         self.incident_owners[p["incident_id"]] = p["owner"]
 
@@ -334,6 +340,10 @@ class NotifierState:
     def risk_list(self) -> list[dict[str, Any]]:
         with self._lock:
             return sorted(self.risk_reviews.values(), key=lambda r: r["id"])
+
+    def incident_history_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.incident_history.values())
 
     def owners_of(self, incident_ids: Iterable[str]) -> list[str]:
         """The owners' person ids of ``incident_ids``, each once, in order."""

@@ -22,7 +22,13 @@ from services.notifier.exercises.reminders import FOLLOW_UP, Notice, due_notices
 from services.notifier.exercises.scenario import scenario
 from services.notifier.exercises.schemas import from_person
 from services.notifier.exercises.slots import find_slots
-from services.notifier.exercises.triggers import load_policy
+from services.notifier.exercises.triggers import (
+    Incident,
+    Proposed,
+    due_triggers,
+    load_policy,
+    next_cadence,
+)
 from services.notifier.oncall.ical import Entry
 from services.notifier.policies.models import Target
 from shared.envelope import Envelope, new_id
@@ -117,6 +123,19 @@ def exercise_entries(
         for r in records
         if r.status == "scheduled" and person_id in r.participants and start <= r.start <= end
     ]
+
+
+def history_entry(p: dict[str, Any]) -> dict[str, Any]:
+    """What the cluster and cadence triggers (and the scenario) need of a registered
+    incident. No resolution: the critical-resolved trigger is decided on the event."""
+    return {
+        "id": p["incident_id"],
+        "title": p["title"],
+        "tlp": p["tlp"],
+        "severity": p["severity"],
+        "harm_domains": list(p.get("harm_domains") or []),
+        "registered_at": p["registered_at"],
+    }
 
 
 def review_entries(
@@ -236,39 +255,76 @@ class Exercises:
             not policy["triggers"].get("critical_resolved")
             or record is None
             or record.escalation.incident.get("severity") != "critical"
-            or any(e.trigger["key"] == key for e in self._e.state.exercise_list())
+            or self._taken(key)
         ):
             return []
+        incident = dict(record.escalation.incident)
+        drawn = {"id": incident_id, "title": incident["title"], "tlp": incident.get("tlp"),
+                 "harm_domains": incident.get("harm_domains") or [], "timeline": []}  # fmt: skip
+        trigger = {"key": key, "reason": "a critical incident was resolved"}
+        event = self._by_policy(policy, f"After: {incident['title']}", trigger, [drawn])
+        return [event] if event else []
+
+    def propose_due(self, now: datetime) -> None:
+        """Propose what the cluster and cadence triggers find due in the incident history
+        (the registry's ``incident.registered``, replayed at start-up); each trigger key
+        once, as its ``exercise.proposed`` is kept in the notifier's events."""
+        policy = load_policy()
+        history = {h["id"]: h for h in self._e.state.incident_history_list()}
+        incidents = [
+            Incident(h["id"], h["severity"], tuple(h["harm_domains"]),
+                     datetime.fromisoformat(h["registered_at"]))
+            for h in history.values()
+        ]  # fmt: skip
+        proposed = [
+            Proposed(r.trigger["key"], r.trigger.get("harm_domain"), frozenset(r.incident_ids))
+            for r in self._e.state.exercise_list()
+        ]
+        for found in due_triggers(policy, incidents, proposed, now):
+            trigger = {"key": found.key, "reason": found.reason, "harm_domain": found.harm_domain}
+            drawn = [{**history[i], "timeline": []} for i in found.incident_ids]
+            title = found.reason[0].upper() + found.reason[1:]
+
+            def propose(trigger=trigger, drawn=drawn, title=title) -> None:
+                if not self._taken(trigger["key"]):  # a job queued twice
+                    event = self._by_policy(policy, title, trigger, drawn)
+                    if event is not None:
+                        self._e.publish(event)
+
+            self._e.submit(f"exercise-trigger:{found.key}", propose)
+
+    def _taken(self, key: str) -> bool:
+        return any(e.trigger["key"] == key for e in self._e.state.exercise_list())
+
+    def _by_policy(
+        self,
+        policy: dict[str, Any],
+        title: str,
+        trigger: dict[str, Any],
+        drawn: list[dict[str, Any]],
+    ) -> Envelope | None:
+        """An exercise a trigger proposes: the participants the policy names (roles, the
+        on-call, the incidents' owners), organized by a coordinator (None without one)."""
         now = self._e.clock.now()
         wanted = policy["participants"]
         targets = [Target("role", role) for role in wanted.get("roles", ())]
         if wanted.get("oncall"):
             targets.append(Target("oncall", "primary"))
         participants = list(self._e.roster_ids(tuple(targets), now))
+        incident_ids = [i["id"] for i in drawn]
         if wanted.get("incident_owners"):
-            owners = self._e.state.owners_of([incident_id])
+            owners = self._e.state.owners_of(incident_ids)
             participants += [o for o in owners if o not in participants]
         coordinators = self._e.roster_ids((Target("role", "coordinator"),), now)
         if not coordinators:
-            log.warning("no coordinator to organize the exercise after %s", incident_id)
-            return []
+            log.warning("no coordinator to organize the exercise for %s", trigger["key"])
+            return None
         people = self._e.directory_people()
         organizer = {"id": coordinators[0], "name": people[coordinators[0]].name}
-        incident = dict(record.escalation.incident)
-        drawn = {"id": incident_id, "title": incident["title"], "tlp": incident.get("tlp"),
-                 "harm_domains": incident.get("harm_domains") or [], "timeline": []}  # fmt: skip
-        return [
-            self._proposed(
-                new_id(),
-                f"After: {incident['title']}",
-                {"key": key, "reason": "a critical incident was resolved"},
-                [incident_id],
-                participants,
-                organizer,
-                policy["planning"]["duration_minutes"],
-                scenario([drawn], policy),
-            )
-        ]
+        return self._proposed(
+            new_id(), title, trigger, incident_ids, participants, organizer,
+            policy["planning"]["duration_minutes"], scenario(drawn, policy),
+        )  # fmt: skip
 
     def _proposed(
         self,
@@ -374,12 +430,14 @@ class Exercises:
     # --- reminders and the follow-up ------------------------------------------------------
 
     def tick(self, now: datetime) -> datetime | None:
+        self.propose_due(now)
         notices, wake = due_notices(
             self._e.state.exercise_list(), self._e.state.exercise_notices(), now
         )
         for notice in notices:
             self._e.submit(notice.key, lambda n=notice: self._notify(n))
-        return wake
+        cadence = next_cadence(load_policy(), now)
+        return min((w for w in (wake, cadence) if w is not None), default=None)
 
     def _notify(self, notice: Notice) -> None:
         record = self.get(notice.exercise_id)

@@ -84,6 +84,21 @@ def due_triggers(
     return [t for t in found if t.key not in taken]
 
 
+def next_cadence(policy: Mapping[str, Any], now: datetime) -> datetime | None:
+    """When the next cadence period of any domain begins (a new trigger falls due)."""
+    rules = policy["triggers"]
+    cadences = rules.get("cadence", ())
+    if not cadences:
+        return None
+    start = datetime.fromisoformat(rules["anchor"]).replace(tzinfo=now.tzinfo)
+    if now < start:
+        return start
+    return min(
+        start + timedelta(days=((now - start).days // c["every_days"] + 1) * c["every_days"])
+        for c in cadences
+    )
+
+
 def _clusters(
     incidents: list[Incident], proposed: list[Proposed], now: datetime, count: int, days: int
 ) -> list[Trigger]:
