@@ -265,11 +265,10 @@ class Exercises:
         event = self._by_policy(policy, f"After: {incident['title']}", trigger, [drawn])
         return [event] if event else []
 
-    def propose_due(self, now: datetime) -> None:
+    def propose_due(self, policy: dict[str, Any], now: datetime) -> None:
         """Propose what the cluster and cadence triggers find due in the incident history
         (the registry's ``incident.registered``, replayed at start-up); each trigger key
         once, as its ``exercise.proposed`` is kept in the notifier's events."""
-        policy = load_policy()
         history = {h["id"]: h for h in self._e.state.incident_history_list()}
         incidents = [
             Incident(h["id"], h["severity"], tuple(h["harm_domains"]),
@@ -430,13 +429,14 @@ class Exercises:
     # --- reminders and the follow-up ------------------------------------------------------
 
     def tick(self, now: datetime) -> datetime | None:
-        self.propose_due(now)
+        policy = load_policy()
+        self.propose_due(policy, now)
         notices, wake = due_notices(
             self._e.state.exercise_list(), self._e.state.exercise_notices(), now
         )
         for notice in notices:
             self._e.submit(notice.key, lambda n=notice: self._notify(n))
-        cadence = next_cadence(load_policy(), now)
+        cadence = next_cadence(policy, now)
         return min((w for w in (wake, cadence) if w is not None), default=None)
 
     def _notify(self, notice: Notice) -> None:

@@ -11,6 +11,7 @@ from services.notifier.exercises.triggers import (
     Trigger,
     due_triggers,
     load_policy,
+    next_cadence,
 )
 
 NOW = datetime(2026, 12, 3, 14, tzinfo=UTC)
@@ -119,3 +120,13 @@ def test_the_scenario_draws_on_the_incidents_public_record():
         assert POLICY["questions"][domain][0] in result["questions"]
     assert POLICY["questions"]["1"][0] not in result["questions"]
     assert result["questions"][-1] == POLICY["general_questions"][-1]
+
+
+def test_the_next_cadence_period_is_when_to_look_again():
+    cadences = [{"harm_domain": "7", "every_days": 90}, {"harm_domain": "4", "every_days": 7}]
+    rules = policy(cadence=cadences)
+    # 3 December is day 332 from 5 January: the weekly one turns on day 336.
+    assert next_cadence(rules, NOW) == datetime(2026, 12, 7, tzinfo=UTC)
+    before = datetime(2025, 12, 1, tzinfo=UTC)
+    assert next_cadence(rules, before) == datetime(2026, 1, 5, tzinfo=UTC)  # the anchor
+    assert next_cadence(policy(), NOW) is None
