@@ -1,0 +1,61 @@
+"""Slowing down a password guesser: after ``LIMIT`` failed sign-ins for one e-mail within
+``WINDOW`` seconds, further attempts for it are refused until the oldest failure leaves the
+window; a success clears that e-mail's failures.
+
+Kept in memory, per process: each service counts the attempts it sees (a restart forgets
+them, which only lets a guesser try ``LIMIT`` more times).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+
+from shared.clock import Clock
+
+LIMIT = 5
+WINDOW = 15 * 60.0  # seconds
+
+
+class SignInThrottle:
+    def __init__(self, clock: Clock, *, limit: int = LIMIT, window: float = WINDOW) -> None:
+        self._clock = clock
+        self._limit = limit
+        self._window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, email: str) -> int | None:
+        """Whole seconds until ``email`` may try again, or None if it may now."""
+        now = self._clock.monotonic()
+        with self._lock:
+            failures = self._recent(_key(email), now)
+            if len(failures) < self._limit:
+                return None
+            # The attempt becomes possible when enough failures have left the window.
+            return max(1, math.ceil(failures[-self._limit] + self._window - now))
+
+    def failed(self, email: str) -> None:
+        now = self._clock.monotonic()
+        with self._lock:
+            key = _key(email)
+            self._failures[key] = self._recent(key, now)
+            self._failures[key].append(now)
+
+    def succeeded(self, email: str) -> None:
+        with self._lock:
+            self._failures.pop(_key(email), None)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        """``key``'s failures still in the window; an e-mail with none is forgotten."""
+        failures = self._failures.pop(key, deque())
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        if failures:
+            self._failures[key] = failures
+        return failures
+
+
+def _key(email: str) -> str:
+    return email.strip().casefold()

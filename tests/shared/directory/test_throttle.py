@@ -1,0 +1,28 @@
+"""The sign-in throttle's decision, on a clock the test moves."""
+
+from shared.clock import TestClock
+from shared.directory.throttle import SignInThrottle
+
+
+def test_the_window_slides_and_the_wait_is_until_enough_failures_leave_it():
+    clock = TestClock()
+    throttle = SignInThrottle(clock, limit=3, window=100)
+    for _ in range(3):  # at 0, 10 and 20
+        assert throttle.retry_after("ada@x.example") is None
+        throttle.failed("ada@x.example")
+        clock.advance(10)
+
+    assert throttle.retry_after(" ADA@x.example ") == 70  # the first failure leaves at 100
+    assert throttle.retry_after("bo@x.example") is None
+    clock.advance(70)
+    assert throttle.retry_after("ada@x.example") is None
+    throttle.failed("ada@x.example")
+    assert throttle.retry_after("ada@x.example") == 10  # now the second leaves first
+
+
+def test_a_success_forgets_the_failures():
+    throttle = SignInThrottle(TestClock(), limit=2, window=100)
+    throttle.failed("ada@x.example")
+    throttle.succeeded("ada@x.example")
+    throttle.failed("ada@x.example")
+    assert throttle.retry_after("ada@x.example") is None
