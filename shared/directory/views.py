@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -65,7 +65,7 @@ bp = Blueprint(
 
 @bp.before_request
 def _protect():
-    g.page_lang = negotiate_language()
+    g.page_lang = _chosen_lang() or negotiate_language()
     web.protect()
 
 
@@ -96,17 +96,23 @@ def _projection() -> DirectoryProjection:
 
 
 def _chosen_lang() -> str | None:
-    """The language the reader picked with ``?lang=`` (not merely their browser's)."""
-    lang = request.args.get("lang")
+    """The language the reader picked (not merely their browser's): ``?lang=``, else that
+    of the page that sent them here to sign in (``next``)."""
+    next_lang = _lang_of(request.values.get("next") or "")
+    lang = request.args.get("lang") or (next_lang[0] if next_lang else None)
     return lang if lang in LANGUAGES else None
+
+
+def _lang_of(path: str) -> list[str]:
+    return parse_qs(urlsplit(path).query).get("lang", [])
 
 
 def _keeping_lang(path: str) -> str:
     """``path`` (on this site), in the language the reader picked, if they did."""
     lang = _chosen_lang()
-    parts = urlsplit(path)
-    if lang is None or "lang=" in parts.query:
+    if lang is None or _lang_of(path):
         return path
+    parts = urlsplit(path)
     query = f"{parts.query}&lang={lang}" if parts.query else f"lang={lang}"
     return urlunsplit(parts._replace(query=query))
 

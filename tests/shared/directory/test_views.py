@@ -269,6 +269,16 @@ def test_the_sign_in_page_speaks_french_and_keeps_it_until_next(app, ids):
     assert "Vous êtes déconnecté." in client.get(signed_out.headers["Location"]).text
 
 
+def test_the_sign_in_page_speaks_the_language_of_the_page_that_sent_the_reader(app):
+    page = app.test_client().get("/sign-in?next=/reports?lang%3Des")
+
+    [root] = Page(page.text).find("html")
+    assert root["lang"] == "es"
+    assert "Iniciar sesión en Accord" in page.text
+    [form] = Page(page.text).find("form")
+    assert form["action"] == "/sign-in?lang=es"
+
+
 def test_the_sign_in_page_speaks_chinese_to_a_browser_asking_for_it(app, ids):
     ids.person("UK AISI", EMAIL)
     client = app.test_client()
