@@ -24,6 +24,7 @@ class SignInThrottle:
         self._limit = limit
         self._window = window
         self._failures: dict[str, deque[float]] = {}
+        self._swept = clock.monotonic()
         self._lock = threading.Lock()
 
     def retry_after(self, email: str) -> int | None:
@@ -39,6 +40,11 @@ class SignInThrottle:
     def failed(self, email: str) -> None:
         now = self._clock.monotonic()
         with self._lock:
+            if now - self._swept >= self._window:
+                # Forget, once a window, the e-mails that failed and never came back.
+                for key in list(self._failures):
+                    self._recent(key, now)
+                self._swept = now
             key = _key(email)
             self._failures[key] = self._recent(key, now)
             self._failures[key].append(now)
@@ -46,6 +52,11 @@ class SignInThrottle:
     def succeeded(self, email: str) -> None:
         with self._lock:
             self._failures.pop(_key(email), None)
+
+    def __len__(self) -> int:
+        """How many e-mails have failures on record."""
+        with self._lock:
+            return len(self._failures)
 
     def _recent(self, key: str, now: float) -> deque[float]:
         """``key``'s failures still in the window; an e-mail with none is forgotten."""

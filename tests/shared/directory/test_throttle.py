@@ -26,3 +26,13 @@ def test_a_success_forgets_the_failures():
     throttle.succeeded("ada@x.example")
     throttle.failed("ada@x.example")
     assert throttle.retry_after("ada@x.example") is None
+
+
+def test_emails_that_never_come_back_are_forgotten():
+    clock = TestClock()
+    throttle = SignInThrottle(clock, limit=2, window=100)
+    for n in range(50):
+        throttle.failed(f"guess{n}@x.example")
+    clock.advance(100)
+    throttle.failed("ada@x.example")
+    assert len(throttle) == 1
