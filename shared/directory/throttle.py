@@ -1,5 +1,5 @@
 """Slowing down a password guesser: after ``LIMIT`` failed sign-ins for one e-mail within
-``WINDOW`` seconds, further attempts for it are refused until the oldest failure leaves the
+``WINDOW`` seconds, further attempts for it are refused until enough failures leave the
 window; a success clears that e-mail's failures.
 
 Kept in memory, per process: each service counts the attempts it sees (a restart forgets
@@ -27,17 +27,11 @@ class SignInThrottle:
         self._swept = clock.monotonic()
         self._lock = threading.Lock()
 
-    def retry_after(self, email: str) -> int | None:
-        """Whole seconds until ``email`` may try again, or None if it may now."""
-        now = self._clock.monotonic()
-        with self._lock:
-            failures = self._recent(_key(email), now)
-            if len(failures) < self._limit:
-                return None
-            # The attempt becomes possible when enough failures have left the window.
-            return max(1, math.ceil(failures[-self._limit] + self._window - now))
-
-    def failed(self, email: str) -> None:
+    def attempt(self, email: str) -> int | None:
+        """Whole seconds until ``email`` may try again, or None if it may now: then the
+        attempt counts as a failure until ``succeeded`` says otherwise. Counting it before
+        the password is checked, in one step with the decision, keeps parallel guesses
+        from all slipping through while the hashes are compared."""
         now = self._clock.monotonic()
         with self._lock:
             if now - self._swept >= self._window:
@@ -46,8 +40,13 @@ class SignInThrottle:
                     self._recent(key, now)
                 self._swept = now
             key = _key(email)
-            self._failures[key] = self._recent(key, now)
-            self._failures[key].append(now)
+            failures = self._recent(key, now)
+            if len(failures) >= self._limit:
+                # Possible again when enough failures have left the window.
+                return max(1, math.ceil(failures[-self._limit] + self._window - now))
+            failures.append(now)
+            self._failures[key] = failures
+            return None
 
     def succeeded(self, email: str) -> None:
         with self._lock:

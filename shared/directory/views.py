@@ -161,7 +161,7 @@ def sign_in():
     if not email or not password:
         return _refused(next_path, email, t("error.missing"))
     throttle: SignInThrottle = current_app.extensions[_THROTTLE]
-    wait = throttle.retry_after(email)
+    wait = throttle.attempt(email)
     if wait is not None:
         # Refused before the password is checked, so a guesser learns nothing from it.
         log.warning("a sign-in was throttled")
@@ -171,7 +171,6 @@ def sign_in():
     person = _projection().read(lambda d: d.person_by_email(email))
     # Verify even for an unknown e-mail, so the time taken does not tell which are known.
     if not credentials.password_matches(person.password_hash if person else None, password):
-        throttle.failed(email)
         log.info("a sign-in was refused")
         return _refused(next_path, email, t("error.mismatch"))
     throttle.succeeded(email)

@@ -8,31 +8,31 @@ def test_the_window_slides_and_the_wait_is_until_enough_failures_leave_it():
     clock = TestClock()
     throttle = SignInThrottle(clock, limit=3, window=100)
     for _ in range(3):  # at 0, 10 and 20
-        assert throttle.retry_after("ada@x.example") is None
-        throttle.failed("ada@x.example")
+        assert throttle.attempt("ada@x.example") is None
         clock.advance(10)
 
-    assert throttle.retry_after(" ADA@x.example ") == 70  # the first failure leaves at 100
-    assert throttle.retry_after("bo@x.example") is None
+    assert throttle.attempt(" ADA@x.example ") == 70  # the first failure leaves at 100
+    assert throttle.attempt(" ADA@x.example ") == 70  # a refused attempt is not counted
+    assert throttle.attempt("bo@x.example") is None
     clock.advance(70)
-    assert throttle.retry_after("ada@x.example") is None
-    throttle.failed("ada@x.example")
-    assert throttle.retry_after("ada@x.example") == 10  # now the second leaves first
+    assert throttle.attempt("ada@x.example") is None
+    assert throttle.attempt("ada@x.example") == 10  # now the second leaves first
 
 
 def test_a_success_forgets_the_failures():
     throttle = SignInThrottle(TestClock(), limit=2, window=100)
-    throttle.failed("ada@x.example")
+    assert throttle.attempt("ada@x.example") is None
     throttle.succeeded("ada@x.example")
-    throttle.failed("ada@x.example")
-    assert throttle.retry_after("ada@x.example") is None
+    assert throttle.attempt("ada@x.example") is None
+    assert throttle.attempt("ada@x.example") is None
+    assert throttle.attempt("ada@x.example") == 100
 
 
 def test_emails_that_never_come_back_are_forgotten():
     clock = TestClock()
     throttle = SignInThrottle(clock, limit=2, window=100)
     for n in range(50):
-        throttle.failed(f"guess{n}@x.example")
+        throttle.attempt(f"guess{n}@x.example")
     clock.advance(100)
-    throttle.failed("ada@x.example")
+    throttle.attempt("ada@x.example")
     assert len(throttle) == 1
