@@ -65,6 +65,8 @@ def create_app(
     )
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
-    sign_in.init_app(app, projection=directory, producer=producer, service_name="intake")
+    sign_in.init_app(
+        app, projection=directory, producer=producer, service_name="intake", clock=clock
+    )
     app.register_blueprint(status_pages)  # an organization's reports, for its signed-in people
     return app

@@ -94,7 +94,7 @@ def create_app(
     app.register_blueprint(decision_views.bp)
     app.register_blueprint(risk_views.bp)
     app.register_blueprint(service_level_views.bp)
-    pages.init_app(app, directory=directory, producer=producer or bus.producer())
+    pages.init_app(app, directory=directory, producer=producer or bus.producer(), clock=clock)
 
     @app.get("/openapi.json")
     def openapi():

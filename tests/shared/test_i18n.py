@@ -1,5 +1,5 @@
-"""Every service's catalogs say every message, in every language, with the same
-placeholders as English."""
+"""Every service's catalogs, and those of the sign-in pages they all mount, say every
+message, in every language, with the same placeholders as English."""
 
 import json
 import re
@@ -9,12 +9,12 @@ import pytest
 
 from shared.i18n import LANGUAGES
 
-SERVICES = Path(__file__).parents[2] / "services"
-FOLDERS = sorted(SERVICES.glob("*/translations"))
+ROOT = Path(__file__).parents[2]
+FOLDERS = [*sorted(ROOT.glob("services/*/translations")), ROOT / "shared/directory/translations"]
 
 
-def test_the_pages_services_have_catalogs():
-    assert "intake" in {folder.parent.name for folder in FOLDERS}
+def test_the_pages_services_and_the_sign_in_pages_have_catalogs():
+    assert {"intake", "directory"} <= {folder.parent.name for folder in FOLDERS if folder.is_dir()}
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda folder: folder.parent.name)

@@ -14,15 +14,24 @@ from flask import Blueprint, Flask
 from services.registry.web import dashboard, duplicates, incident, risks, search
 from services.registry.web.pages import DIRECTORY
 from shared.bus.interfaces import Producer
+from shared.clock import SYSTEM_CLOCK, Clock
 from shared.directory import views as sign_in
 from shared.directory.projection import DirectoryProjection
 
 
-def init_app(app: Flask, *, directory: DirectoryProjection, producer: Producer) -> None:
+def init_app(
+    app: Flask,
+    *,
+    directory: DirectoryProjection,
+    producer: Producer,
+    clock: Clock = SYSTEM_CLOCK,
+) -> None:
     """``directory`` signs people in and names them; ``producer`` publishes the passwords
-    they set through their one-time links."""
+    they set through their one-time links; ``clock`` times the sign-in throttle."""
     app.extensions[DIRECTORY] = directory
-    sign_in.init_app(app, projection=directory, producer=producer, service_name="registry")
+    sign_in.init_app(
+        app, projection=directory, producer=producer, service_name="registry", clock=clock
+    )
     app.register_blueprint(
         Blueprint(
             "registry_static", __name__, static_folder="static", static_url_path="/pages/static"

@@ -15,9 +15,12 @@ from identities import PASSWORD, Identities, on_the_bus
 
 from shared import auth
 from shared.bus.embedded import EmbeddedBus
-from shared.directory import api, views
+from shared.clock import TestClock
+from shared.directory import api, service, views
 from shared.directory.authenticator import DirectoryAuthenticator
 from shared.directory.projection import DirectoryProjection, follower
+from shared.directory.throttle import LIMIT, WINDOW
+from shared.envelope import utcnow
 from shared.settings import Settings
 from shared.topics import all_topics
 
@@ -25,7 +28,12 @@ EMAIL = "ada@aisi.example"
 
 
 @pytest.fixture
-def site(tmp_path) -> Iterator[tuple[Flask, Identities]]:
+def clock() -> TestClock:
+    return TestClock(start=utcnow())  # the links the tests issue are dated with utcnow()
+
+
+@pytest.fixture
+def site(tmp_path, clock) -> Iterator[tuple[Flask, Identities]]:
     settings = Settings(data_dir=tmp_path, secret_key="test secret")
     bus = EmbeddedBus(tmp_path / "bus.sqlite3")
     bus.create_topics(all_topics(settings.topic_prefix))
@@ -37,7 +45,7 @@ def site(tmp_path) -> Iterator[tuple[Flask, Identities]]:
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     auth.init_app(app, DirectoryAuthenticator(projection))
-    views.init_app(app, projection=projection, producer=producer, service_name="test")
+    views.init_app(app, projection=projection, producer=producer, service_name="test", clock=clock)
     app.register_blueprint(api.bp)
     try:
         yield app, Identities(on_the_bus(producer, settings.topic_prefix, projection))
@@ -65,9 +73,9 @@ def token_of(client, path: str) -> str:
     return field["value"]
 
 
-def sign_in(client, email=EMAIL, password=PASSWORD, **extra):
-    data = {"csrf_token": token_of(client, "/sign-in"), "email": email, "password": password}
-    return client.post("/sign-in", data={**data, **extra})
+def sign_in(client, email=EMAIL, password=PASSWORD, path="/sign-in", headers=None, **extra):
+    data = {"csrf_token": token_of(client, path), "email": email, "password": password}
+    return client.post(path, data={**data, **extra}, headers=headers)
 
 
 def whoami(client) -> dict:
@@ -231,3 +239,124 @@ def test_pages_carry_the_headers_of_a_page_with_a_token(app):
     assert "no-store" in response.headers["Cache-Control"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_sign_in_page_speaks_french_and_keeps_it_until_next(app, ids):
+    ids.person("UK AISI", EMAIL)
+    client = app.test_client()
+
+    page = client.get("/sign-in?lang=fr&next=/reports")
+
+    assert "Accept-Language" in page.headers["Vary"]
+    html = Page(page.text)
+    [root] = html.find("html")
+    assert root["lang"] == "fr"
+    assert "Se connecter à Accord" in page.text
+    assert "Adresse e-mail" in page.text
+    links = {link["hreflang"]: link for link in html.find("a") if "hreflang" in link}
+    assert sorted(links) == ["en", "es", "fr", "zh-Hans"]
+    assert links["fr"].get("aria-current") == "page"
+    assert links["zh-Hans"]["href"] == "/sign-in?next=%2Freports&lang=zh"
+    [form] = html.find("form")
+    assert form["action"] == "/sign-in?lang=fr"
+
+    response = sign_in(client, path=form["action"], next="/reports?page=2")
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/reports?page=2&lang=fr"
+    signed_out = client.post("/sign-out?lang=fr", data={"csrf_token": token_of(client, "/sign-in")})
+    assert signed_out.headers["Location"] == "/sign-in?lang=fr"
+    assert "Vous êtes déconnecté." in client.get(signed_out.headers["Location"]).text
+
+
+def test_the_sign_in_page_speaks_the_language_of_the_page_that_sent_the_reader(app):
+    page = app.test_client().get("/sign-in?next=/reports?lang%3Des")
+
+    [root] = Page(page.text).find("html")
+    assert root["lang"] == "es"
+    assert "Iniciar sesión en Accord" in page.text
+    [form] = Page(page.text).find("form")
+    assert form["action"] == "/sign-in?lang=es"
+
+
+def test_the_sign_in_page_speaks_chinese_to_a_browser_asking_for_it(app, ids):
+    ids.person("UK AISI", EMAIL)
+    client = app.test_client()
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+
+    page = client.get("/sign-in", headers=chinese)
+    refused = sign_in(client, password="wrong password!", headers=chinese)
+
+    [root] = Page(page.text).find("html")
+    assert root["lang"] == "zh-Hans"
+    assert "登录 Accord" in page.text
+    assert "电子邮件地址" in page.text
+    [form] = Page(page.text).find("form")
+    assert form["action"] == "/sign-in"  # the browser's language, negotiated again each time
+    assert refused.status_code == 422
+    assert '<p id="error">此电子邮件地址与密码不匹配任何账户。</p>' in refused.text
+    assert "Accept-Language" in refused.headers["Vary"]
+
+
+def test_errors_on_the_password_pages_are_translated(app, ids, clock):
+    ada = ids.person("UK AISI", EMAIL, password=None)
+    path = f"/set-password/{ids.password_link(ada)}"
+    client = app.test_client()
+    token = token_of(client, path)
+
+    short = client.post(
+        f"{path}?lang=es", data={"csrf_token": token, "password": "corta", "confirm": "corta"}
+    )
+    forged = client.post(f"{path}?lang=es", data={"csrf_token": "forged"})
+    clock.advance(service.LINK_LIFETIME.total_seconds() + 60)  # issued just after clock start
+    expired = client.get(f"{path}?lang=fr")
+
+    assert short.status_code == 422
+    assert "Use al menos 12 caracteres." in short.text
+    assert forged.status_code == 400
+    assert "No se ha cambiado nada" in forged.text
+    assert expired.status_code == 404
+    assert "Ce lien ne peut pas être utilisé" in expired.text
+    assert "inconnu, déjà utilisé ou expiré" in expired.text
+
+
+def fail(client, times: int, email=EMAIL) -> list[int]:
+    return [
+        sign_in(client, email=email, password="wrong password!").status_code for _ in range(times)
+    ]
+
+
+def test_failed_sign_ins_for_an_email_are_throttled_without_checking_the_password(
+    app, ids, clock, monkeypatch
+):
+    ids.person("UK AISI", EMAIL)
+    client = app.test_client()
+    assert fail(client, LIMIT - 1) == [422] * (LIMIT - 1)
+    clock.advance(60)
+    assert fail(client, 1) == [422]
+
+    def checked(*_):
+        raise AssertionError("the password was checked")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(views.credentials, "password_matches", checked)
+        throttled = sign_in(client, email=" ADA@aisi.example", path="/sign-in?lang=fr")
+
+    assert throttled.status_code == 429
+    assert throttled.headers["Retry-After"] == str(int(WINDOW) - 60)
+    assert "Trop de tentatives de connexion échouées" in throttled.text
+    assert "Réessayez dans 14 min." in throttled.text
+    assert whoami(client)["anonymous"] is True
+    assert sign_in(client, email="bo@aisi.example").status_code == 422  # another e-mail
+    clock.advance(WINDOW - 60)  # the first four failures leave the window, not the fifth
+    assert sign_in(client).status_code == 303
+
+
+def test_a_successful_sign_in_forgets_the_failures(app, ids):
+    ids.person("UK AISI", EMAIL)
+    client = app.test_client()
+
+    assert fail(client, LIMIT - 1) == [422] * (LIMIT - 1)
+    assert sign_in(client).status_code == 303
+    assert fail(client, LIMIT) == [422] * LIMIT
+    assert sign_in(client).status_code == 429
