@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+
 from flask import Flask
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from services.notifier import (
     api,
@@ -24,6 +28,23 @@ from shared.settings import Settings
 from shared.topics import consumer_groups
 
 
+def _open_deadlines(escalations: Escalations) -> metrics.GaugeSource:
+    """Regulatory deadlines with a report still to file, by regime, read at scrape time."""
+
+    def collect() -> Iterator[Metric]:
+        family = GaugeMetricFamily(
+            "accord_deadlines_open",
+            "Regulatory deadlines whose report is not filed yet, by regime.",
+            labels=["regime"],
+        )
+        deadlines = list(escalations.state.deadlines.values())  # the consumer adds to it
+        for regime, count in sorted(Counter(d.regime for d in deadlines if d.open).items()):
+            family.add_metric([regime], count)
+        yield family
+
+    return collect
+
+
 def create_app(
     settings: Settings,
     *,
@@ -41,7 +62,11 @@ def create_app(
     install_problem_handlers(app)
     logs.init_app(app)
     metrics.init_app(
-        app, [metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "notifier"))]
+        app,
+        [
+            metrics.consumer_lag(bus, consumer_groups(settings.topic_prefix, "notifier")),
+            _open_deadlines(escalations),
+        ],
     )
     app.extensions["accord.escalations"] = escalations
     app.extensions["accord.directory"] = directory
