@@ -20,6 +20,7 @@ from services.notifier.timers import SchedulerLease, Timers
 from shared.bus.interfaces import Bus, Producer
 from shared.bus.runner import ConsumerRunner, service_runner
 from shared.clock import Clock
+from shared.errors import Unavailable
 from shared.topics import REGISTRY_EVENTS, topic_name
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ class SchedulerWorker:
                 return
         # A standby that takes over replays what the holder wrote meanwhile (applying an
         # event twice changes nothing), so it does not page again what was sent.
-        self._catch_up()
+        if not self._caught_up():
+            self._lease.release()
+            return
         log.info("holding the scheduler")
         self._timers.start()
         try:
@@ -64,6 +67,18 @@ class SchedulerWorker:
         finally:
             self._timers.stop()
             self._lease.release()
+
+    def _caught_up(self) -> bool:
+        """Replay the events, waiting out a bus that is away (the process stays up); False
+        when stopped meanwhile."""
+        while True:
+            try:
+                self._catch_up()
+                return True
+            except Unavailable as exc:
+                log.warning("the scheduler waits for the bus to catch up: %s", exc)
+                if self._clock.wait(LEASE_RETRY_SECONDS, self._stopping):
+                    return False
 
     def stop(self) -> None:
         self._stopping.set()

@@ -14,11 +14,12 @@ from services.notifier.credentials import load_secrets
 from services.notifier.links import ACK_LINK_MAX_AGE, InvalidLink, Links
 from services.notifier.policies.models import Target
 from services.notifier.roster import Roster
-from services.notifier.runtime import SchedulerWorker
+from services.notifier.runtime import LEASE_RETRY_SECONDS, SchedulerWorker
 from services.notifier.state import NotifierState
 from services.notifier.timers import SchedulerLease, Timers
 from shared.access import ONCALL
-from shared.clock import SYSTEM_CLOCK
+from shared.bus.interfaces import BusError
+from shared.clock import SYSTEM_CLOCK, TestClock
 from shared.envelope import Envelope
 from shared.settings import Settings
 
@@ -195,3 +196,37 @@ def test_a_standby_takes_the_scheduler_over_after_catching_up(tmp_path):
         "standby starts the timers",
         "standby stops the timers",
     ]
+
+
+def test_the_scheduler_waits_out_a_bus_that_is_away_while_it_catches_up(tmp_path):
+    """The replay before the timers start fails while the bus is away: the worker waits and
+    tries again (the process stays up), and starts the timers once it has caught up."""
+    log: list[str] = []
+    restored = threading.Event()
+    restored.set()
+    outcomes = [BusError("no Kafka bootstrap server answers"), BusError("still away"), None]
+
+    def catch_up() -> None:
+        outcome = outcomes.pop(0)
+        log.append("replay" if outcome is None else "bus away")
+        if outcome is not None:
+            raise outcome
+
+    clock = TestClock()
+    worker = SchedulerWorker(
+        _Timers(log, "worker"), SchedulerLease(tmp_path / "lock"), restored, clock, catch_up
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    wait_until(lambda: "worker starts the timers" in log, "the timers to start")
+    worker.stop()
+    thread.join(10)
+
+    assert log == [
+        "bus away",
+        "bus away",
+        "replay",
+        "worker starts the timers",
+        "worker stops the timers",
+    ]
+    assert clock.waits == [LEASE_RETRY_SECONDS, LEASE_RETRY_SECONDS]
