@@ -35,7 +35,7 @@ class Settings:
     kafka_min_insync_replicas: int = 1
     # How long a Kafka client waits for a first broker before reporting the bus away.
     kafka_connect_timeout_ms: int = 10_000
-    # How the Kafka clients authenticate and encrypt (shared/bus/kafka.py client_options).
+    # How the Kafka clients authenticate and encrypt (shared/bus/kafka.py security_options).
     # The CA file is a PEM bundle; empty trusts the system's CAs.
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str = "PLAIN"
