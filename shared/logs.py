@@ -55,7 +55,8 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # kafka-python logs every connection step, the Elasticsearch client every request, and
-    # APScheduler every timer it adds and runs, at INFO.
+    # APScheduler every timer it adds and runs, at INFO; at DEBUG, kafka-python logs the
+    # bytes of its SASL requests, password included: never lower these.
     for chatty in ("kafka", "elastic_transport", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 BUS_KINDS = ("embedded", "kafka")
 STORE_KINDS = ("embedded", "elasticsearch")
+KAFKA_SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 
 
 class SettingsError(ValueError):
@@ -33,7 +35,18 @@ class Settings:
     kafka_min_insync_replicas: int = 1
     # How long a Kafka client waits for a first broker before reporting the bus away.
     kafka_connect_timeout_ms: int = 10_000
+    # How the Kafka clients authenticate and encrypt (shared/bus/kafka.py security_options).
+    # The CA file is a PEM bundle; empty trusts the system's CAs.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "PLAIN"
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
     elasticsearch_url: str = "http://127.0.0.1:9200"
+    # Basic auth (both or neither) and a PEM CA bundle for an https URL; empty: none.
+    elasticsearch_username: str = ""
+    elasticsearch_password: str = field(default="", repr=False)
+    elasticsearch_ca_certs: str = ""
     # Prefixes keep topic and index names apart between deployments (and between tests).
     topic_prefix: str = "accord"
     index_prefix: str = "accord"
@@ -84,6 +97,29 @@ class Settings:
                 f" ACCORD_KAFKA_REPLICATION_FACTOR ({self.kafka_replication_factor}),"
                 f" got {self.kafka_min_insync_replicas}"
             )
+        self._check_kafka_security()
+        if bool(self.elasticsearch_username) != bool(self.elasticsearch_password):
+            raise SettingsError(
+                "ACCORD_ELASTICSEARCH_USERNAME and ACCORD_ELASTICSEARCH_PASSWORD go together:"
+                " set both or neither"
+            )
+        for name, path in (
+            ("ACCORD_KAFKA_SSL_CAFILE", self.kafka_ssl_cafile),
+            ("ACCORD_ELASTICSEARCH_CA_CERTS", self.elasticsearch_ca_certs),
+        ):
+            if path and not Path(path).is_file():
+                raise SettingsError(f"{name} names no file: {path!r}")
+        # A CA the connection would never use is a mistake, not a harmless extra.
+        if self.kafka_ssl_cafile and not self.kafka_security_protocol.endswith("SSL"):
+            raise SettingsError(
+                "ACCORD_KAFKA_SSL_CAFILE needs ACCORD_KAFKA_SECURITY_PROTOCOL SSL or SASL_SSL,"
+                f" got {self.kafka_security_protocol!r}"
+            )
+        if self.elasticsearch_ca_certs and not self.elasticsearch_url.startswith("https://"):
+            raise SettingsError(
+                "ACCORD_ELASTICSEARCH_CA_CERTS needs an https:// ACCORD_ELASTICSEARCH_URL,"
+                f" got {self.elasticsearch_url!r}"
+            )
         if min(self.sla_triage_hours, self.sla_first_answer_hours) < 1:
             raise SettingsError("ACCORD_SLA_TRIAGE_HOURS and _FIRST_ANSWER_HOURS must be >= 1")
         sla_targets(self.sla_targets)  # raises SettingsError naming the bad entry
@@ -93,6 +129,26 @@ class Settings:
             object.__setattr__(self, "notifier_url", f"http://{self.host}:{self.notifier_port}")
         if not self.registry_url:
             object.__setattr__(self, "registry_url", f"http://{self.host}:{self.registry_port}")
+
+    def _check_kafka_security(self) -> None:
+        protocol = self.kafka_security_protocol
+        if protocol not in KAFKA_SECURITY_PROTOCOLS:
+            raise SettingsError(
+                "ACCORD_KAFKA_SECURITY_PROTOCOL must be one of"
+                f" {', '.join(KAFKA_SECURITY_PROTOCOLS)}, got {protocol!r}"
+            )
+        if self.kafka_sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+            raise SettingsError(
+                "ACCORD_KAFKA_SASL_MECHANISM must be one of"
+                f" {', '.join(KAFKA_SASL_MECHANISMS)}, got {self.kafka_sasl_mechanism!r}"
+            )
+        if protocol.startswith("SASL_") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise SettingsError(
+                f"ACCORD_KAFKA_SECURITY_PROTOCOL {protocol} needs ACCORD_KAFKA_SASL_USERNAME"
+                " and ACCORD_KAFKA_SASL_PASSWORD"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import gc
+import io
+import logging
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from servers import KAFKA_PORTS, Noida, Tansu, free_port, start_noida, start_tan
 
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.kafka import KafkaBus
+from shared.logs import configure_logging
 from shared.normalize import suggest
 from shared.normalize.suggest.train import Example, fit, write
 from shared.topics import all_topics
@@ -101,3 +104,18 @@ def _collect_garbage_after_each_test() -> Iterator[None]:
     yield
     gc.collect()
     gc.freeze()
+
+
+@pytest.fixture
+def process_log(monkeypatch) -> Iterator[io.StringIO]:
+    """What the process logs with Accord's logging at DEBUG; every logger restored after."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    names = ("", "kafka", "elastic_transport", "apscheduler")
+    levels = {name: logging.getLogger(name).level for name in names}
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stderr", stream)
+    configure_logging("test", "DEBUG")
+    yield stream
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)  # setLevel also clears the loggers' caches

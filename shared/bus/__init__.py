@@ -8,7 +8,7 @@ from shared.settings import Settings
 
 def connect(settings: Settings) -> Bus:
     if settings.bus == "kafka":
-        from shared.bus.kafka import KafkaBus
+        from shared.bus.kafka import KafkaBus, security_options
 
         return KafkaBus(
             settings.kafka_bootstrap_servers,
@@ -17,6 +17,7 @@ def connect(settings: Settings) -> Bus:
             replication_factor=settings.kafka_replication_factor,
             min_insync_replicas=settings.kafka_min_insync_replicas,
             connect_timeout_ms=settings.kafka_connect_timeout_ms,
+            security=security_options(settings),
         )
     from shared.bus.embedded import EmbeddedBus
 

@@ -26,6 +26,7 @@ from kafka.errors import (
 
 from shared.bus.interfaces import BusClosed, BusError, Record, RecordRejected
 from shared.metrics import count_produced
+from shared.settings import Settings
 
 _CLIENT_ID = "accord"
 # A record the brokers can never take as it is; anything else may go through later.
@@ -42,12 +43,29 @@ def _errors(what: str) -> Iterator[None]:
         raise BusError(f"Kafka failed to {what}: {exc}") from exc
 
 
+def security_options(settings: Settings) -> dict[str, object]:
+    """The kafka-python options, the same for every client, that authenticate and encrypt
+    its connections as the settings say (validated there: SASL has its user and password)."""
+    protocol = settings.kafka_security_protocol
+    options: dict[str, object] = {"security_protocol": protocol}
+    if protocol.startswith("SASL_"):
+        options["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        options["sasl_plain_username"] = settings.kafka_sasl_username
+        options["sasl_plain_password"] = settings.kafka_sasl_password
+    if protocol.endswith("SSL"):
+        options["ssl_check_hostname"] = True  # the brokers' names must match their certificates
+        if settings.kafka_ssl_cafile:
+            options["ssl_cafile"] = settings.kafka_ssl_cafile
+    return options
+
+
 def _reachable(servers: list[str], timeout_s: float) -> None:
     """Raise ``BusError`` unless some bootstrap server accepts a TCP connection.
 
     kafka-python 3.0 leaks its I/O thread and a socket each time a client's bootstrap
     fails in the constructor, so the retries of a service waiting out an outage would pile
     them up; this plain check lets a refused or silent address fail without a client.
+    A TCP connection says nothing of TLS or SASL: the client's own handshake checks those.
     """
     errors = []
     for server in servers:
@@ -107,10 +125,13 @@ class KafkaBus:
         replication_factor: int = 1,
         min_insync_replicas: int = 1,
         connect_timeout_ms: int = 10_000,
+        security: Mapping[str, object] | None = None,
     ) -> None:
+        """``security``: from ``security_options``; none is plaintext, unauthenticated."""
         self._servers = list(bootstrap_servers)
-        # How long a client waits for a first broker before the call fails as BusError.
-        self._connect = {"bootstrap_timeout_ms": connect_timeout_ms}
+        # Every client's connection options: how long it waits for a first broker before
+        # the call fails as BusError, and how it authenticates and encrypts.
+        self._connect = {"bootstrap_timeout_ms": connect_timeout_ms, **(security or {})}
         self._session_timeout_ms = session_timeout_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms
         self._replication_factor = replication_factor
@@ -251,7 +272,7 @@ def _record(message) -> Record:
 
 
 class KafkaBusProducer:
-    def __init__(self, servers: list[str], **connect: int) -> None:
+    def __init__(self, servers: list[str], **connect: object) -> None:
         self._producer = _Lazy(
             lambda: KafkaProducer(
                 **connect,
@@ -309,7 +330,7 @@ class KafkaBusConsumer:
         *,
         session_timeout_ms: int,
         heartbeat_interval_ms: int,
-        **connect: int,
+        **connect: object,
     ) -> None:
         self._consumer = _Lazy(
             lambda: KafkaConsumer(

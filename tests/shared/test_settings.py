@@ -8,6 +8,8 @@ import pytest
 
 from shared.settings import Settings, SettingsError
 
+# Any existing file stands for a CA bundle: Settings checks only that it is there.
+CA = __file__
 FULL_ENV = {
     "ACCORD_BUS": "kafka",
     "ACCORD_STORE": "elasticsearch",
@@ -18,7 +20,15 @@ FULL_ENV = {
     "ACCORD_KAFKA_REPLICATION_FACTOR": "3",
     "ACCORD_KAFKA_MIN_INSYNC_REPLICAS": "2",
     "ACCORD_KAFKA_CONNECT_TIMEOUT_MS": "2500",
-    "ACCORD_ELASTICSEARCH_URL": "http://es:9200",
+    "ACCORD_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+    "ACCORD_KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+    "ACCORD_KAFKA_SASL_USERNAME": "accord",
+    "ACCORD_KAFKA_SASL_PASSWORD": "kafka-pass",
+    "ACCORD_KAFKA_SSL_CAFILE": CA,
+    "ACCORD_ELASTICSEARCH_URL": "https://es:9200",
+    "ACCORD_ELASTICSEARCH_USERNAME": "registry",
+    "ACCORD_ELASTICSEARCH_PASSWORD": "es-pass",
+    "ACCORD_ELASTICSEARCH_CA_CERTS": CA,
     "ACCORD_TOPIC_PREFIX": "t1",
     "ACCORD_INDEX_PREFIX": "i1",
     "ACCORD_HOST": "0.0.0.0",
@@ -71,7 +81,15 @@ def test_every_variable_is_read_and_parsed():
         kafka_replication_factor=3,
         kafka_min_insync_replicas=2,
         kafka_connect_timeout_ms=2500,
-        elasticsearch_url="http://es:9200",
+        kafka_security_protocol="SASL_SSL",
+        kafka_sasl_mechanism="SCRAM-SHA-512",
+        kafka_sasl_username="accord",
+        kafka_sasl_password="kafka-pass",
+        kafka_ssl_cafile=CA,
+        elasticsearch_url="https://es:9200",
+        elasticsearch_username="registry",
+        elasticsearch_password="es-pass",
+        elasticsearch_ca_certs=CA,
         topic_prefix="t1",
         index_prefix="i1",
         host="0.0.0.0",
@@ -111,7 +129,8 @@ def test_min_insync_replicas_must_fit_the_replication_factor(replicas, insync):
 
 def test_secrets_stay_out_of_the_repr():
     shown = repr(Settings.from_env(FULL_ENV))
-    for secret in ("s3cret", "hmac-secret", "hooks.slack.com", "rk-1", "hooks.example.org"):
+    secrets = ("s3cret", "hmac-secret", "hooks.slack.com", "rk-1", "hooks.example.org")
+    for secret in (*secrets, "kafka-pass", "es-pass"):
         assert secret not in shown
 
 
@@ -132,6 +151,11 @@ def test_reads_the_process_environment_by_default(monkeypatch):
         ("ACCORD_INTAKE_PORT", "80a"),
         ("ACCORD_REGISTRY_PORT", "8002.5"),
         ("ACCORD_KAFKA_SESSION_TIMEOUT_MS", "ten"),
+        ("ACCORD_KAFKA_SECURITY_PROTOCOL", "TLS"),
+        ("ACCORD_KAFKA_SECURITY_PROTOCOL", "sasl_ssl"),
+        ("ACCORD_KAFKA_SASL_MECHANISM", "GSSAPI"),
+        ("ACCORD_KAFKA_SSL_CAFILE", "/nonexistent/ca.crt"),
+        ("ACCORD_ELASTICSEARCH_CA_CERTS", "/nonexistent/ca.crt"),
     ],
 )
 def test_a_bad_value_raises_naming_the_variable(name, value):
@@ -153,3 +177,52 @@ def test_given_public_urls_win_over_host_and_port():
     )
     assert settings.intake_url == "http://127.0.0.1:7001"
     assert settings.registry_url == "https://registry.example.org"
+
+
+@pytest.mark.parametrize("protocol", ["SASL_PLAINTEXT", "SASL_SSL"])
+@pytest.mark.parametrize(
+    "credentials",
+    [{}, {"ACCORD_KAFKA_SASL_USERNAME": "accord"}, {"ACCORD_KAFKA_SASL_PASSWORD": "p"}],
+)
+def test_sasl_needs_a_username_and_a_password(protocol, credentials):
+    env = {"ACCORD_KAFKA_SECURITY_PROTOCOL": protocol, **credentials}
+    with pytest.raises(SettingsError, match=f"{protocol} needs ACCORD_KAFKA_SASL_USERNAME"):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize("protocol", ["PLAINTEXT", "SASL_PLAINTEXT"])
+def test_a_kafka_ca_needs_tls(protocol):
+    env = {
+        "ACCORD_KAFKA_SECURITY_PROTOCOL": protocol,
+        "ACCORD_KAFKA_SASL_USERNAME": "accord",
+        "ACCORD_KAFKA_SASL_PASSWORD": "p",
+        "ACCORD_KAFKA_SSL_CAFILE": CA,
+    }
+    with pytest.raises(SettingsError, match=r"ACCORD_KAFKA_SSL_CAFILE needs .* SSL or SASL_SSL"):
+        Settings.from_env(env)
+
+
+def test_a_missing_ca_file_is_named_at_start_up(tmp_path):
+    missing = str(tmp_path / "ca.crt")
+    env = {"ACCORD_KAFKA_SECURITY_PROTOCOL": "SSL", "ACCORD_KAFKA_SSL_CAFILE": missing}
+    named = re.escape(f"ACCORD_KAFKA_SSL_CAFILE names no file: '{missing}'")
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env)
+    env = {"ACCORD_ELASTICSEARCH_URL": "https://es:9200", "ACCORD_ELASTICSEARCH_CA_CERTS": missing}
+    with pytest.raises(SettingsError, match="ACCORD_ELASTICSEARCH_CA_CERTS names no file"):
+        Settings.from_env(env)
+
+
+def test_an_elasticsearch_ca_needs_https():
+    env = {"ACCORD_ELASTICSEARCH_URL": "http://es:9200", "ACCORD_ELASTICSEARCH_CA_CERTS": CA}
+    with pytest.raises(SettingsError, match="needs an https:// ACCORD_ELASTICSEARCH_URL"):
+        Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [{"ACCORD_ELASTICSEARCH_USERNAME": "registry"}, {"ACCORD_ELASTICSEARCH_PASSWORD": "p"}],
+)
+def test_elasticsearch_credentials_come_in_pairs(credentials):
+    with pytest.raises(SettingsError, match="set both or neither"):
+        Settings.from_env(credentials)

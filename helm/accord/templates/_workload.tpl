@@ -112,6 +112,8 @@ spec:
                   key: ACCORD_KAFKA_SASL_PASSWORD
             {{- end }}
             {{- if and (eq $c "registry") $es.username }}
+            - name: ACCORD_ELASTICSEARCH_USERNAME
+              value: {{ $es.username | quote }}
             - name: ACCORD_ELASTICSEARCH_PASSWORD
               valueFrom:
                 secretKeyRef:

@@ -8,9 +8,11 @@ from shared.settings import Settings
 
 def connect(settings: Settings) -> IncidentStore:
     if settings.store == "elasticsearch":
-        from services.registry.store.elasticsearch import ElasticsearchStore
+        from services.registry.store.elasticsearch import ElasticsearchStore, client_options
 
-        return ElasticsearchStore.from_url(settings.elasticsearch_url, prefix=settings.index_prefix)
+        return ElasticsearchStore.from_url(
+            settings.elasticsearch_url, prefix=settings.index_prefix, **client_options(settings)
+        )
     from services.registry.store.embedded import EmbeddedStore
 
     # The pointer names the version a rebuild promoted; without one, registry.sqlite3.

@@ -32,6 +32,7 @@ from services.registry.store.interfaces import (
     StoreUnavailable,
 )
 from shared.access import Viewer
+from shared.settings import Settings
 
 REQUEST_TIMEOUT_S = 10.0
 DERIVED = "derived"
@@ -89,6 +90,17 @@ def _errors(action: str) -> Iterator[None]:
         raise StoreUnavailable(f"Elasticsearch failed to {action}: {exc}") from exc
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """The Elasticsearch client's credentials and CA bundle, when the settings give them
+    (validated there: user and password come together, the CA file exists)."""
+    options: dict[str, Any] = {}
+    if settings.elasticsearch_username:
+        options["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password)
+    if settings.elasticsearch_ca_certs:
+        options["ca_certs"] = settings.elasticsearch_ca_certs
+    return options
+
+
 def _incident(source: dict[str, Any]) -> Incident:
     source.pop(DERIVED, None)
     return source
@@ -118,9 +130,10 @@ class ElasticsearchStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, prefix: str, request_timeout: float = REQUEST_TIMEOUT_S
+        cls, url: str, *, prefix: str, request_timeout: float = REQUEST_TIMEOUT_S, **options: Any
     ) -> ElasticsearchStore:
-        return cls(Elasticsearch(url, request_timeout=request_timeout), prefix=prefix)
+        """``options``: more for the client, such as ``client_options``'s."""
+        return cls(Elasticsearch(url, request_timeout=request_timeout, **options), prefix=prefix)
 
     @property
     def client(self) -> Elasticsearch:

@@ -12,7 +12,8 @@ import pytest
 
 from shared.bus.embedded import EmbeddedBus
 from shared.bus.interfaces import Bus, BusClosed, BusError, Consumer, Record
-from shared.bus.kafka import KafkaBus
+from shared.bus.kafka import KafkaBus, security_options
+from shared.settings import Settings
 
 ADAPTERS = [
     "embedded",
@@ -35,6 +36,8 @@ def bus(request, tmp_path) -> Bus:
             [server.kafka_bootstrap],
             session_timeout_ms=SESSION_TIMEOUT_MS[request.param],
             heartbeat_interval_ms=500,
+            # The options every client gets, at their default: PLAINTEXT.
+            security=security_options(Settings()),
         )
     yield bus
     bus.close()
