@@ -232,10 +232,22 @@ def test_a_bad_at_is_a_422(app, as_role, oncall_person):
         (RISK_OWNER, 403, 403),
     ],
 )
-def test_who_may_read_and_plan(app, as_role, oncall_person, role, read, plan):
+def test_who_may_read_and_plan(
+    app, as_role, escalations, oncall_person, receiver, role, read, plan
+):
+    schedule = as_role(COORDINATOR).post("/v1/schedules", json=_schedule([oncall_person]))
+    schedule_id = schedule.get_json()["id"]
+    escalations([registered("01JD0000000000000000000061")])
+    (escalation,) = as_role(COORDINATOR).get("/v1/escalations").get_json()["items"]
     client = as_role(role)
-    assert client.get("/v1/schedules").status_code == read
-    assert client.get("/v1/escalations").status_code == read
+    for path in (
+        "/v1/schedules",
+        f"/v1/schedules/{schedule_id}",
+        f"/v1/schedules/{schedule_id}/oncall",
+        "/v1/escalations",
+        f"/v1/escalations/{escalation['id']}",
+    ):
+        assert client.get(path).status_code == read, path
     assert client.post("/v1/schedules", json=_schedule([oncall_person])).status_code == plan
 
 
