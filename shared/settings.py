@@ -72,6 +72,9 @@ class Settings:
     smtp_sender: str = "accord-notifier@localhost"
     # Per API key, in flask-limiter's notation.
     intake_rate_limit: str = "600/minute"
+    # Intake's HTTP worker processes (plus one for its relay and consumers); 0: one per
+    # core. 1 serves everything from one process, as the tests mostly do.
+    intake_processes: int = 0
     # Signs the form's CSRF tokens; every intake process behind one address needs the same.
     secret_key: str = field(default="", repr=False)
     log_level: str = "INFO"
@@ -123,6 +126,13 @@ class Settings:
         if min(self.sla_triage_hours, self.sla_first_answer_hours) < 1:
             raise SettingsError("ACCORD_SLA_TRIAGE_HOURS and _FIRST_ANSWER_HOURS must be >= 1")
         sla_targets(self.sla_targets)  # raises SettingsError naming the bad entry
+        if self.intake_processes < 0:
+            raise SettingsError(
+                "ACCORD_INTAKE_PROCESSES must be >= 0 (0: one per core),"
+                f" got {self.intake_processes}"
+            )
+        if not self.intake_processes:
+            object.__setattr__(self, "intake_processes", len(os.sched_getaffinity(0)))
         if not self.intake_url:
             object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")
         if not self.notifier_url:

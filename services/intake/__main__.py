@@ -1,21 +1,34 @@
 """Entrypoint: ``python -m services.intake``. Wires settings, bus, outbox, relay, the
-directory projection, the registry-status consumer and the server."""
+directory projection, the registry-status consumer and the server.
+
+With ``ACCORD_INTAKE_PROCESSES`` N > 1, intake is N HTTP processes accepting from one
+socket, each with its own directory projection (so a key created while running works in
+every one), and one more process for the outbox relay and the registry-status consumer,
+so the outbox has one reader and marker of published reports. The parent loads the
+language model and binds the socket before forking, so the children share both.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import secrets
 import sys
+from functools import partial
+from socket import socket
 
 from services.intake.app import create_app
 from services.intake.consumer import RegistryStatusProjection
-from services.intake.outbox import Outbox, outbox_path
+from services.intake.doorbell import Doorbell
+from services.intake.outbox import Outbox, Wakeup, outbox_path
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
-from shared import normalize
+from shared import normalize, prefork
+from shared.bus.interfaces import Bus, Producer
 from shared.bus.runner import service_runner
 from shared.directory.cache import DirectoryCache, cache_path
 from shared.directory.projection import DirectoryProjection, follower
 from shared.logs import configure_logging
-from shared.serve import serve
+from shared.serve import Worker, run_workers, serve
 from shared.settings import Settings
 from shared.topics import REGISTRY_EVENTS, REPORTS, all_topics, topic_name
 
@@ -25,11 +38,66 @@ CONSUMER_GROUP = "intake"
 def main() -> int:
     settings = Settings.from_env()
     configure_logging("intake", settings.log_level)
-    prefix = settings.topic_prefix
     normalize.warm_up()  # the language model loads now, not during the first request
+    if settings.intake_processes == 1:
+        return _process(settings, http=True, background=True)
+    if not settings.secret_key:
+        # The form's CSRF tokens and the sign-in sessions must verify in every process.
+        settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
+    Outbox(outbox_path(settings)).close()  # creates or migrates it once, before the children
+    sock = prefork.listen(settings.host, settings.intake_port)
+    doorbell = Doorbell()
+    http = partial(_process, settings, http=True, sock=sock, added=doorbell)
+    return prefork.run(
+        "intake",
+        [
+            ("relay", partial(_process, settings, background=True, added=doorbell)),
+            *[(f"http-{n}", http) for n in range(1, settings.intake_processes + 1)],
+        ],
+    )
+
+
+def _process(
+    settings: Settings,
+    *,
+    http: bool = False,
+    background: bool = False,
+    sock: socket | None = None,
+    added: Wakeup | None = None,
+) -> int:
+    """One process of intake: HTTP (with its directory follower), the background workers
+    (relay and registry-status consumer), or both."""
     bus = buses.connect(settings)
-    outbox = Outbox(outbox_path(settings))
+    outbox = Outbox(outbox_path(settings), added=added)
     producer = bus.producer()
+    workers = _background(settings, bus, producer, outbox) if background else []
+    try:
+        if not http:
+            return run_workers(name="intake", workers=workers)
+        # What this process knew of the directory, from its own disk: keys work at once,
+        # even while the bus is away; the follower replays the topic once it answers.
+        directory = DirectoryProjection(DirectoryCache(cache_path(settings, "intake")))
+        directory.restore()
+        workers.append(
+            follower(bus, producer, directory, prefix=settings.topic_prefix, service="intake")
+        )
+        app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
+        return serve(
+            app,
+            name="intake",
+            host=settings.host,
+            port=settings.intake_port,
+            workers=workers,
+            sock=sock,
+        )
+    finally:
+        producer.close()
+        outbox.close()
+        bus.close()
+
+
+def _background(settings: Settings, bus: Bus, producer: Producer, outbox: Outbox) -> list[Worker]:
+    prefix = settings.topic_prefix
     # Topics are created by the relay before its first publish, retried while the bus is
     # away: intake serves, and accepts into the outbox, from the start.
     relay = OutboxRelay(
@@ -46,23 +114,7 @@ def main() -> int:
         group=CONSUMER_GROUP,
         topic=REGISTRY_EVENTS,
     )
-    # What this process knew of the directory, from its own disk: keys work at once,
-    # even while the bus is away; the follower replays the topic once it answers.
-    directory = DirectoryProjection(DirectoryCache(cache_path(settings, "intake")))
-    directory.restore()
-    directory_follower = follower(bus, producer, directory, prefix=prefix, service="intake")
-    app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
-    exit_status = serve(
-        app,
-        name="intake",
-        host=settings.host,
-        port=settings.intake_port,
-        workers=[relay, status, directory_follower],
-    )
-    producer.close()
-    outbox.close()
-    bus.close()
-    return exit_status
+    return [relay, status]
 
 
 if __name__ == "__main__":

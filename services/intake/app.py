@@ -7,6 +7,7 @@ from flask import Flask
 from services.intake.auth import limiter
 from services.intake.form import init_app as init_form
 from services.intake.outbox import Outbox, outbox_path
+from services.intake.rate_storage import rate_uri
 from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
 from shared import auth, logs, metrics
@@ -40,6 +41,7 @@ def create_app(
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["RATELIMIT_STORAGE_URI"] = rate_uri(settings)
     app.extensions["accord.outbox"] = outbox
     app.extensions["accord.directory"] = directory
     app.extensions["accord.clock"] = clock

@@ -12,7 +12,6 @@ from functools import wraps
 from flask import g
 from flask_limiter import Limiter
 
-from services.intake.rate_storage import SCHEME
 from shared.access import REPORTER
 from shared.auth import bearer_key, current_viewer, unauthorized
 from shared.directory.credentials import key_id_of
@@ -21,9 +20,8 @@ from shared.http import problem
 limiter = Limiter(
     key_func=lambda: g.api_key_id,
     headers_enabled=True,  # sends Retry-After with every 429
-    # In memory, per process (a multi-replica deployment shares Redis instead), swept
-    # without a thread per hit (rate_storage.py).
-    storage_uri=f"{SCHEME}://",
+    # The storage is the app's RATELIMIT_STORAGE_URI: counters every intake process
+    # shares (rate_storage.py).
 )
 
 

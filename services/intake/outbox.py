@@ -9,11 +9,12 @@ became of a report after it left intake is recorded from the registry's events.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from shared.errors import Unavailable
 from shared.settings import Settings
@@ -131,6 +132,16 @@ class OutboxEntry:
         return "forwarded" if self.published_at else "accepted"
 
 
+class Wakeup(Protocol):
+    """What the relay waits on: ``threading.Event``'s methods."""
+
+    def set(self) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
 class _NewReport(NamedTuple):
     """A row of ``reports`` as inserted, in its columns' order."""
 
@@ -152,7 +163,9 @@ class _PendingAdd:
 
 
 class Outbox:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, added: Wakeup | None = None) -> None:
+        """``added`` is set on every add, so the relay need not poll (a ``Doorbell``
+        when the relay runs in another process)."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -166,7 +179,7 @@ class Outbox:
         self._lock = threading.Lock()  # the connection, one writer at a time
         self._queue_lock = threading.Lock()
         self._queue: list[_PendingAdd] = []
-        self.added = threading.Event()  # set on every add, so the relay need not poll
+        self.added = added or threading.Event()
 
     def add(
         self,
@@ -209,6 +222,9 @@ class Outbox:
         return item.report_id
 
     def _write(self, batch: list[_PendingAdd]) -> None:
+        """One transaction for the whole batch: every add in it is stored, or none is and
+        each gets ``Unavailable``. Every item is done when this returns, whatever failed:
+        a waiting add must never take an unwritten item for a stored one."""
         conn = self._conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -216,12 +232,14 @@ class Outbox:
                 item.report_id, item.error = self._insert(item.row)
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # e.g. a closed connection: no transaction
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
             for item in batch:
                 item.error = Unavailable(f"the outbox could not store the report: {exc}")
-        for item in batch:
-            item.done = True
+        finally:
+            for item in batch:
+                item.done = True
 
     def _insert(self, new: _NewReport) -> tuple[str, Exception | None]:
         if new.idempotency_key is not None:

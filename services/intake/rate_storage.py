@@ -1,35 +1,113 @@
-"""The rate limit's counters in memory, without a thread per hit.
+"""The rate limit's counters in one SQLite file that every intake process shares.
 
-limits' ``MemoryStorage`` starts a ``threading.Timer`` to sweep expired counters whenever
-its last one has finished: under load that is a new thread for about every fourth request
-(269 in 1,000), 10% of intake's accept path. A counter past its window is dropped when it
-is next read anyway (``MemoryStorage.get``); the sweep only frees counters no one reads
-again, so here it runs in the request that finds it due, at most once per
-``SWEEP_SECONDS``.
+Intake serves from several processes (``ACCORD_INTAKE_PROCESSES``) and a client's
+connections land on whichever one accepts them; a keep-alive client may talk to one
+process only. A limit split per process would then let a key file N times its limit, or
+stop it at 1/N of it. So all processes count in one fixed window per key, in a file under
+the data folder: one short write per request, never fsync'd (a power cut only forgets
+counts, which is harmless), and expired counters swept in the request that finds the
+sweep due, at most once per ``SWEEP_SECONDS``, without a thread.
+
+A multi-node deployment (several replicas behind one address) needs a storage they all
+reach (Redis): flask-limiter takes its URI in ``RATELIMIT_STORAGE_URI``.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import time
+from pathlib import Path
 from typing import ClassVar
 
-from limits.storage import MemoryStorage
+from limits.storage import Storage
+
+from shared.settings import Settings
 
 SWEEP_SECONDS = 10.0
-SCHEME = "accord-memory"
+SCHEME = "accord-sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    expires_at REAL NOT NULL
+) WITHOUT ROWID;
+"""
+# A counter past its window starts again at ``amount``; the right-hand sides read the
+# row as it was.
+_INCR = """
+INSERT INTO counters (key, count, expires_at) VALUES (:key, :amount, :now + :expiry)
+ON CONFLICT (key) DO UPDATE SET
+    count = CASE WHEN expires_at <= :now THEN :amount ELSE count + :amount END,
+    expires_at = CASE WHEN expires_at <= :now THEN :now + :expiry ELSE expires_at END
+RETURNING count
+"""
 
 
-class SweptMemoryStorage(MemoryStorage):
+def rate_uri(settings: Settings) -> str:
+    """flask-limiter's storage URI for this deployment's shared counters."""
+    return f"{SCHEME}://{(settings.data_dir / 'intake-rate.sqlite3').resolve()}"
+
+
+class SQLiteStorage(Storage):
     # limits registers every Storage subclass under its schemes.
     STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options) -> None:
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        path = Path(uri.removeprefix(f"{SCHEME}://"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=OFF")
+        self._conn.executescript(_SCHEMA)
+        self._lock = threading.Lock()  # the connection, one thread at a time
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 
-    # MemoryStorage's private hook, called on every hit (limits 5.x).
-    def _MemoryStorage__schedule_expiry(self) -> None:
-        now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + SWEEP_SECONDS
-            self._MemoryStorage__expire_events()
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return sqlite3.Error
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        now = time.time()
+        with self._lock:
+            self._sweep_if_due(now)
+            (count,) = self._conn.execute(
+                _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
+            ).fetchone()
+        return count
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
+            ).fetchone()
+        return row[0] if row else 0
+
+    def get_expiry(self, key: str) -> float:
+        now = time.time()
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now)
+            ).fetchone()
+        return row[0] if row else now
+
+    def check(self) -> bool:
+        with self._lock:
+            self._conn.execute("SELECT 1").fetchone()
+        return True
+
+    def reset(self) -> int | None:
+        with self._lock:
+            return self._conn.execute("DELETE FROM counters").rowcount
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM counters WHERE key = ?", (key,))
+
+    def _sweep_if_due(self, now: float) -> None:
+        # Counters no one reads again; one read past its window is ignored anyway.
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + SWEEP_SECONDS
+            self._conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))

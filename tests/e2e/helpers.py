@@ -34,9 +34,16 @@ def report(title: str, severity: str = "medium") -> dict:
     }
 
 
-def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = None) -> dict:
+def service_env(
+    data_dir: Path,
+    *,
+    webhook_url: str = "",
+    noida: Noida | None = None,
+    intake_processes: int = 1,
+) -> dict:
     """Environment for the three services on free ports, with names unique to this test;
-    on Kafka and Elasticsearch (noida-db) when ``noida`` is given, else embedded."""
+    on Kafka and Elasticsearch (noida-db) when ``noida`` is given, else embedded. Intake
+    serves from one process unless told otherwise (fewer processes, quicker tests)."""
     intake, registry, notifier = free_ports(3)
     env = {
         "ACCORD_DATA_DIR": str(data_dir),
@@ -47,6 +54,7 @@ def service_env(data_dir: Path, *, webhook_url: str = "", noida: Noida | None = 
         "ACCORD_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "ACCORD_TOPIC_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
         "ACCORD_INDEX_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}",
+        "ACCORD_INTAKE_PROCESSES": str(intake_processes),
     }
     if noida is not None:
         env |= {

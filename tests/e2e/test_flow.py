@@ -39,7 +39,13 @@ PROFILES = [
 def services(request, tmp_path, httpserver):
     httpserver.expect_request("/hook", method="POST").respond_with_json({"ok": True})
     noida = request.getfixturevalue("noida") if request.param == "cluster" else None
-    env = service_env(tmp_path / "data", webhook_url=httpserver.url_for("/hook"), noida=noida)
+    # Intake as it runs by default on a 2-core machine: two HTTP processes and a relay.
+    env = service_env(
+        tmp_path / "data",
+        webhook_url=httpserver.url_for("/hook"),
+        noida=noida,
+        intake_processes=2,
+    )
     key = create_api_key(env)
     oncall, oncall_key = create_oncall_person(env)
     running = stack.start(env, log_dir=tmp_path)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -40,6 +41,7 @@ FULL_ENV = {
     "ACCORD_WEBHOOK_URL": "https://hooks.example.org/accord",
     "ACCORD_LOG_LEVEL": " DEBUG ",
     "ACCORD_INTAKE_RATE_LIMIT": "10/second",
+    "ACCORD_INTAKE_PROCESSES": "3",
     "ACCORD_SECRET_KEY": "s3cret",
     "ACCORD_SLA_TRIAGE_HOURS": "24",
     "ACCORD_SLA_FIRST_ANSWER_HOURS": "72",
@@ -67,6 +69,7 @@ def test_defaults_without_any_variable():
     assert settings.intake_url == "http://127.0.0.1:8001"
     assert settings.registry_url == "http://127.0.0.1:8002"
     assert settings.webhook_url == ""
+    assert settings.intake_processes == len(os.sched_getaffinity(0))  # 0: one per core
 
 
 def test_every_variable_is_read_and_parsed():
@@ -101,6 +104,7 @@ def test_every_variable_is_read_and_parsed():
         webhook_url="https://hooks.example.org/accord",
         log_level="DEBUG",
         intake_rate_limit="10/second",
+        intake_processes=3,
         secret_key="s3cret",
         sla_triage_hours=24,
         sla_first_answer_hours=72,
