@@ -1,6 +1,8 @@
 """Intake's POST /v1/reports next to its floor, a bare Flask JSON endpoint served the same
-way (bench/bare_flask.py), in the same run: throughput and latency under closed-loop load
-(bench/load.py), and each process's resident memory after the load."""
+way (bench/bare_flask.py: as many HTTP processes, the same server), in the same run:
+throughput and latency under closed-loop load (bench/load.py), and each one's memory after
+the load (the proportional set size of all its processes: pages they share, such as the
+language model loaded before the fork, counted once)."""
 
 from __future__ import annotations
 
@@ -22,11 +24,23 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example-report.json"
 INTAKE_PORT, FLOOR_PORT = 18111, 18112
 
 
+# Intake's HTTP processes, and so the floor's: the default, one per core.
+PROCESSES = Settings().intake_processes
+
+
+def _tree(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *(p for child in children for p in _tree(int(child)))]
+
+
 def resident_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
+    """The proportional set size of ``pid`` and its descendants, in MB."""
+    total_kb = 0
+    for process in _tree(pid):
+        for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
 
 
 def _wait(url: str, process: subprocess.Popen) -> None:
@@ -44,7 +58,9 @@ def _wait(url: str, process: subprocess.Popen) -> None:
 
 
 def _floor() -> tuple[Load, float]:
-    process = subprocess.Popen([sys.executable, "-m", "bench.bare_flask", str(FLOOR_PORT)])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.bare_flask", str(FLOOR_PORT), str(PROCESSES)]
+    )
     try:
         _wait(f"http://127.0.0.1:{FLOOR_PORT}/healthz", process)
         load = post(f"http://127.0.0.1:{FLOOR_PORT}/v1/reports", EXAMPLE)
@@ -67,6 +83,7 @@ def _intake() -> tuple[Load, float]:
                 "ACCORD_LOG_LEVEL": "ERROR",  # waitress warns of every queued request
                 "ACCORD_INTAKE_RATE_LIMIT": "1000000/minute",  # measure intake, not the limiter
                 "ACCORD_INTAKE_PORT": str(INTAKE_PORT),
+                "ACCORD_INTAKE_PROCESSES": str(PROCESSES),
             },
         )
         stack.launch("intake")
@@ -92,6 +109,7 @@ def run() -> tuple[str, dict]:
     intake, intake_mb = _intake()
     results = {
         "load_generator": f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s, median of {ROUNDS}",
+        "http_processes": PROCESSES,
         "floor": vars(floor) | {"resident_mb": floor_mb},
         "intake": vars(intake) | {"resident_mb": intake_mb},
         "throughput_ratio": intake.rps / floor.rps,
@@ -101,16 +119,18 @@ def run() -> tuple[str, dict]:
         "## Intake POST /v1/reports next to the HTTP floor\n\n"
         f"Closed loop: `wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s --latency`, median of"
         f" {ROUNDS} rounds, the same body (docs/example-report.json), both served by"
-        " shared.serve (waitress, 8 threads). The floor is a bare Flask JSON endpoint"
-        " (bench/bare_flask.py); intake runs alone on the embedded profile, its rate limit"
-        " raised out of the way. Load is the 1-minute load average as each measure began."
+        f" {PROCESSES} HTTP processes (shared.prefork: one socket bound before the fork) of"
+        " shared.serve (waitress, 8 threads each). The floor is a bare Flask JSON endpoint"
+        " (bench/bare_flask.py); intake runs alone on the embedded profile, with its relay"
+        " process beside the HTTP ones, its rate limit raised out of the way. Load is the"
+        " 1-minute load average as each measure began."
         f" Answers other than 2xx: floor {floor.non_2xx}, intake {intake.non_2xx}; socket"
         f" errors (wrk's 2 s timeout included): floor {floor.socket_errors}, intake"
         f" {intake.socket_errors}.\n\n"
         "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"
         + _row("intake POST /v1/reports", floor, intake)
         + "\n"
-        f"| resident memory after the load | {floor_mb:.0f} MB | {intake_mb:.0f} MB |"
+        f"| memory after the load (PSS, all processes) | {floor_mb:.0f} MB | {intake_mb:.0f} MB |"
         f" {floor_mb / intake_mb:.2f} |\n"
     )
     return text, results

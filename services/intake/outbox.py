@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from shared.errors import Unavailable
+from shared.filelock import FileLock, lock_path
 from shared.settings import Settings
 
 _SCHEMA = """
@@ -176,7 +178,8 @@ class Outbox:
             # (``adopt`` maps those names to ids).
             self._conn.execute("ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id")
         self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()  # the connection, one writer at a time
+        self._lock = threading.Lock()  # the connection, one thread at a time
+        self._flock = FileLock(lock_path(path))  # writers, one process at a time
         self._queue_lock = threading.Lock()
         self._queue: list[_PendingAdd] = []
         self.added = added or threading.Event()
@@ -215,11 +218,24 @@ class Outbox:
             if not item.done:
                 with self._queue_lock:
                     batch, self._queue = self._queue, []
-                self._write(batch)
+                with self._flock:
+                    self._write(batch)
         if item.error is not None:
             raise item.error
         self.added.set()
         return item.report_id
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction (one fsync), this process's and every other's in turn."""
+        with self._lock, self._flock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
 
     def _write(self, batch: list[_PendingAdd]) -> None:
         """One transaction for the whole batch: every add in it is stored, or none is and
@@ -283,7 +299,7 @@ class Outbox:
     def adopt(self, name: str, organization_id: str) -> int:
         """Give reports filed under an organization's name (before the directory) its id;
         returns how many. Anonymous ones ("form:anonymous" then) become ``ANONYMOUS``."""
-        with self._lock:
+        with self._transaction():
             self._conn.execute(
                 "UPDATE reports SET organization_id = ? WHERE organization_id = 'form:anonymous'",
                 (ANONYMOUS,),
@@ -295,7 +311,7 @@ class Outbox:
 
     def record_statuses(self, changes: list[tuple[str, StatusChange]]) -> None:
         """Note that reports reached statuses; the first time counts, so replays are no-ops."""
-        with self._lock:
+        with self._transaction():
             self._conn.executemany(
                 "INSERT OR IGNORE INTO report_status (report_id, status, at, reason)"
                 " VALUES (?, ?, ?, ?)",
@@ -304,7 +320,7 @@ class Outbox:
 
     def record_decisions(self, decisions: list[tuple[str, Decision]]) -> None:
         """Note the registry's decisions on reports; each version once, so replays are no-ops."""
-        with self._lock:
+        with self._transaction():
             self._conn.executemany(
                 "INSERT OR IGNORE INTO report_decisions (report_id, version, status, at, reason)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -313,7 +329,7 @@ class Outbox:
 
     def record_questions(self, questions: list[tuple[str, Question]]) -> None:
         """Note the registry's requests for information (once each) and answers given."""
-        with self._lock:
+        with self._transaction():
             for report_id, q in questions:
                 self._conn.execute(
                     "INSERT OR IGNORE INTO report_questions (request_id, report_id, question,"
@@ -332,7 +348,7 @@ class Outbox:
     ) -> bool:
         """Keep the lab's answer and its envelope for the relay; False if the report asked
         no such question; ``AlreadyAnswered`` if it was answered before."""
-        with self._lock:
+        with self._transaction():
             row = self._conn.execute(
                 "SELECT answer FROM report_questions WHERE request_id = ? AND report_id = ?",
                 (request_id, report_id),
@@ -360,7 +376,7 @@ class Outbox:
             ).fetchall()
 
     def mark_answers_published(self, request_ids: list[str], published_at: str) -> None:
-        with self._lock:
+        with self._transaction():
             self._conn.executemany(
                 "UPDATE report_questions SET published_at = ? WHERE request_id = ?",
                 [(published_at, request_id) for request_id in request_ids],
@@ -395,7 +411,7 @@ class Outbox:
             ).fetchall()
 
     def mark_published(self, report_ids: list[str], published_at: str) -> None:
-        with self._lock:
+        with self._transaction():
             self._conn.executemany(
                 "UPDATE reports SET published_at = ? WHERE id = ?",
                 [(published_at, report_id) for report_id in report_ids],
@@ -418,3 +434,4 @@ class Outbox:
 
     def close(self) -> None:
         self._conn.close()
+        self._flock.close()

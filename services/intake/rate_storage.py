@@ -5,7 +5,8 @@ connections land on whichever one accepts them; a keep-alive client may talk to 
 process only. A limit split per process would then let a key file N times its limit, or
 stop it at 1/N of it. So all processes count in one fixed window per key, in a file under
 the data folder: one short write per request, never fsync'd (a power cut only forgets
-counts, which is harmless), and expired counters swept in the request that finds the
+counts, which is harmless), the processes taking turns on a file lock (shared/filelock.py)
+rather than SQLite's sleeping busy handler, and expired counters swept in the request that finds the
 sweep due, at most once per ``SWEEP_SECONDS``, without a thread.
 
 A multi-node deployment (several replicas behind one address) needs a storage they all
@@ -22,6 +23,7 @@ from typing import ClassVar
 
 from limits.storage import Storage
 
+from shared.filelock import FileLock, lock_path
 from shared.settings import Settings
 
 SWEEP_SECONDS = 10.0
@@ -63,6 +65,7 @@ class SQLiteStorage(Storage):
         self._conn.execute("PRAGMA synchronous=OFF")
         self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()  # the connection, one thread at a time
+        self._flock = FileLock(lock_path(path))  # writers, one process at a time
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 
     @property
@@ -71,7 +74,7 @@ class SQLiteStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
-        with self._lock:
+        with self._lock, self._flock:
             self._sweep_if_due(now)
             (count,) = self._conn.execute(
                 _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
@@ -99,11 +102,11 @@ class SQLiteStorage(Storage):
         return True
 
     def reset(self) -> int | None:
-        with self._lock:
+        with self._lock, self._flock:
             return self._conn.execute("DELETE FROM counters").rowcount
 
     def clear(self, key: str) -> None:
-        with self._lock:
+        with self._lock, self._flock:
             self._conn.execute("DELETE FROM counters WHERE key = ?", (key,))
 
     def _sweep_if_due(self, now: float) -> None:

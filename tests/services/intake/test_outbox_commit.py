@@ -107,6 +107,6 @@ def test_an_idempotent_retry_in_the_same_batch_gets_the_first_id(tmp_path):
 
 
 def test_the_api_answers_503_when_the_outbox_cannot_store(client, outbox, valid_report):
-    outbox.close()  # the database is gone from under the process
+    outbox._conn.close()  # the database connection is gone from under the process
     body = assert_problem(client.post("/v1/reports", json=valid_report()), 503)
     assert "outbox could not store the report" in body["detail"]
