@@ -29,7 +29,7 @@ PARTS = {
     ),
     "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
     "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
-    "rate limit (flask-limiter)": ("flask_limiter/_extension.py", "_check_request_limit"),
+    "rate limit (RateLimiter.hit)": ("services/intake/rate_limit.py", "hit"),
 }
 
 

@@ -30,7 +30,10 @@ class FileLock:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        os.close(self._fd)
+        """Idempotent, like closing the SQLite connection beside it."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
 
 def lock_path(database: Path) -> Path:

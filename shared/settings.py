@@ -70,7 +70,7 @@ class Settings:
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_sender: str = "accord-notifier@localhost"
-    # Per API key, in flask-limiter's notation.
+    # Per API key, in limits' notation ("600/minute").
     intake_rate_limit: str = "600/minute"
     # Intake's HTTP worker processes (plus one for its relay and consumers); 0: one per
     # core. 1 serves everything from one process, as the tests mostly do.

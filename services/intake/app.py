@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.intake.auth import limiter
 from services.intake.form import init_app as init_form
 from services.intake.outbox import Outbox, outbox_path
-from services.intake.rate_storage import rate_uri
+from services.intake.rate_limit import RateLimiter
+from services.intake.rate_storage import RateCounters, rate_path
 from services.intake.status_pages import bp as status_pages
 from services.intake.views import bp
 from shared import auth, logs, metrics
@@ -41,13 +41,14 @@ def create_app(
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["RATELIMIT_STORAGE_URI"] = rate_uri(settings)
     app.extensions["accord.outbox"] = outbox
     app.extensions["accord.directory"] = directory
     app.extensions["accord.clock"] = clock
     authenticator = authenticator or DirectoryAuthenticator(directory)
     auth.init_app(app, authenticator)
-    limiter.init_app(app)
+    app.extensions["accord.rate_limiter"] = RateLimiter(
+        settings.intake_rate_limit, RateCounters(rate_path(settings))
+    )
     install_problem_handlers(app)
     logs.init_app(app)
     metrics.init_app(

@@ -1,4 +1,4 @@
-"""API keys on intake's JSON API, and the per-key rate limit.
+"""API keys on intake's JSON API (the per-key rate limit is in rate_limit.py).
 
 The key is resolved by the directory (``shared.auth.current_viewer``). The API takes keys
 only, never the web session: its routes are exempt from CSRF, so a cookie must not be
@@ -10,19 +10,11 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import g
-from flask_limiter import Limiter
 
 from shared.access import REPORTER
 from shared.auth import bearer_key, current_viewer, unauthorized
 from shared.directory.credentials import key_id_of
 from shared.http import problem
-
-limiter = Limiter(
-    key_func=lambda: g.api_key_id,
-    headers_enabled=True,  # sends Retry-After with every 429
-    # The storage is the app's RATELIMIT_STORAGE_URI: counters every intake process
-    # shares (rate_storage.py).
-)
 
 
 def require_api_key(view):
@@ -34,7 +26,7 @@ def require_api_key(view):
         if key is None:
             raise unauthorized()
         current_viewer()  # 401 for an unknown or revoked key
-        g.api_key_id = key_id_of(key)
+        g.api_key_id = key_id_of(key)  # whose rate limit the request counts against
         return view(*args, **kwargs)
 
     return checked

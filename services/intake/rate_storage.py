@@ -4,13 +4,13 @@ Intake serves from several processes (``ACCORD_INTAKE_PROCESSES``) and a client'
 connections land on whichever one accepts them; a keep-alive client may talk to one
 process only. A limit split per process would then let a key file N times its limit, or
 stop it at 1/N of it. So all processes count in one fixed window per key, in a file under
-the data folder: one short write per request, never fsync'd (a power cut only forgets
+the data folder: one statement per request, never fsync'd (a power cut only forgets
 counts, which is harmless), the processes taking turns on a file lock (shared/filelock.py)
-rather than SQLite's sleeping busy handler, and expired counters swept in the request that finds the
-sweep due, at most once per ``SWEEP_SECONDS``, without a thread.
+rather than SQLite's sleeping busy handler, and expired counters swept in the request that
+finds the sweep due, at most once per ``SWEEP_SECONDS``, without a thread.
 
-A multi-node deployment (several replicas behind one address) needs a storage they all
-reach (Redis): flask-limiter takes its URI in ``RATELIMIT_STORAGE_URI``.
+Several replicas behind one address (on several nodes) do not share this file: each
+counts its own clients.
 """
 
 from __future__ import annotations
@@ -19,15 +19,11 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import ClassVar
-
-from limits.storage import Storage
 
 from shared.filelock import FileLock, lock_path
 from shared.settings import Settings
 
 SWEEP_SECONDS = 10.0
-SCHEME = "accord-sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counters (
@@ -36,29 +32,22 @@ CREATE TABLE IF NOT EXISTS counters (
     expires_at REAL NOT NULL
 ) WITHOUT ROWID;
 """
-# A counter past its window starts again at ``amount``; the right-hand sides read the
-# row as it was.
-_INCR = """
-INSERT INTO counters (key, count, expires_at) VALUES (:key, :amount, :now + :expiry)
+# A counter past its window starts again; the right-hand sides read the row as it was.
+_HIT = """
+INSERT INTO counters (key, count, expires_at) VALUES (:key, 1, :now + :window)
 ON CONFLICT (key) DO UPDATE SET
-    count = CASE WHEN expires_at <= :now THEN :amount ELSE count + :amount END,
-    expires_at = CASE WHEN expires_at <= :now THEN :now + :expiry ELSE expires_at END
-RETURNING count
+    count = CASE WHEN expires_at <= :now THEN 1 ELSE count + 1 END,
+    expires_at = CASE WHEN expires_at <= :now THEN :now + :window ELSE expires_at END
+RETURNING count, expires_at
 """
 
 
-def rate_uri(settings: Settings) -> str:
-    """flask-limiter's storage URI for this deployment's shared counters."""
-    return f"{SCHEME}://{(settings.data_dir / 'intake-rate.sqlite3').resolve()}"
+def rate_path(settings: Settings) -> Path:
+    return settings.data_dir / "intake-rate.sqlite3"
 
 
-class SQLiteStorage(Storage):
-    # limits registers every Storage subclass under its schemes.
-    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]
-
-    def __init__(self, uri: str, wrap_exceptions: bool = False, **options) -> None:
-        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        path = Path(uri.removeprefix(f"{SCHEME}://"))
+class RateCounters:
+    def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode=WAL")
@@ -68,49 +57,19 @@ class SQLiteStorage(Storage):
         self._flock = FileLock(lock_path(path))  # writers, one process at a time
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 
-    @property
-    def base_exceptions(self) -> type[Exception]:
-        return sqlite3.Error
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
+    def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
+        """Count a hit on ``key`` at ``now`` (epoch seconds) in its window of ``window``
+        seconds; return the hits in the window so far and when it ends."""
         with self._lock, self._flock:
-            self._sweep_if_due(now)
-            (count,) = self._conn.execute(
-                _INCR, {"key": key, "amount": amount, "now": now, "expiry": expiry}
+            if time.monotonic() >= self._next_sweep:
+                # Counters no one hits again; one hit past its window starts it again anyway.
+                self._next_sweep = time.monotonic() + SWEEP_SECONDS
+                self._conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+            count, expires_at = self._conn.execute(
+                _HIT, {"key": key, "now": now, "window": window}
             ).fetchone()
-        return count
+        return count, expires_at
 
-    def get(self, key: str) -> int:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT count FROM counters WHERE key = ? AND expires_at > ?", (key, time.time())
-            ).fetchone()
-        return row[0] if row else 0
-
-    def get_expiry(self, key: str) -> float:
-        now = time.time()
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now)
-            ).fetchone()
-        return row[0] if row else now
-
-    def check(self) -> bool:
-        with self._lock:
-            self._conn.execute("SELECT 1").fetchone()
-        return True
-
-    def reset(self) -> int | None:
-        with self._lock, self._flock:
-            return self._conn.execute("DELETE FROM counters").rowcount
-
-    def clear(self, key: str) -> None:
-        with self._lock, self._flock:
-            self._conn.execute("DELETE FROM counters WHERE key = ?", (key,))
-
-    def _sweep_if_due(self, now: float) -> None:
-        # Counters no one reads again; one read past its window is ignored anyway.
-        if time.monotonic() >= self._next_sweep:
-            self._next_sweep = time.monotonic() + SWEEP_SECONDS
-            self._conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+    def close(self) -> None:
+        self._conn.close()
+        self._flock.close()

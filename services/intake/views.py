@@ -11,11 +11,12 @@ from flask import Blueprint, current_app, request, url_for
 from marshmallow import ValidationError
 
 from services.intake import answers, schemas
-from services.intake.auth import limiter, require_api_key, require_reporter
+from services.intake.auth import require_api_key, require_reporter
 from services.intake.bulk import FORMATS, UploadError, import_rows, read_rows, summarize
 from services.intake.bulk.formats import REQUIRED, read_parts
 from services.intake.openapi import document
 from services.intake.outbox import AlreadyAnswered, IdempotencyConflict
+from services.intake.rate_limit import rate_limited
 from services.intake.reports import accept
 from shared.auth import current_viewer
 from shared.http import problem, validation_problem
@@ -32,14 +33,6 @@ _STATUS_LIST = schemas.ReportStatusListSchema()
 _PAGE_ARGS = schemas.PageArgsSchema()
 _ANSWER = schemas.AnswerSchema()
 _ANSWER_RECEIPT = schemas.AnswerReceiptSchema()
-
-
-def _rate_limit() -> str:
-    return current_app.config["ACCORD"].intake_rate_limit
-
-
-# One budget per key across both ways of filing, so bulk cannot bypass the report limit.
-_limited = limiter.shared_limit(_rate_limit, scope="filing")
 
 
 def _outbox():
@@ -59,7 +52,7 @@ def _status_url(report_id: str) -> str:
 @bp.post("/v1/reports")
 @require_api_key
 @require_reporter
-@_limited
+@rate_limited
 def submit():
     if not request.is_json:
         return problem(
@@ -101,7 +94,7 @@ def submit():
 @bp.post("/v1/reports/bulk")
 @require_api_key
 @require_reporter
-@_limited
+@rate_limited
 def submit_bulk():
     """A CSV or JSON Lines file, or a source dataset's own format; one result per row. An
     AIID upload may be multipart, with its classification files as further parts."""
