@@ -5,6 +5,7 @@ Business code receives a ``Settings``; nothing else reads ``os.environ``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -73,7 +74,8 @@ class Settings:
     # Per API key, in limits' notation ("600/minute").
     intake_rate_limit: str = "600/minute"
     # Intake's HTTP worker processes (plus one for its relay and consumers); 0: one per
-    # core. 1 serves everything from one process, as the tests mostly do.
+    # CPU it may use (usable_cpus). 1 serves everything from one process, as the tests
+    # mostly do.
     intake_processes: int = 0
     # Signs the form's CSRF tokens; every intake process behind one address needs the same.
     secret_key: str = field(default="", repr=False)
@@ -132,7 +134,7 @@ class Settings:
                 f" got {self.intake_processes}"
             )
         if not self.intake_processes:
-            object.__setattr__(self, "intake_processes", len(os.sched_getaffinity(0)))
+            object.__setattr__(self, "intake_processes", usable_cpus())
         if not self.intake_url:
             object.__setattr__(self, "intake_url", f"http://{self.host}:{self.intake_port}")
         if not self.notifier_url:
@@ -185,6 +187,17 @@ def _parse(name: str, raw: str, kind: object) -> object:
     if kind == "tuple[str, ...]":
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw.strip()
+
+
+def usable_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The CPUs this process may use: those it may run on, or fewer under a cgroup v2 CPU
+    quota (a container's CPU limit), rounded up."""
+    cpus = len(os.sched_getaffinity(0))
+    try:
+        quota, period = cpu_max.read_text().split()
+        return max(1, min(cpus, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):  # no cgroup v2 file, or "max": no quota
+        return cpus
 
 
 def sla_targets(raw: str) -> dict[str, tuple[int, int]]:

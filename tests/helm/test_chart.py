@@ -516,6 +516,7 @@ def test_a_service_monitor_per_service_selects_its_service(render) -> None:
         ({"containerSecurityContext": {"readOnlyRootFilesystem": False}}, "readOnlyRoot"),
         ({"podSecurityContext": {"runAsNonRoot": False}}, "/podSecurityContext/runAsNonRoot"),
         ({"intake": {"autoscaling": {"targetCPUUtilizationPercentage": 150}}}, "/intake/"),
+        ({"intake": {"processes": -1}}, "/intake/processes"),
         ({"metrics": {"serviceMonitor": {"interval": "often"}}}, "/metrics/serviceMonitor"),
         ({"metrics": {"podAnnotations": "yes"}}, "/metrics/podAnnotations"),
     ],

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.settings import Settings, SettingsError
+from shared.settings import Settings, SettingsError, usable_cpus
 
 # Any existing file stands for a CA bundle: Settings checks only that it is there.
 CA = __file__
@@ -69,7 +69,7 @@ def test_defaults_without_any_variable():
     assert settings.intake_url == "http://127.0.0.1:8001"
     assert settings.registry_url == "http://127.0.0.1:8002"
     assert settings.webhook_url == ""
-    assert settings.intake_processes == len(os.sched_getaffinity(0))  # 0: one per core
+    assert settings.intake_processes == usable_cpus()  # 0: one per usable CPU
 
 
 def test_every_variable_is_read_and_parsed():
@@ -230,3 +230,20 @@ def test_an_elasticsearch_ca_needs_https():
 def test_elasticsearch_credentials_come_in_pairs(credentials):
     with pytest.raises(SettingsError, match="set both or neither"):
         Settings.from_env(credentials)
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "expected"),
+    [
+        ("100000 100000\n", 1),  # a limit of one CPU
+        ("150000 100000\n", 2),  # 1.5 CPUs: rounded up
+        ("max 100000\n", None),  # no quota: every CPU it may run on
+        (None, None),  # no cgroup v2 file
+    ],
+)
+def test_usable_cpus_follow_a_containers_cpu_limit(tmp_path, cpu_max, expected):
+    path = tmp_path / "cpu.max"
+    if cpu_max is not None:
+        path.write_text(cpu_max)
+    cpus = len(os.sched_getaffinity(0))
+    assert usable_cpus(path) == (min(expected, cpus) if expected else cpus)
