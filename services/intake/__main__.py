@@ -20,6 +20,7 @@ from services.intake.app import create_app
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.doorbell import Doorbell
 from services.intake.outbox import Outbox, Wakeup, outbox_path
+from services.intake.readiness import Readiness
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
 from shared import normalize, prefork
@@ -40,19 +41,20 @@ def main() -> int:
     configure_logging("intake", settings.log_level)
     normalize.warm_up()  # the language model loads now, not during the first request
     if settings.intake_processes == 1:
-        return _process(settings, http=True, background=True)
+        return _process(settings, background=True)
     if not settings.secret_key:
         # The form's CSRF tokens and the sign-in sessions must verify in every process.
         settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
     Outbox(outbox_path(settings)).close()  # creates or migrates it once, before the children
     sock = prefork.listen(settings.host, settings.intake_port)
     doorbell = Doorbell()
-    http = partial(_process, settings, http=True, sock=sock, added=doorbell)
+    readiness = Readiness(settings.intake_processes)
+    http = partial(_process, settings, sock=sock, added=doorbell, readiness=readiness)
     return prefork.run(
         "intake",
         [
-            ("relay", partial(_process, settings, background=True, added=doorbell)),
-            *[(f"http-{n}", http) for n in range(1, settings.intake_processes + 1)],
+            ("relay", partial(_process, settings, http=False, background=True, added=doorbell)),
+            *[(f"http-{n + 1}", partial(http, index=n)) for n in range(settings.intake_processes)],
         ],
     )
 
@@ -60,13 +62,16 @@ def main() -> int:
 def _process(
     settings: Settings,
     *,
-    http: bool = False,
+    http: bool = True,
     background: bool = False,
     sock: socket | None = None,
     added: Wakeup | None = None,
+    readiness: Readiness | None = None,
+    index: int = 0,
 ) -> int:
-    """One process of intake: HTTP (with its directory follower), the background workers
-    (relay and registry-status consumer), or both."""
+    """One process of intake: HTTP (with its directory follower; the ``index``-th of
+    those ``readiness`` follows), the background workers (relay and registry-status
+    consumer), or both."""
     bus = buses.connect(settings)
     outbox = Outbox(outbox_path(settings), added=added)
     producer = bus.producer()
@@ -76,12 +81,23 @@ def _process(
             return run_workers(name="intake", workers=workers)
         # What this process knew of the directory, from its own disk: keys work at once,
         # even while the bus is away; the follower replays the topic once it answers.
-        directory = DirectoryProjection(DirectoryCache(cache_path(settings, "intake")))
+        cache = DirectoryCache(cache_path(settings, "intake"))
+        if readiness is None:
+            directory = DirectoryProjection(cache)
+        else:
+            directory = readiness.projection(index, cache)
         directory.restore()
         workers.append(
             follower(bus, producer, directory, prefix=settings.topic_prefix, service="intake")
         )
-        app = create_app(settings, bus=bus, outbox=outbox, directory=directory, producer=producer)
+        app = create_app(
+            settings,
+            bus=bus,
+            outbox=outbox,
+            directory=directory,
+            producer=producer,
+            processes_ready=readiness.check if readiness else None,
+        )
         return serve(
             app,
             name="intake",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask
 
 from services.intake.form import init_app as init_form
@@ -33,10 +35,13 @@ def create_app(
     outbox: Outbox | None = None,
     authenticator: auth.Authenticator | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    processes_ready: Callable[[], None] | None = None,
 ) -> Flask:
     """``directory`` is this process's projection (kept current by its follower);
     ``producer`` publishes the passwords people set through their one-time links;
-    ``clock`` dates the labs' answers to the registry's questions."""
+    ``clock`` dates the labs' answers to the registry's questions; ``processes_ready``
+    raises ``Unavailable`` while another of intake's processes is not ready (for
+    ``/readyz``)."""
     outbox = outbox or Outbox(outbox_path(settings))
     app = Flask(__name__)
     app.config["ACCORD"] = settings
@@ -63,9 +68,10 @@ def create_app(
         ],
     )
     app.register_blueprint(directory_api.bp)
-    app.register_blueprint(
-        health_blueprint({"bus": bus.ping, "outbox": outbox.ping, "directory": authenticator.ready})
-    )
+    checks = {"bus": bus.ping, "outbox": outbox.ping, "directory": authenticator.ready}
+    if processes_ready is not None:
+        checks["processes"] = processes_ready
+    app.register_blueprint(health_blueprint(checks))
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
     sign_in.init_app(

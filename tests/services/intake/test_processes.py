@@ -103,6 +103,9 @@ def intake(tmp_path):
     try:
         wait_until(intake.ready, "intake to be ready", timeout=60)
         assert len(intake.children()) == 3  # the relay and two HTTP processes
+        # Ready means both HTTP processes have read the directory, whichever answers.
+        checks = requests.get(f"{intake.url}/readyz", timeout=5).json()["checks"]
+        assert checks["processes"] == "ok"
         yield intake
     finally:
         intake.stop()
