@@ -20,16 +20,20 @@ from shared.settings import Settings
 
 REPORTS = 1000
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example-report.json"
-# The accept path's parts, as (file suffix, function) in the profile.
+# The accept path's parts, as (file suffix, function) in the profile: the request as
+# Flask runs it, then the view within it, then the view's parts.
 PARTS = {
-    "outbox write, fsync'd (Outbox.add)": ("services/intake/outbox.py", "add"),
+    "the request in Flask (wsgi_app: hooks, auth, view, response)": ("flask/app.py", "wsgi_app"),
+    "the API key (current_viewer)": ("shared/auth.py", "current_viewer"),
+    "rate limit (RateLimiter.hit)": ("services/intake/rate_limit.py", "hit"),
+    "the view (submit)": ("services/intake/views.py", "submit"),
+    "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
+    "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
     "envelope encode, marshmallow re-validating the report (envelope.encode)": (
         "shared/envelope.py",
         "encode",
     ),
-    "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
-    "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
-    "rate limit (RateLimiter.hit)": ("services/intake/rate_limit.py", "hit"),
+    "outbox write, fsync'd (Outbox.add)": ("services/intake/outbox.py", "add"),
 }
 
 
