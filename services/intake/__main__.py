@@ -20,6 +20,7 @@ from services.intake.app import create_app
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.doorbell import Doorbell
 from services.intake.outbox import Outbox, Wakeup, outbox_path
+from services.intake.rate_storage import RateCounters, rate_path
 from services.intake.readiness import Readiness
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
@@ -45,7 +46,11 @@ def main() -> int:
     if not settings.secret_key:
         # The form's CSRF tokens and the sign-in sessions must verify in every process.
         settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))
-    Outbox(outbox_path(settings)).close()  # creates or migrates it once, before the children
+    # The databases the children share, created (or migrated) once before they start: a
+    # new SQLite database's switch to WAL fails at once when another process contends.
+    Outbox(outbox_path(settings)).close()
+    RateCounters(rate_path(settings)).close()
+    DirectoryCache(cache_path(settings, "intake")).close()
     sock = prefork.listen(settings.host, settings.intake_port)
     doorbell = Doorbell()
     readiness = Readiness(settings.intake_processes)

@@ -169,17 +169,20 @@ class Outbox:
         """``added`` is set on every add, so the relay need not poll (a ``Doorbell``
         when the relay runs in another process)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(reports)")}
-        if "submitted_by" in columns:
-            # Before the directory, reports were scoped by the organization's name
-            # (``adopt`` maps those names to ids).
-            self._conn.execute("ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id")
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()  # the connection, one thread at a time
         self._flock = FileLock(lock_path(path))  # writers, one process at a time
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        with self._flock:  # a new database's switch to WAL fails at once if contended
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(reports)")}
+            if "submitted_by" in columns:
+                # Before the directory, reports were scoped by the organization's name
+                # (``adopt`` maps those names to ids).
+                self._conn.execute(
+                    "ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id"
+                )
+            self._conn.executescript(_SCHEMA)
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._lock = threading.Lock()  # the connection, one thread at a time
         self._queue_lock = threading.Lock()
         self._queue: list[_PendingAdd] = []
         self.added = added or threading.Event()

@@ -49,12 +49,13 @@ def rate_path(settings: Settings) -> Path:
 class RateCounters:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=OFF")
-        self._conn.executescript(_SCHEMA)
-        self._lock = threading.Lock()  # the connection, one thread at a time
         self._flock = FileLock(lock_path(path))  # writers, one process at a time
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        with self._flock:  # a new database's switch to WAL fails at once if contended
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(_SCHEMA)
+        self._conn.execute("PRAGMA synchronous=OFF")
+        self._lock = threading.Lock()  # the connection, one thread at a time
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 
     def hit(self, key: str, window: float, now: float) -> tuple[int, float]:
