@@ -68,7 +68,8 @@ def run(name: str, children: Sequence[tuple[str, Callable[[], int]]]) -> int:
             if deadline is not None and time.monotonic() > deadline:
                 log.error("%s: %s did not stop, killing it", name, ", ".join(alive.values()))
                 for child in alive:
-                    os.kill(child, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(child, signal.SIGKILL)
                 deadline = float("inf")
             time.sleep(_POLL_SECONDS)
             continue
@@ -77,15 +78,19 @@ def run(name: str, children: Sequence[tuple[str, Callable[[], int]]]) -> int:
         # A child still starting when asked to stop dies of the SIGTERM itself.
         if not stopping or code not in (0, -signal.SIGTERM):
             failed = True
-            log.error("%s: %s (pid %d) exited with %d; stopping the others", name, label, pid, code)
+            log.error("%s: %s (pid %d) exited with %d", name, label, pid, code)
         if not stopping:
+            log.error("%s: stopping the others", name)
             stop_all()
     return 1 if failed else 0
 
 
 def _child(name: str, label: str, function: Callable[[], int]) -> int:
-    # Dies with the parent, even one killed with SIGKILL.
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    # Dies with the parent, even one killed with SIGKILL (Linux; elsewhere a child
+    # outlives a killed parent).
+    libc = ctypes.CDLL(None, use_errno=True)
+    if hasattr(libc, "prctl"):
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
     try:
         return function()
     except BaseException:

@@ -192,7 +192,8 @@ def _parse(name: str, raw: str, kind: object) -> object:
 def usable_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
     """The CPUs this process may use: those it may run on, or fewer under a cgroup v2 CPU
     quota (a container's CPU limit), rounded up."""
-    cpus = len(os.sched_getaffinity(0))
+    # sched_getaffinity is Linux's; elsewhere every CPU counts.
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     try:
         quota, period = cpu_max.read_text().split()
         return max(1, min(cpus, math.ceil(int(quota) / int(period))))

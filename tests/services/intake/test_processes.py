@@ -157,4 +157,6 @@ def test_a_process_that_dies_takes_intake_down(intake):
     victim = intake.children()[-1]
     os.kill(victim, signal.SIGKILL)
     assert intake.process.wait(30) == 1
-    assert "exited with -9; stopping the others" in intake.log.read_text()
+    log = intake.log.read_text()
+    assert f"(pid {victim}) exited with -9" in log
+    assert "stopping the others" in log
