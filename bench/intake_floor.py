@@ -43,6 +43,26 @@ def resident_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and its descendants so far."""
+    ticks = 0
+    for process in _tree(pid):
+        # After the command, which is in parentheses: utime and stime, fields 14 and 15.
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(url: str, pid: int, *, key: str | None = None) -> tuple[Load, float, float]:
+    """The load, then the CPU each request cost all the server's processes (in ms: their
+    CPU time over the requests, counted as the median rate times the rounds' length), and
+    their memory after it."""
+    cpu = cpu_seconds(pid)
+    load = post(url, EXAMPLE, key=key)
+    cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / (load.rps * SECONDS * ROUNDS)
+    return load, cpu_ms, resident_mb(pid)
+
+
 def _wait(url: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -57,20 +77,19 @@ def _wait(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"{url} not ready in 60 s")
 
 
-def _floor() -> tuple[Load, float]:
+def _floor() -> tuple[Load, float, float]:
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.bare_flask", str(FLOOR_PORT), str(PROCESSES)]
     )
     try:
         _wait(f"http://127.0.0.1:{FLOOR_PORT}/healthz", process)
-        load = post(f"http://127.0.0.1:{FLOOR_PORT}/v1/reports", EXAMPLE)
-        return load, resident_mb(process.pid)
+        return _measure(f"http://127.0.0.1:{FLOOR_PORT}/v1/reports", process.pid)
     finally:
         process.terminate()
         process.wait(30)
 
 
-def _intake() -> tuple[Load, float]:
+def _intake() -> tuple[Load, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data")
         key = demo.lab_key(settings, "Bench Lab")
@@ -89,8 +108,7 @@ def _intake() -> tuple[Load, float]:
         stack.launch("intake")
         try:
             stack.wait_ready()
-            load = post(f"{url}/v1/reports", EXAMPLE, key=key)
-            return load, resident_mb(stack.processes["intake"].pid)
+            return _measure(f"{url}/v1/reports", stack.processes["intake"].pid, key=key)
         finally:
             stack.stop()
 
@@ -105,14 +123,15 @@ def _row(name: str, floor: Load, accord: Load) -> str:
 
 
 def run() -> tuple[str, dict]:
-    floor, floor_mb = _floor()
-    intake, intake_mb = _intake()
+    floor, floor_cpu_ms, floor_mb = _floor()
+    intake, intake_cpu_ms, intake_mb = _intake()
     results = {
         "load_generator": f"wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s, median of {ROUNDS}",
         "http_processes": PROCESSES,
-        "floor": vars(floor) | {"resident_mb": floor_mb},
-        "intake": vars(intake) | {"resident_mb": intake_mb},
+        "floor": vars(floor) | {"resident_mb": floor_mb, "cpu_ms_per_request": floor_cpu_ms},
+        "intake": vars(intake) | {"resident_mb": intake_mb, "cpu_ms_per_request": intake_cpu_ms},
         "throughput_ratio": intake.rps / floor.rps,
+        "cpu_ratio": floor_cpu_ms / intake_cpu_ms,
         "memory_ratio": floor_mb / intake_mb,
     }
     text = (
@@ -123,14 +142,18 @@ def run() -> tuple[str, dict]:
         " shared.serve (waitress, 8 threads each). The floor is a bare Flask JSON endpoint"
         " (bench/bare_flask.py); intake runs alone on the embedded profile, with its relay"
         " process beside the HTTP ones, its rate limit raised out of the way. Load is the"
-        " 1-minute load average as each measure began."
+        " 1-minute load average as each measure began. The machine is shared, so the CPU"
+        " each request cost the server (all its processes' CPU time over the requests) is"
+        " the steadier measure: throughput on an idle machine follows its ratio."
         f" Answers other than 2xx: floor {floor.non_2xx}, intake {intake.non_2xx}; socket"
         f" errors (wrk's 2 s timeout included): floor {floor.socket_errors}, intake"
         f" {intake.socket_errors}.\n\n"
         "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"
         + _row("intake POST /v1/reports", floor, intake)
         + "\n"
-        f"| memory after the load (PSS, all processes) | {floor_mb:.0f} MB | {intake_mb:.0f} MB |"
-        f" {floor_mb / intake_mb:.2f} |\n"
+        f"| CPU per request, all processes | {floor_cpu_ms:.2f} ms | {intake_cpu_ms:.2f} ms |"
+        f" {floor_cpu_ms / intake_cpu_ms:.2f} |\n"
+        f"| memory after the load (PSS, all processes) | {floor_mb:.0f} MB |"
+        f" {intake_mb:.0f} MB | {floor_mb / intake_mb:.2f} |\n"
     )
     return text, results
