@@ -6,8 +6,8 @@ that accepts exactly the JSON documents ``schema.validate`` accepts, at a small 
 of its cost:
 
 - the structure (objects, required and unknown keys, lists, nulls) and every constraint
-  JSON Schema states exactly (string, strict integer, length, range, choices, anchored
-  patterns) become a draft-04 JSON Schema compiled to Python by fastjsonschema;
+  that msgspec states exactly (string, strict integer, length, range, choices, anchored
+  patterns) become msgspec types, checked in C by ``msgspec.convert``;
 - every other field (dates, URLs, e-mails, floats, booleans, custom fields and callables
   such as a language-tag check) is checked by calling that marshmallow field's own
   ``deserialize``, and ``@validates_schema`` hooks by calling the hook, once the compiled
@@ -18,17 +18,14 @@ Payloads are only read, never converted: what passes is handed on unchanged.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal, Optional
 
-import fastjsonschema
+import msgspec
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
-
-# A choice list longer than this is checked by one set lookup (a custom format) instead of
-# fastjsonschema's chain of comparisons, one per choice.
-_SET_LOOKUP_FROM = 8
 
 
 class SchemaError(ValueError):
@@ -51,128 +48,116 @@ class _Checks:
 
 class _Generator:
     def __init__(self) -> None:
-        self.formats: dict[str, Callable[[str], bool]] = {}
+        self._names = itertools.count()
 
-    def schema(self, schema: Schema) -> tuple[dict, _Checks]:
+    def schema(self, schema: Schema) -> tuple[type, _Checks]:
         hooks = schema._hooks  # marshmallow's registry of decorated methods
         unsupported = [tag for tag, hook in hooks.items() if hook and tag != "validates_schema"]
         if unsupported or any(f.dump_only for f in schema.fields.values()):
             raise NotImplementedError(f"{type(schema).__name__}: {unsupported or 'dump_only'}")
         checks = _Checks(hooks=[_hook(schema, entry) for entry in hooks["validates_schema"]])
-        properties, required = {}, []
+        attributes, rename = [], {}
         for name, field_ in schema.load_fields.items():
             key = field_.data_key or name
-            properties[key], child = self.field(field_)
+            attribute = f"f{len(rename)}"  # a key need not be an identifier ("from")
+            rename[attribute] = key
+            kind, child = self.field(field_)
+            attributes.append(
+                (attribute, kind) if field_.required else (attribute, kind, msgspec.UNSET)
+            )
             if child:
                 checks.properties[key] = child
-            if field_.required:
-                required.append(key)
-        definition = {
-            "type": "object",
-            "properties": properties,
-            "additionalProperties": schema.unknown != RAISE,
-        }
-        if required:
-            definition["required"] = required
-        return definition, checks
+        struct = msgspec.defstruct(
+            f"{type(schema).__name__}{next(self._names)}",
+            attributes,
+            kw_only=True,
+            rename=rename,
+            forbid_unknown_fields=schema.unknown == RAISE,
+        )
+        return struct, checks
 
-    def field(self, field_: fields.Field) -> tuple[dict, _Checks]:
-        definition = self._exact(field_)
-        if definition is None:
+    def field(self, field_: fields.Field) -> tuple[Any, _Checks]:
+        exact = self._exact(field_)
+        if exact is None:
             # deserialize does it all, None included.
-            return {}, _Checks(leaf=field_.deserialize)
-        if isinstance(definition, tuple):
-            definition, checks = definition
-        else:
-            checks = _Checks()
-        return _nullable(definition, field_.allow_none), checks
+            return Any, _Checks(leaf=field_.deserialize)
+        kind, checks = exact
+        return (Optional[kind] if field_.allow_none else kind), checks  # noqa: UP045
 
-    def _exact(self, field_: fields.Field) -> dict | tuple[dict, _Checks] | None:
-        """The JSON Schema saying exactly what marshmallow checks, or None if it cannot."""
+    def _exact(self, field_: fields.Field) -> tuple[Any, _Checks] | None:
+        """The msgspec type saying exactly what marshmallow checks, or None if none can."""
         kind = type(field_)
         if kind is fields.Nested and not field_.many and field_.unknown in (None, RAISE):
             return self.schema(field_.schema)
         if kind is fields.List:
             items, inner = self.field(field_.inner)
-            definition = {"type": "array", "items": items}
-            if not self._constrain(definition, field_.validators, "Items"):
-                return None
-            return definition, _Checks(items=inner or None)
+            meta = _meta(field_.validators, list)
+            return (
+                None
+                if meta is None
+                else (_annotated(list[items], meta), _Checks(items=inner or None))
+            )
         if kind is fields.Dict and not field_.validators:
             if field_.key_field is not None and not _plain_string(field_.key_field):
                 return None
-            definition: dict = {"type": "object"}
             if field_.value_field is None:
-                return definition
-            definition["additionalProperties"], values = self.field(field_.value_field)
-            return definition, _Checks(values=values or None)
-        if kind is fields.Raw and not field_.validators:
-            return {}
+                return dict, _Checks()
+            values, inner = self.field(field_.value_field)
+            return dict[str, values], _Checks(values=inner or None)
+        if kind is fields.Raw and not field_.validators and field_.allow_none:
+            return Any, _Checks()
         if kind is fields.String or (kind is fields.Integer and field_.strict):
-            definition = {"type": "string" if kind is fields.String else "integer"}
-            return definition if self._constrain(definition, field_.validators, "Length") else None
+            base = str if kind is fields.String else int
+            choices = [v for v in field_.validators if type(v) is validate.OneOf]
+            others = [v for v in field_.validators if type(v) is not validate.OneOf]
+            if choices:
+                if others or len(choices) > 1 or base is not str:
+                    return None
+                if not all(isinstance(choice, str) for choice in choices[0].choices):
+                    return None
+                return Literal[tuple(choices[0].choices)], _Checks()
+            meta = _meta(others, base)
+            return None if meta is None else (_annotated(base, meta), _Checks())
         return None
 
-    def _constrain(self, definition: dict, validators: list, length: str) -> bool:
-        """Add each validator to ``definition``; False if one has no exact equivalent."""
-        for validator in validators:
-            if type(validator) is validate.Length and validator.equal is None:
-                _set(definition, f"min{length}", validator.min)
-                _set(definition, f"max{length}", validator.max)
-            elif type(validator) is validate.Range and definition["type"] == "integer":
-                for bound, value, inclusive in (
-                    ("minimum", validator.min, validator.min_inclusive),
-                    ("maximum", validator.max, validator.max_inclusive),
-                ):
-                    if value is not None:
-                        _set(definition, bound, value)
-                        if not inclusive:
-                            definition["exclusive" + bound.capitalize()] = True
-            elif type(validator) is validate.Regexp and definition["type"] == "string":
-                if validator.regex.flags != re.UNICODE:
-                    return False
-                # Anchored: marshmallow matches at the start (re.match), JSON Schema anywhere.
-                _set(definition, "pattern", f"^(?:{validator.regex.pattern})")
-            elif type(validator) is validate.OneOf and definition["type"] == "string":
-                choices = list(validator.choices)
-                if not all(isinstance(choice, str) for choice in choices):
-                    return False
-                if len(choices) < _SET_LOOKUP_FROM:
-                    _set(definition, "enum", choices)
-                else:
-                    _set(definition, "format", self._choices(frozenset(choices)))
-            else:
-                return False
+
+def _meta(validators: list, base: type) -> dict | None:
+    """msgspec.Meta's arguments for ``validators``; None if one has no exact equivalent."""
+    meta: dict[str, Any] = {}
+
+    def put(name: str, value: Any) -> bool:
+        if value is None:
+            return True
+        if name in meta:  # two of a kind: leave the field to marshmallow
+            return False
+        meta[name] = value
         return True
 
-    def _choices(self, choices: frozenset[str]) -> str:
-        name = f"one of {len(choices)} choices #{len(self.formats)}"
-        self.formats[name] = choices.__contains__
-        return name
+    for validator in validators:
+        if type(validator) is validate.Length and validator.equal is None and base in (str, list):
+            ok = put("min_length", validator.min) and put("max_length", validator.max)
+        elif type(validator) is validate.Range and base is int:
+            ok = put("ge" if validator.min_inclusive else "gt", validator.min) and put(
+                "le" if validator.max_inclusive else "lt", validator.max
+            )
+        elif type(validator) is validate.Regexp and base is str:
+            # Anchored: marshmallow matches at the start (re.match), msgspec anywhere.
+            ok = validator.regex.flags == re.UNICODE and put(
+                "pattern", f"^(?:{validator.regex.pattern})"
+            )
+        else:
+            ok = False
+        if not ok:
+            return None
+    return meta
 
 
-def _set(definition: dict, keyword: str, value: Any) -> None:
-    if value is None:
-        return
-    if keyword in definition:  # two validators of a kind: keep both by nesting
-        definition.setdefault("allOf", []).append({keyword: value})
-    else:
-        definition[keyword] = value
+def _annotated(kind: Any, meta: dict) -> Any:
+    return Annotated[kind, msgspec.Meta(**meta)] if meta else kind
 
 
 def _plain_string(field_: fields.Field) -> bool:
     return type(field_) is fields.String and not field_.validators
-
-
-def _nullable(definition: dict, allow_none: bool) -> dict:
-    if not definition:  # Raw: anything, but null only when allowed
-        return {} if allow_none else {"not": {"type": "null"}}
-    if allow_none:
-        # Every other keyword applies to its own type only, so null passes them all.
-        definition["type"] = ["null", definition["type"]]
-        if "enum" in definition:
-            definition["enum"] = [*definition["enum"], None]
-    return definition
 
 
 def _hook(schema: Schema, entry: tuple) -> Callable[[dict], Any]:
@@ -225,35 +210,28 @@ def _words(messages: Any) -> str:
     return str(messages)
 
 
-def _explain(error: fastjsonschema.JsonSchemaValueException) -> str:
-    """fastjsonschema's message, with the path quoted and the missing or unknown keys
-    named (it lists every required key, and whole choice lists)."""
-    path = tuple(int(p) if p.isdigit() else p for p in error.path[1:])
-    value, rule = error.value, error.rule
-    if rule == "required":
-        missing = [key for key in error.definition["required"] if key not in value]
-        return "; ".join(f"{_path((*path, key))}: missing required field" for key in missing)
-    if rule == "additionalProperties":
-        unknown = sorted(set(value) - set(error.definition["properties"]))
-        return "; ".join(f"{_path((*path, key))}: unknown field" for key in unknown)
-    if rule == "enum":
-        return f"{_path(path)}: {value!r} is not one of {error.definition['enum']}"
-    if rule == "format":
-        return f"{_path(path)}: {value!r} is not one of the allowed choices"
-    return f"{_path(path)}: {error.message.removeprefix(error.name).strip()}"
+_AT = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>.*)`)?$", re.DOTALL)
+_KEY = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(?P<key>.*)`$")
+
+
+def _explain(error: msgspec.ValidationError) -> str:
+    """msgspec's message, with the path first, as the hooks' and leaves' messages."""
+    parts = _AT.match(str(error))
+    path, problem = (parts["path"] or "").removeprefix("."), parts["problem"]
+    if key := _KEY.match(problem):
+        path = f"{path}.{key['key']}" if path else key["key"]
+        problem = "missing required field" if key["what"] == "missing required" else "unknown field"
+    return f'"{path}": {problem}' if path else f"(the whole document): {problem}"
 
 
 def compile_schema(schema: Schema) -> Callable[[Any], None]:
     """A validator raising ``SchemaError`` for exactly what ``schema.validate`` refuses."""
-    generator = _Generator()
-    definition, checks = generator.schema(schema)
-    definition["$schema"] = "http://json-schema.org/draft-04/schema#"
-    compiled = fastjsonschema.compile(definition, formats=generator.formats)
+    struct, checks = _Generator().schema(schema)
 
     def check(data: Any) -> None:
         try:
-            compiled(data)
-        except fastjsonschema.JsonSchemaValueException as error:
+            msgspec.convert(data, struct)
+        except msgspec.ValidationError as error:
             raise SchemaError(_explain(error)) from None
         if checks:
             _run(checks, data, ())

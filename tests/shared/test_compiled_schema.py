@@ -87,6 +87,7 @@ VALUES = [
     "RED",
     "critical",
     "01JD0000000000000000000001",
+    "x01JD0000000000000000000001",  # a pattern matches from the start
     "7.3",
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 ]
@@ -222,13 +223,13 @@ def _error(key: tuple[str, int], change) -> str:
     [
         (lambda p: p["report"].pop("title"), '"report.title": missing required field'),
         (lambda p: p["report"].update(colour="red"), '"report.colour": unknown field'),
-        (lambda p: p["report"].update(title=3), '"report.title": must be string'),
-        (lambda p: p["report"].update(likelihood=9), '"report.likelihood": must be smaller'),
+        (lambda p: p["report"].update(title=3), '"report.title": Expected `str`, got `int`'),
+        (lambda p: p["report"].update(likelihood=9), '"report.likelihood": Expected `int` <= 5'),
         (
             lambda p: p["report"].update(countries=["FR", "fr"]),
-            "\"report.countries[1]\": 'fr' is not one of the allowed choices",
+            "\"report.countries[1]\": Invalid enum value 'fr'",
         ),
-        (lambda p: p["report"].update(tlp="PINK"), "\"report.tlp\": 'PINK' is not one of"),
+        (lambda p: p["report"].update(tlp="PINK"), "\"report.tlp\": Invalid enum value 'PINK'"),
         (
             lambda p: p["report"].update(received_at="2026-11-20T09:15:00"),
             '"report.received_at": Not a valid aware datetime.',
@@ -249,3 +250,10 @@ def _error(key: tuple[str, int], change) -> str:
 )
 def test_an_error_names_the_field_path_and_the_problem(change, message):
     assert message in _error(ACCEPTED, change)
+
+
+@pytest.mark.parametrize("prefix", ["x", "\n", "!"])
+def test_a_pattern_matches_from_the_start_as_marshmallow_does(prefix):
+    envelope = copy.deepcopy(EXAMPLES[0])
+    envelope["id"] = prefix + envelope["id"]
+    assert _valid(envelope) == (False, False)
