@@ -58,6 +58,8 @@ VALUES = [
     " ",
     "x" * 301,
     "x" * 20_001,
+    "\U0001d4b3" * 300,  # lengths count code points
+    "\U0001d4b3" * 301,
     0,
     -1,
     1.0,
@@ -65,6 +67,8 @@ VALUES = [
     float("nan"),
     float("inf"),
     10**11,
+    10**30,  # past 64 bits
+    -(2**63) - 1,
     True,
     False,
     "yes",
@@ -90,6 +94,7 @@ VALUES = [
     "x01JD0000000000000000000001",  # a pattern matches from the start
     "7.3",
     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n",  # $ before \n
 ]
 
 
