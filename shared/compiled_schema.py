@@ -18,7 +18,6 @@ Payloads are only read, never converted: what passes is handed on unchanged.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,9 +46,6 @@ class _Checks:
 
 
 class _Generator:
-    def __init__(self) -> None:
-        self._names = itertools.count()
-
     def schema(self, schema: Schema) -> tuple[type, _Checks]:
         hooks = schema._hooks  # marshmallow's registry of decorated methods
         unsupported = [tag for tag, hook in hooks.items() if hook and tag != "validates_schema"]
@@ -68,7 +64,7 @@ class _Generator:
             if child:
                 checks.properties[key] = child
         struct = msgspec.defstruct(
-            f"{type(schema).__name__}{next(self._names)}",
+            type(schema).__name__,
             attributes,
             kw_only=True,
             rename=rename,
@@ -100,10 +96,11 @@ class _Generator:
         if kind is fields.Dict and not field_.validators:
             if field_.key_field is not None and not _plain_string(field_.key_field):
                 return None
+            keys = Any if field_.key_field is None else str
             if field_.value_field is None:
-                return dict, _Checks()
+                return dict[keys, Any], _Checks()
             values, inner = self.field(field_.value_field)
-            return dict[str, values], _Checks(values=inner or None)
+            return dict[keys, values], _Checks(values=inner or None)
         if kind is fields.Raw and not field_.validators and field_.allow_none:
             return Any, _Checks()
         if kind is fields.String or (kind is fields.Integer and field_.strict):
@@ -161,6 +158,10 @@ def _plain_string(field_: fields.Field) -> bool:
 
 
 def _hook(schema: Schema, entry: tuple) -> Callable[[dict], Any]:
+    """Call a ``@validates_schema`` method with the document as given, not as marshmallow
+    would load it: the same for a hook that reads fields without a ``data_key`` holding
+    strings, numbers, lists and objects of them (as the report's does), not for one that
+    reads a date or a float given as a string."""
     name, many, options = entry
     if many:
         raise NotImplementedError(f"{type(schema).__name__}.{name}: pass_collection")
@@ -215,7 +216,7 @@ _KEY = re.compile(r"^Object (?P<what>missing required|contains unknown) field `(
 
 
 def _explain(error: msgspec.ValidationError) -> str:
-    """msgspec's message, with the path first, as the hooks' and leaves' messages."""
+    """msgspec's message in the form of the others: the quoted path, then the problem."""
     parts = _AT.match(str(error))
     path, problem = (parts["path"] or "").removeprefix("."), parts["problem"]
     if key := _KEY.match(problem):

@@ -72,8 +72,8 @@ def _payload_validator(type_: str, version: int) -> Callable[[Any], None]:
 
 
 def validate_envelope(data: Any) -> None:
-    """Raise ``InvalidMessage`` naming the field and the problem when ``data`` is not a
-    valid envelope with a valid payload."""
+    """Raise ``InvalidMessage`` when ``data`` is not a valid envelope with a valid payload,
+    naming the first problem found: the field's path and what is wrong with it."""
     if not isinstance(data, dict):
         raise InvalidMessage("envelope must be a JSON object")
     try:
