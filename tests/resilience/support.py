@@ -68,6 +68,17 @@ def exported_ids(registry: str, key: str) -> list[str] | None:
     return [incident["id"] for incident in answer.json()]
 
 
+def registered_count(registry: str, key: str) -> int:
+    """How many incidents the owner of ``key`` reads (0 while the store is away)."""
+    answer = requests.get(
+        f"{registry}/v1/incidents",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=30,
+    )
+    return answer.json()["total"] if answer.status_code == 200 else 0
+
+
 def assert_each_registered_once(
     registry: str, key: str, accepted: list[str], timeout: float = 90
 ) -> None:
