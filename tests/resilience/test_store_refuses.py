@@ -1,0 +1,59 @@
+"""The registry's store refuses writes for a while (the test holds SQLite's write lock on
+it, as a long backup or a stuck process would): reports keep coming in and wait on the
+bus, a triage decision is a 503 that leaves nothing half-written, and once the store takes
+writes again every accepted report is registered exactly once (embedded profile)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+import requests
+from e2e.helpers import accord, post, report
+from resilience.support import assert_each_registered_once, deployed, registered_count
+from waiting import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.resilience, pytest.mark.timeout(240)]
+
+
+def test_while_the_store_refuses_writes_nothing_is_lost_or_half_written(tmp_path, httpserver):
+    with deployed(tmp_path, httpserver) as d:
+        accord(d.env, "person", "add", "--name", "Rita Owner", "--email", "rita@accord.example",
+               "--org", "Accord Secretariat", "--role", "risk_owner")  # fmt: skip
+        owner = {"Authorization": f"Bearer {accord(d.env, 'key', 'create', 'rita@accord.example')}"}
+        intake, registry = d.urls["intake"], d.urls["registry"]
+        accepted = [post(intake, d.key, report(f"Before the lock {n}")) for n in range(3)]
+        assert_each_registered_once(registry, d.key, accepted)
+        incident_url = f"{registry}/v1/incidents/{accepted[0]}"
+        wait_until(
+            lambda: requests.get(incident_url, headers=owner, timeout=10).status_code == 200,
+            "the risk owner's key in the registry",
+        )
+
+        lock = sqlite3.connect(tmp_path / "data" / "registry.sqlite3", isolation_level=None)
+        try:
+            lock.execute("BEGIN EXCLUSIVE")  # no other connection writes until the rollback
+            accepted += [post(intake, d.key, report(f"During the lock {n}")) for n in range(10)]
+            wait_until(
+                lambda: "database is locked" in d.running.log("registry"),
+                "the registry's consumer to meet the locked store",
+                60,
+            )
+            decided = requests.post(
+                f"{incident_url}/transitions",
+                json={"to": "triaged", "rationale": "In scope.", "visibility": "public"},
+                headers={**owner, "If-Match": '"1"'},
+                timeout=60,
+            )
+            assert decided.status_code == 503, decided.text
+            assert "Retry-After" in decided.headers
+            assert registered_count(registry, d.key) == 3  # reads go on; nothing new written
+        finally:
+            lock.rollback()
+            lock.close()
+
+        assert_each_registered_once(registry, d.key, accepted)
+        incident = requests.get(incident_url, headers=owner, timeout=10)
+        assert incident.headers["ETag"] == '"1"'
+        assert incident.json()["status"] == "new"  # the refused decision left no trace
+        assert [e["type"] for e in incident.json()["timeline"]] == ["incident.registered"]
