@@ -17,7 +17,7 @@ from html_page import Page
 from resilience.support import assert_each_registered_once, deployed
 from waiting import wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.resilience, pytest.mark.timeout(240)]
 
 EMAIL = "ana@test-lab.example"
 
