@@ -4,8 +4,9 @@ re-paged, the reminder comes once, nothing already sent is sent again (embedded 
 
 Builds on tests/e2e/test_escalation.py (one escalation, one kill): here the policy also
 reminds the on-call people of an EU AI Act Art. 73 deadline, whose clock runs from the
-report's ``detected_at``, set so the reminder falls due 20 seconds after the report. The
-run is in real time: the test waits for deliveries, never sleeps to order them.
+report's ``detected_at``, set so the reminder falls due 40 seconds after the report (time
+enough, even on a busy machine, to kill the notifier before it). The run is in real time:
+the test waits for deliveries, never sleeps to order them.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ def test_killed_with_repages_and_a_reminder_pending_each_comes_once_after_the_re
 ):
     with deployed(tmp_path, httpserver, ACCORD_NOTIFIER_POLICY=_policy(tmp_path)) as d:
         notifier = d.urls["notifier"]
-        # The deadline falls REMIND_BEFORE_MINUTES and 20 s from now: its reminder in 20 s.
-        due = datetime.now(UTC) + timedelta(minutes=REMIND_BEFORE_MINUTES, seconds=20)
+        # The deadline falls REMIND_BEFORE_MINUTES and 40 s from now: its reminder in 40 s.
+        due = datetime.now(UTC) + timedelta(minutes=REMIND_BEFORE_MINUTES, seconds=40)
         bound = report("Grid controller model went rogue", "critical") | {
             "critical_infrastructure": True,
             "jurisdictions": ["EU-AI-ACT-ART73"],
