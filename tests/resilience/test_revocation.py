@@ -2,7 +2,8 @@
 clients keep calling all three services with the key, and they are signed in to intake's
 pages. After the revocation nothing of theirs works anywhere: once a service has refused
 the key, no request it starts later is let through, and the old web session is over.
-Every report the key filed before is in the registry exactly once."""
+Every report the key filed before is in the registry exactly once. Embedded profile: how
+a revocation travels on Kafka is tests/e2e/test_directory.py's."""
 
 from __future__ import annotations
 
@@ -88,11 +89,8 @@ class Holder:
             thread.join(60)
 
 
-def test_after_revocation_nothing_of_the_holders_works_in_any_service(
-    tmp_path, httpserver, profile
-):
-    with deployed(tmp_path, httpserver, noida=profile,
-                  ACCORD_INTAKE_RATE_LIMIT="100000/minute") as d:  # fmt: skip
+def test_after_revocation_nothing_of_the_holders_works_in_any_service(tmp_path, httpserver):
+    with deployed(tmp_path, httpserver, ACCORD_INTAKE_RATE_LIMIT="100000/minute") as d:
         intake = d.urls["intake"]
         accord(d.env, "person", "add", "--name", "Ana Lab", "--email", EMAIL, "--org",
                "Test Lab", "--role", "reporter")  # fmt: skip
