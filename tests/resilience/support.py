@@ -16,8 +16,6 @@ from servers import Noida
 
 from tools import stack
 
-PROFILES = ("embedded", "cluster")
-
 
 @dataclass
 class Deployment:
