@@ -30,9 +30,13 @@ PARTS = {
     "the view (submit)": ("services/intake/views.py", "submit"),
     "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
     "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
-    "envelope encode, marshmallow re-validating the report (envelope.encode)": (
+    "envelope encode, re-validating the report (envelope.encode)": (
         "shared/envelope.py",
         "encode",
+    ),
+    "of which the compiled validators (compiled_schema.check)": (
+        "shared/compiled_schema.py",
+        "check",
     ),
     "outbox write, fsync'd (Outbox.add)": ("services/intake/outbox.py", "add"),
 }
