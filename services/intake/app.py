@@ -74,8 +74,14 @@ def create_app(
     app.register_blueprint(health_blueprint(checks))
     app.register_blueprint(bp)
     init_form(app)  # HTML form + CSRF; SECRET_KEY: settings, else random (one process only)
+    # Intake's processes share one count of failed sign-ins (ACCORD_INTAKE_PROCESSES).
     sign_in.init_app(
-        app, projection=directory, producer=producer, service_name="intake", clock=clock
+        app,
+        projection=directory,
+        producer=producer,
+        service_name="intake",
+        clock=clock,
+        failures=settings.data_dir / "intake-sign-in.sqlite3",
     )
     app.register_blueprint(status_pages)  # an organization's reports, for its signed-in people
     return app

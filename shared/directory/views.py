@@ -82,12 +82,14 @@ def init_app(
     producer: Producer,
     service_name: str,
     clock: Clock = SYSTEM_CLOCK,
+    failures: Path | None = None,
 ) -> None:
     """Mount the pages; ``producer`` publishes new passwords under ``service_name``;
-    ``clock`` dates links and counts failed sign-ins."""
+    ``clock`` dates links and counts failed sign-ins, kept in the file ``failures`` when
+    several processes serve these pages, else in memory."""
     web.init_pages(app)
     app.extensions[_EXTENSION] = (projection, producer, service_name, clock)
-    app.extensions[_THROTTLE] = SignInThrottle(clock)
+    app.extensions[_THROTTLE] = SignInThrottle(clock, path=failures)
     app.register_blueprint(bp)
 
 
