@@ -8,8 +8,10 @@ scrape time by each app's ``gauges`` callable, so a scrape always sees the bus a
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 
 from apispec import APISpec
 from flask import Flask, Response, g, request
@@ -78,29 +80,72 @@ def count_produced(topics: Iterable[str]) -> None:
         PRODUCED.labels(topic=topic).inc()
 
 
-def consumer_lag(bus: Bus, groups: Sequence[tuple[str, str]]) -> GaugeSource:
+# How long a scrape waits for the lag: a broker that accepts connections but does not
+# answer (stopped, overloaded) would otherwise hold every scrape for the client's
+# timeouts, and with it the outbox depth an operator needs most just then.
+LAG_BUDGET_SECONDS = 2.0
+
+
+def consumer_lag(
+    bus: Bus, groups: Sequence[tuple[str, str]], *, budget: float = LAG_BUDGET_SECONDS
+) -> GaugeSource:
     """Records not yet committed, per (group, topic) pair and partition, read at scrape time.
 
-    A bus that is away leaves the gauge out of the scrape (the readiness probe says why),
-    rather than failing the whole scrape.
+    A bus that is away, or that has not answered within ``budget`` seconds, leaves the
+    gauge out of the scrape (the readiness probe says why) rather than failing or holding
+    the whole scrape. One read at a time: a scrape that finds the last one still waiting
+    on the broker waits for that one, so a silent broker never piles up reads.
     """
+    reads = _OneAtATime(
+        lambda: [
+            (group, topic, partition, lag)
+            for group, topic in groups
+            for partition, lag in sorted(bus.partition_lag(group, topic).items())
+        ]
+    )
 
     def collect() -> Iterator[Metric]:
+        try:
+            rows = reads.result(budget)
+        except (Unavailable, TimeoutError) as exc:
+            log.warning("consumer lag left out of the scrape: %s", str(exc) or "no answer in time")
+            return
         family = GaugeMetricFamily(
             "accord_consumer_lag",
             "Records of a topic that a consumer group has not committed yet.",
             labels=["group", "topic", "partition"],
         )
-        try:
-            for group, topic in groups:
-                for partition, lag in sorted(bus.partition_lag(group, topic).items()):
-                    family.add_metric([group, topic, str(partition)], lag)
-        except Unavailable as exc:
-            log.warning("consumer lag left out of the scrape: %s", exc)
-            return
+        for group, topic, partition, lag in rows:
+            family.add_metric([group, topic, str(partition)], lag)
         yield family
 
     return collect
+
+
+class _OneAtATime:
+    """``read`` in a daemon thread (one left waiting on a silent broker must not hold the
+    process at exit), a new one only once the last has finished."""
+
+    def __init__(self, read: Callable[[], list]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._current: Future | None = None
+
+    def result(self, timeout: float) -> list:
+        with self._lock:
+            if self._current is None or self._current.done():
+                self._current = Future()
+                threading.Thread(
+                    target=self._run, args=(self._current,), name="metrics-lag", daemon=True
+                ).start()
+            current = self._current
+        return current.result(timeout)
+
+    def _run(self, future: Future) -> None:
+        try:
+            future.set_result(self._read())
+        except BaseException as exc:  # handed to the scrape that waits for it
+            future.set_exception(exc)
 
 
 def gauge(name: str, documentation: str, read: Callable[[], float]) -> GaugeSource:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import Flask
 from scrape import counted, value
+from waiting import wait_until
 
 from shared import metrics
 from shared.errors import Unavailable
@@ -89,6 +92,39 @@ def test_a_bus_that_is_away_leaves_the_lag_out_and_the_scrape_answers(unreachabl
     assert page.status_code == 200
     assert "accord_consumer_lag" not in page.get_data(as_text=True)
     assert "accord_http_requests_total" in page.get_data(as_text=True)
+
+
+class SilentBus:
+    """A broker that takes connections and does not answer until ``answer`` is set."""
+
+    def __init__(self) -> None:
+        self.answer = threading.Event()
+        self.reads = 0
+
+    def partition_lag(self, group: str, topic: str) -> dict[int, int]:
+        self.reads += 1
+        self.answer.wait(timeout=30)
+        return {0: 4}
+
+
+def test_a_bus_that_does_not_answer_leaves_the_lag_out_without_piling_up_reads():
+    silent = SilentBus()
+    client = app_with(metrics.consumer_lag(silent, [(GROUP, TOPIC)], budget=0.05)).test_client()
+
+    for _ in range(3):
+        page = client.get("/metrics")
+        assert page.status_code == 200
+        assert "accord_consumer_lag" not in page.get_data(as_text=True)
+        assert "accord_http_requests_total" in page.get_data(as_text=True)
+    assert silent.reads == 1  # the later scrapes waited on the first read
+
+    silent.answer.set()
+    wait_until(
+        lambda: "accord_consumer_lag{" in client.get("/metrics").get_data(as_text=True),
+        "the lag once the broker answers",
+    )
+    text = client.get("/metrics").get_data(as_text=True)
+    assert value(text, "accord_consumer_lag", group=GROUP, topic=TOPIC, partition="0") == 4
 
 
 @pytest.mark.parametrize("reading", [7, Unavailable("the outbox is away")])
