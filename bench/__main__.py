@@ -16,6 +16,7 @@ from bench import (
     bus_throughput,
     duplicates,
     end_to_end,
+    escalation_latency,
     intake_cost,
     intake_floor,
     memory,
@@ -23,6 +24,7 @@ from bench import (
     report_latency,
     store_floor,
     suggestions,
+    sustained,
 )
 
 REPORT = Path(__file__).parent / "REPORT.md"
@@ -39,6 +41,8 @@ def main() -> int:
         report_latency.run(),
         end_to_end.run(),
         memory.run(),
+        escalation_latency.run(),
+        sustained.run(),
         intake_cost.run(),
         normalizer.run(),
         suggestions.run(),

@@ -5,6 +5,7 @@ resident memory sampled while they work."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -32,12 +34,25 @@ PORTS = {
 }
 WEBHOOK_PORT = 18234
 WATCH_EVERY_S = 0.02
+SENDERS = 128  # open-loop threads: enough for every request in flight at once
+
+
+AIID = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "aiid" / "incidents.csv"
+
+
+@cache
+def _aiid() -> list[tuple[str, str]]:
+    """The AIID's titles and descriptions: real text, so the normalizer (and the language
+    model's pages) meet what they would in service."""
+    with AIID.open(newline="") as rows:
+        return [(r["title"], r["description"]) for r in csv.DictReader(rows) if r["title"]]
 
 
 def report(n: int, severity: str = "medium", tlp: str = "GREEN") -> dict:
+    title, description = _aiid()[n % len(_aiid())]
     return {
-        "title": f"System benchmark report {n}: an agent followed hidden instructions",
-        "description": "An agent followed instructions hidden in a web page. " * 10,
+        "title": f"{title[:180]} (benchmark {n})",
+        "description": description or title,
         "event_type": "incident",
         "severity": severity,
         "occurred_at": "2026-11-20T10:00:00+01:00",
@@ -95,7 +110,10 @@ class System:
     pages: Pages
 
     def session(self, role: str) -> requests.Session:
+        """A session with ``role``'s key, its connection pool as big as the sender's."""
         session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=SENDERS)
+        session.mount("http://", adapter)
         session.headers["Authorization"] = f"Bearer {self.keys[role]}"
         return session
 
@@ -203,7 +221,7 @@ class Sent:
     """What one scheduled request came back with."""
 
     n: int
-    status: int  # 0: no answer (connection error or timeout)
+    status: int | None  # 0: no answer (connection error or timeout); None: nothing to do
     answered: float  # perf_counter when the answer arrived
     latency: float  # seconds from sending to the answer
     late: float  # how far behind its schedule it was sent
@@ -211,11 +229,15 @@ class Sent:
 
 
 def open_loop(
-    rate: float, seconds: float, send: Callable[[int], requests.Response], workers: int = 32
+    rate: float,
+    seconds: float,
+    send: Callable[[int], requests.Response | None],
+    workers: int = SENDERS,
 ) -> list[Sent]:
     """Call ``send(n)`` at ``rate`` per second for ``seconds`` on a fixed schedule, each
     call on a pool thread, whether or not earlier calls have answered (open loop: a slow
-    server meets the same arrivals, it does not slow the client down)."""
+    server meets the same arrivals, it does not slow the client down). ``send`` returns
+    None when it found nothing to do."""
     results: list[Sent] = []
     lock = threading.Lock()
     start = time.perf_counter() + 0.1
@@ -224,8 +246,8 @@ def open_loop(
         began = time.perf_counter()
         try:
             response = send(n)
-            status = response.status_code
-            body = response.json() if response.content and status < 500 else {}
+            status = None if response is None else response.status_code
+            body = response.json() if status and status < 500 and response.content else {}
         except requests.RequestException:
             status, body = 0, {}
         answered = time.perf_counter()
