@@ -20,8 +20,8 @@ from bench.stats import percentiles_ms
 
 SECONDS = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "60"))
 # Per second. What this shared 2-core machine holds with all three services busy.
-RATES = {"file": 20.0, "search": 10.0, "triage": 5.0, "acknowledge": 2.0}
-CRITICAL_EVERY = 10  # one filed report in ten is critical: 2 pages a second
+RATES = {"file": 40.0, "search": 20.0, "triage": 10.0, "acknowledge": 2.0}
+CRITICAL_EVERY = 20  # one filed report in twenty is critical: 2 pages a second
 QUERIES = (
     "agent",
     "facial recognition",

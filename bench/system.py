@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import re
+import sys
 import tempfile
 import threading
 import time
@@ -131,17 +132,16 @@ def started(extra_env: dict[str, str] | None = None) -> Iterator[System]:
     """The three services on the embedded profile (``extra_env`` may change that), the
     demo identities seeded, the notifier paging the local receiver."""
     with tempfile.TemporaryDirectory(prefix="accord-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp) / "data")
-        keys = _demo_keys(demo.seed(settings))
         pages = Pages(WEBHOOK_PORT)
         env = {
-            "ACCORD_DATA_DIR": str(settings.data_dir),
+            "ACCORD_DATA_DIR": str(Path(tmp) / "data"),
             "ACCORD_LOG_LEVEL": "WARNING",
             "ACCORD_INTAKE_RATE_LIMIT": "1000000/minute",  # measure the system, not the limiter
             "ACCORD_WEBHOOK_URL": pages.url,
             **PORTS,
             **(extra_env or {}),
         }
+        keys = _demo_keys(demo.seed(Settings.from_env(env)))
         running = stack.start(env, log_dir=Path(tmp))
         try:
             running.wait_ready()
@@ -151,6 +151,27 @@ def started(extra_env: dict[str, str] | None = None) -> Iterator[System]:
             pages.close()
             if any(codes.values()):
                 print({name: running.log(name)[-2000:] for name in codes if codes[name]})
+
+
+@contextmanager
+def kafka_broker() -> Iterator[dict[str, str]]:
+    """The Tansu Kafka broker the tests use (tests/servers.py): the environment that puts
+    the services' bus on it, the store staying embedded."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from servers import start_tansu  # the tests' helper: the same broker, started alike
+
+    with tempfile.TemporaryDirectory(prefix="accord-bench-tansu-") as tmp:
+        tansu = start_tansu(Path(tmp))
+        try:
+            yield {
+                "ACCORD_BUS": "kafka",
+                "ACCORD_KAFKA_BOOTSTRAP_SERVERS": tansu.kafka_bootstrap,
+                # Tansu joins a group in about half the session timeout (TOOLING.md).
+                "ACCORD_KAFKA_SESSION_TIMEOUT_MS": "2000",
+                "ACCORD_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+            }
+        finally:
+            tansu.stop()
 
 
 # --- memory ---------------------------------------------------------------------------
@@ -277,7 +298,7 @@ class Watcher:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _poll(self) -> None:
-        params = {"sort": "received", "order": "desc", "limit": 200}
+        params = {"sort": "received", "order": "desc", "limit": 50}
         while True:
             answer = self._session.get(self._url, params=params, timeout=10)
             arrived = time.perf_counter()
