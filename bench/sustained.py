@@ -19,9 +19,11 @@ from bench.end_to_end import memory_lines
 from bench.stats import percentiles_ms
 
 SECONDS = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "60"))
-# Per second. What this shared 2-core machine holds with all three services busy.
-RATES = {"file": 40.0, "search": 20.0, "triage": 10.0, "acknowledge": 2.0}
-CRITICAL_EVERY = 20  # one filed report in twenty is critical: 2 pages a second
+# Per second. What this shared 2-core machine holds with all three services busy, while
+# other work shares it too: at twice these rates, with a load average of 12, searches and
+# triage decisions waited past the 10 s timeout.
+RATES = {"file": 20.0, "search": 10.0, "triage": 5.0, "acknowledge": 2.0}
+CRITICAL_EVERY = 10  # one filed report in ten is critical: 2 pages a second
 QUERIES = (
     "agent",
     "facial recognition",

@@ -286,9 +286,12 @@ def open_loop(
 
 
 class Watcher:
-    """Polls the registry's newest incidents (sorted by when the registry received them,
-    paging back until a page holds nothing new) and records when each id was first seen:
-    searchable, at the latest, when the answer naming it arrived."""
+    """Polls the registry's newest incidents and records when each id was first seen:
+    searchable, at the latest, when the answer naming it arrived.
+
+    The order is intake's ``received_at``, which the registry's arrival order follows only
+    roughly (intake's threads commit in their own order), so a new incident may sit just
+    below ones already seen: the watcher pages back until a whole page holds nothing new."""
 
     def __init__(self, registry_url: str, session: requests.Session) -> None:
         self.seen: dict[str, float] = {}
@@ -306,7 +309,7 @@ class Watcher:
             new = [i["id"] for i in page["items"] if i["id"] not in self.seen]
             for incident_id in new:
                 self.seen[incident_id] = arrived
-            if len(new) < len(page["items"]) or not page["next_cursor"]:
+            if not new or not page["next_cursor"]:
                 return
             params["cursor"] = page["next_cursor"]
 
@@ -324,11 +327,16 @@ class Watcher:
         self._thread.join()
 
     def wait_for(self, ids: set[str], timeout: float) -> set[str]:
-        """Wait until every id is seen or ``timeout`` passes; the ids still unseen."""
+        """Wait until every id is seen or ``timeout`` passes; the ids the registry does not
+        answer for, asked one by one (so the watcher's own misses never count as lost)."""
         deadline = time.monotonic() + timeout
         while (missing := ids - self.seen.keys()) and time.monotonic() < deadline:
             time.sleep(0.1)
-        return missing
+        return {
+            i
+            for i in missing
+            if self._session.get(f"{self._url}/{i}", timeout=10).status_code != 200
+        }
 
 
 def load_average() -> str:
