@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.system import load_average
+from bench.system import load_average, resident
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 SAMPLES = (10, 3000)  # a few reports, then both datasets' whole text (the worst case here)
@@ -45,19 +45,31 @@ for name in ("aiid", "aiaaic"):
 for text in itertools.islice(itertools.cycle(texts), count):
     model.classify(text)
 print(json.dumps({"imported": imported, "loaded": loaded, "detected": status(),
-                  "texts": min(count, len(texts))}))
+                  "texts": min(count, len(texts))}), flush=True)
+sys.stdin.read()  # held until the parent has read this process's memory
 """
 
 
-def measure(how: str, count: int, cache: str) -> dict:
-    output = subprocess.run(
-        [sys.executable, "-c", _CHILD, how, str(count), str(DATASETS)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={"ACCORD_MODEL_CACHE": cache, "PATH": "/usr/bin:/bin"},
-    ).stdout
-    return json.loads(output)
+def measure(how: str, count: int, cache: str, processes: int = 1) -> dict:
+    """The first child's figures, and the PSS of each while ``processes`` children run
+    side by side (PSS divides each shared page among the processes mapping it)."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CHILD, how, str(count), str(DATASETS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={"ACCORD_MODEL_CACHE": cache, "PATH": "/usr/bin:/bin"},
+        )
+        for _ in range(processes)
+    ]
+    try:
+        figures = [json.loads(child.stdout.readline()) for child in children]
+        figures[0]["pss"] = [resident(child.pid)[1] for child in children]
+    finally:
+        for child in children:
+            child.communicate("")
+    return figures[0]
 
 
 def run() -> str:
@@ -69,6 +81,7 @@ def run() -> str:
             for how in ("whole", "mapped")
             for count in SAMPLES
         }
+        pairs = {how: measure(how, SAMPLES[-1], cache, processes=2) for how in ("whole", "mapped")}
     base = rows[("whole", SAMPLES[0])]["imported"]["VmRSS"]
     lines = "".join(
         f"| {how} | {r['texts']} | {r['detected']['VmRSS']:.0f} MB "
@@ -87,7 +100,13 @@ def run() -> str:
         f"(tests/shared/normalize/test_language_model.py). Measured with {average}.\n\n"
         "| model | reports detected | resident (RSS) | of which the model | anonymous "
         "| file-backed |\n|---|---|---|---|---|---|\n"
-        f"{lines}"
+        f"{lines}\n"
+        "Two such processes side by side (intake served by two workers, say), each after "
+        f"{SAMPLES[-1]} reports, PSS each (shared pages divided between them): "
+        + "; ".join(
+            f"{how} {' and '.join(f'{p:.0f} MB' for p in r['pss'])}" for how, r in pairs.items()
+        )
+        + ".\n"
     )
 
 
