@@ -315,7 +315,10 @@ class Watcher:
 
     def _loop(self) -> None:
         while not self._stop.wait(WATCH_EVERY_S):
-            self._poll()
+            try:
+                self._poll()
+            except requests.RequestException:
+                pass  # a slow answer under load: what it would have named, the next finds
 
     def __enter__(self) -> Watcher:
         self._poll()  # what is there already is not new
