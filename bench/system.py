@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -315,10 +315,9 @@ class Watcher:
 
     def _loop(self) -> None:
         while not self._stop.wait(WATCH_EVERY_S):
-            try:
+            # A slow answer under load: what it would have named, the next poll finds.
+            with suppress(requests.RequestException):
                 self._poll()
-            except requests.RequestException:
-                pass  # a slow answer under load: what it would have named, the next finds
 
     def __enter__(self) -> Watcher:
         self._poll()  # what is there already is not new
