@@ -16,6 +16,7 @@ import requests
 
 from bench import system
 from bench.end_to_end import memory_lines
+from bench.escalation_latency import GOAL_P99_S as PAGE_GOAL_S
 from bench.stats import percentiles_ms
 
 SECONDS = float(os.environ.get("BENCH_SUSTAINED_SECONDS", "60"))
@@ -122,7 +123,7 @@ def measure() -> dict:
                 thread.join()
             filed = [s for s in results["file"] if s.status == 202]
             accepted = {s.body["id"] for s in filed}
-            critical = {s.body["id"] for s in filed if s.n % CRITICAL_EVERY == 0}
+            critical = {s.body["id"]: s.answered for s in filed if s.n % CRITICAL_EVERY == 0}
             missing = watcher.wait_for(accepted, DRAIN_TIMEOUT_S)
             registered = actions.owner.get(
                 f"{accord.urls['registry']}/v1/incidents", params={"limit": 1}, timeout=10
@@ -133,6 +134,7 @@ def measure() -> dict:
                 if body.get("action") == "trigger" and body.get("round") == 0
                 for i in body["incidents"]
             )
+            first_pages = {i: accord.pages.first_page(i) for i in critical}
     return {
         "seconds": SECONDS,
         "actions": {
@@ -151,7 +153,10 @@ def measure() -> dict:
         "never_registered": len(missing),
         "registered": registered,
         "critical": len(critical),
-        "critical_not_paged": len(critical - pages.keys()),
+        "to_first_page_ms": percentiles_ms(
+            [paged - critical[i] for i in critical if (paged := first_pages.get(i)) is not None]
+        ),
+        "critical_not_paged": len(critical.keys() - pages.keys()),
         "paged_twice": sum(1 for count in pages.values() if count > 1),
         "memory_mb": memory.peak,
         "load_average": load_average,
@@ -187,7 +192,9 @@ def run() -> str:
         f"({r['accepted']} accepted, {r['registered']} registered) |\n"
         f"| 5xx answers | 0 | {five} |\n"
         f"| critical reports not paged / paged twice | 0 / 0 | {r['critical_not_paged']} / "
-        f"{r['paged_twice']} (of {r['critical']}) |\n\n"
+        f"{r['paged_twice']} (of {r['critical']}) |\n"
+        f"| 202 to first page under this load, p99 | < {PAGE_GOAL_S * 1000:.0f} ms "
+        f"| {r['to_first_page_ms']['p99']:.0f} ms (p50 {r['to_first_page_ms']['p50']:.0f} ms) |\n\n"
         "Resident memory of each service during this load:\n\n"
         "| service | RSS | PSS | goal | ratio to goal |\n|---|---|---|---|---|\n"
         f"{memory_lines(r['memory_mb'])}"
