@@ -35,7 +35,9 @@ PORTS = {
 }
 WEBHOOK_PORT = 18234
 WATCH_EVERY_S = 0.02
-SENDERS = 128  # open-loop threads: enough for every request in flight at once
+# Open-loop threads, each with its own keep-alive connection: below waitress's limit of
+# 100 connections, past which a new connection waits, unanswered, for an idle one to close.
+SENDERS = 64
 
 
 AIID = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "aiid" / "incidents.csv"
