@@ -6,8 +6,6 @@ Run alone: ``.venv/bin/python -m bench.escalation_latency``."""
 
 from __future__ import annotations
 
-import time
-
 from bench import system
 from bench.stats import percentiles_ms
 
@@ -28,12 +26,8 @@ def measure() -> dict:
             lambda n: lab.post(post_url, json=system.report(n, "critical"), timeout=10),
         )
         accepted = {s.body["id"]: s.answered for s in sent if s.status == 202}
-        deadline = time.monotonic() + WAIT_S
-        while time.monotonic() < deadline:
-            paged = {i: accord.pages.first_page(i) for i in accepted}
-            if all(paged.values()):
-                break
-            time.sleep(0.2)
+        accord.pages.wait_for(accepted, WAIT_S)
+        paged = {i: accord.pages.first_page(i) for i in accepted}
     delays = [paged[i] - t for i, t in accepted.items() if paged[i] is not None]
     return {
         "sent": len(sent),

@@ -45,6 +45,7 @@ class Actions:
         self.owner = accord.session("RISK_OWNER")
         self.oncall = accord.session("ONCALL")
         self.watcher = watcher
+        self.pages = accord.pages
         self._lock = threading.Lock()
         self._triaged: set[str] = set()
         self._acknowledged: set[str] = set()
@@ -91,12 +92,17 @@ class Actions:
         )
 
     def acknowledge(self, n: int) -> requests.Response | None:
-        """Acknowledge an open escalation, the oldest this one has not taken."""
+        """Acknowledge an open escalation that has paged, as someone paged would: the oldest
+        not taken yet. (One acknowledged before its first page is never paged, rightly.)"""
         escalations = f"{self.urls['notifier']}/v1/escalations"
         listed = self.oncall.get(escalations, params={"status": "open"}, timeout=10)
         if listed.status_code != 200:
             return listed
-        ids = [e["id"] for e in listed.json()["items"]]
+        ids = [
+            e["id"]
+            for e in listed.json()["items"]
+            if self.pages.first_page(e["incident_id"]) is not None
+        ]
         escalation_id = self._claim(ids, self._acknowledged)
         if escalation_id is None:
             return None
@@ -125,6 +131,7 @@ def measure() -> dict:
             accepted = {s.body["id"] for s in filed}
             critical = {s.body["id"]: s.answered for s in filed if s.n % CRITICAL_EVERY == 0}
             missing = watcher.wait_for(accepted, DRAIN_TIMEOUT_S)
+            accord.pages.wait_for(critical.keys(), DRAIN_TIMEOUT_S)
             registered = actions.owner.get(
                 f"{accord.urls['registry']}/v1/incidents", params={"limit": 1}, timeout=10
             ).json()["total"]
