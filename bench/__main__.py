@@ -16,12 +16,16 @@ from bench import (
     bus_throughput,
     codec,
     duplicates,
+    end_to_end,
+    escalation_latency,
     intake_cost,
     intake_floor,
+    memory,
     normalizer,
     report_latency,
     store_floor,
     suggestions,
+    sustained,
 )
 
 REPORT = Path(__file__).parent / "REPORT.md"
@@ -36,6 +40,10 @@ def main() -> int:
         intake_text,
         store_text,
         report_latency.run(),
+        end_to_end.run(),
+        memory.run(),
+        escalation_latency.run(),
+        sustained.run(),
         intake_cost.run(),
         codec.run(),
         normalizer.run(),

@@ -1,7 +1,10 @@
 """APScheduler runs the timers: one job, "tick", set for the engine's next ``wake_at``.
 
 A wake-up asked for while a tick runs makes that tick run again when it ends, so no
-change is missed; a wake-up later than the one already set changes nothing.
+change is missed; a wake-up later than the one already set changes nothing. One for a
+later time asked for while a tick runs is set when the tick ends: set at once, it could
+fall due before the tick ends, and APScheduler would skip it (one run at a time), leaving
+the timers waiting for a job that never comes (seen under sustained load: no more pages).
 
 One notifier instance holds the scheduler at a time: ``SchedulerLease`` is an exclusive
 lock on a file in the data folder; an instance that cannot take it stands by and tries
@@ -38,6 +41,7 @@ class Timers:
         self._running = False
         self._again = False
         self._next: datetime | None = None
+        self._later: datetime | None = None  # asked for while a tick runs
 
     def start(self) -> None:
         self._scheduler.start()
@@ -53,8 +57,11 @@ class Timers:
             return
         at = at or self._clock.now()
         with self._lock:
-            if self._running and at <= self._clock.now():
-                self._again = True
+            if self._running:
+                if at <= self._clock.now():
+                    self._again = True
+                else:
+                    self._later = at if self._later is None else min(self._later, at)
                 return
             if self._next is not None and self._next <= at:
                 return
@@ -80,13 +87,16 @@ class Timers:
                 with self._lock:
                     if not self._again:
                         self._running = False
+                        later, self._later = self._later, None
                         break
                     self._again = False
         except Exception:
             log.exception("tick failed; trying again in 5 s")
             with self._lock:
                 self._running = False
+                later, self._later = self._later, None
             wake_at = self._clock.now() + timedelta(seconds=5)
+        wake_at = min((w for w in (wake_at, later) if w is not None), default=None)
         if wake_at is not None:
             self.wake(wake_at)
 

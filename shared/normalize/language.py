@@ -7,8 +7,9 @@ from functools import cache
 from importlib.metadata import version
 
 import langcodes
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from py3langid.langid import LanguageIdentifier
 
+from shared.normalize import language_model
 from shared.normalize.result import Mapped, Unknown
 
 # Below this probability the detector abstains ("und"): short titles in close languages
@@ -24,10 +25,9 @@ def declared(tag: str) -> Mapped:
 
 @cache
 def _identifier() -> LanguageIdentifier:
-    # Loading the model takes about a second: once per process, at the first detection.
-    return LanguageIdentifier.from_model_file(
-        MODEL_FILE, norm_probs=True, min_confidence=MIN_CONFIDENCE
-    )
+    # Once per process, at the first detection: the model memory-mapped, so a process
+    # never holds more of it than its detections read (see language_model).
+    return language_model.identifier(norm_probs=True, min_confidence=MIN_CONFIDENCE)
 
 
 _DETECTOR = f"py3langid {version('py3langid')}"

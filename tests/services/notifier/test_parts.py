@@ -136,6 +136,33 @@ def test_the_timers_tick_when_woken_and_at_the_wake_up_the_tick_returns():
         timers.stop()
 
 
+def test_a_wake_up_asked_for_during_a_long_tick_still_comes_and_the_timers_go_on():
+    """Set at once, it would fall due while the tick runs and APScheduler would skip it
+    (one run at a time), after which no wake-up would ever run a tick again."""
+    ticks, release = [], threading.Event()
+
+    def tick():
+        ticks.append(SYSTEM_CLOCK.now())
+        if len(ticks) == 1:
+            release.wait(10)  # a long tick
+        return None
+
+    timers = Timers(tick, SYSTEM_CLOCK)
+    timers.start()
+    try:
+        wait_until(lambda: len(ticks) == 1, "the first tick")
+        due = SYSTEM_CLOCK.now() + timedelta(milliseconds=20)
+        timers.wake(due)
+        wait_until(lambda: SYSTEM_CLOCK.now() > due + timedelta(milliseconds=200), "it falls due")
+        release.set()
+        wait_until(lambda: len(ticks) >= 2, "the tick the wake-up asked for")
+        timers.wake()
+        wait_until(lambda: len(ticks) >= 3, "a later wake-up's tick")
+    finally:
+        release.set()
+        timers.stop()
+
+
 def test_one_instance_holds_the_scheduler_lease(tmp_path):
     first, second = SchedulerLease(tmp_path / "lock"), SchedulerLease(tmp_path / "lock")
     assert first.try_acquire()
