@@ -22,9 +22,10 @@ from services.intake.bulk.survey import DATASETS, DryRun, survey
 from services.registry.consumer import ReportProjection
 from services.registry.decisions import registered
 from services.registry.query.ast import positive_text
+from services.registry.query.document import KEYWORD_FIELDS
 from services.registry.query.fts5 import match_expression
 from services.registry.query.parser import parse
-from services.registry.store.embedded import EmbeddedStore
+from services.registry.store.embedded import _KEYWORD_COLUMNS, EmbeddedStore
 from shared.access import Viewer
 from shared.bus.embedded import EmbeddedBus
 from shared.envelope import Envelope, decode, encode, new_id, utcnow
@@ -103,12 +104,17 @@ def _raw_insert(tmp: Path, reports: list[dict]) -> float:
         conn.execute("BEGIN")
         for report in reports[start : start + BATCH]:
             rowid = conn.execute(
-                "INSERT INTO incident_docs (id, doc, fields, received, occurred_sort,"
-                " severity_rank) VALUES (?, ?, '{}', 0, 0, 0)",
+                "INSERT INTO incidents (id, doc) VALUES (?, ?)",
                 (report["id"], json.dumps(report, ensure_ascii=False)),
             ).lastrowid
             conn.execute(
-                "INSERT INTO incident_text (rowid, title, description) VALUES (?, ?, ?)",
+                "INSERT INTO incident_fields (rowid, id, received, occurred_sort, severity_rank,"
+                f" facets, {_KEYWORD_COLUMNS})"
+                f" VALUES (?, ?, 0, 0, 0, 0{', ?' * len(KEYWORD_FIELDS)})",
+                (rowid, report["id"], *[""] * len(KEYWORD_FIELDS)),
+            )
+            conn.execute(
+                "INSERT INTO incident_words (rowid, title, description) VALUES (?, ?, ?)",
                 (rowid, report["title"], report.get("description") or ""),
             )
         conn.execute("COMMIT")
@@ -146,8 +152,8 @@ def _search(tmp: Path, reports: list[dict]) -> dict:
     def raw(q: str) -> None:
         expression = " AND ".join(f"({match_expression(t)})" for t in positive_text(parse(q)))
         conn.execute(
-            "SELECT rowid FROM incident_text WHERE incident_text MATCH ?"
-            " ORDER BY bm25(incident_text, 10.0, 1.0, 10.0, 1.0) LIMIT 20",
+            "SELECT rowid FROM incident_words WHERE incident_words MATCH ?"
+            " ORDER BY bm25(incident_words, 10.0, 1.0, 10.0, 1.0, 0.0) LIMIT 20",
             (expression,),
         ).fetchall()
 

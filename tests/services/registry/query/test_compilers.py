@@ -18,7 +18,7 @@ def test_sql_has_one_placeholder_per_parameter_and_no_values():
     sql = fts5.compile_where(parse(QUERY), visibility(VIEWERS["lab A reporter"]))
     assert sql.where.count("?") == len(sql.params)
     assert "O'Brien" not in sql.where
-    assert "o'brien; drop" in sql.params
+    assert fts5.SEPARATOR + "o'brien; drop" + fts5.SEPARATOR in sql.params  # a keyword column's
     assert '{title description} : "model weight"' in sql.params
     assert '{title description} : "recogni"*' in sql.params
 
