@@ -95,7 +95,8 @@ def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
     return len(backlog) / seconds
 
 
-def _raw_insert(tmp: Path, reports: list[dict]) -> float:
+def raw_insert(tmp: Path, reports: list[dict]) -> float:
+    """Reports/s of a raw batched insert of ``reports`` into the store's schema."""
     store = EmbeddedStore(tmp / "raw.sqlite3")
     store.ensure()
     conn = store._conn()
@@ -178,7 +179,7 @@ def run() -> tuple[str, dict]:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         load_average = os.getloadavg()[0]
-        raw_rate = _raw_insert(Path(tmp), reports)
+        raw_rate = raw_insert(Path(tmp), reports)
         ingest_rate = _ingest(Path(tmp), backlog)
         profile = cProfile.Profile()
         profile.enable()

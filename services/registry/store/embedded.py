@@ -27,7 +27,7 @@ from typing import Any
 
 from services.registry.access.rules import Visibility, visibility
 from services.registry.query import fts5
-from services.registry.query.ast import MatchAll, Node
+from services.registry.query.ast import And, MatchAll, Node, Not, Or, Term
 from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, derived
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
@@ -61,6 +61,11 @@ CREATE TABLE IF NOT EXISTS incident_fields (
     + """
 );
 CREATE INDEX IF NOT EXISTS incident_fields_received ON incident_fields (received DESC, id);
+-- Covers the facet and access columns: a count or the facets of a query that filters on
+-- nothing else (the empty query, tlp:) read this narrow index in facet-set order, neither
+-- the table nor a sort.
+CREATE INDEX IF NOT EXISTS incident_fields_facets
+    ON incident_fields (facets, tlp, organization, recipients);
 CREATE TABLE IF NOT EXISTS facet_sets (
     id INTEGER PRIMARY KEY,
     fields TEXT NOT NULL UNIQUE
@@ -142,6 +147,7 @@ class _Plan:
     where: fts5.Sql
     bare: bool  # driven, and nothing but the access rule left to test
     access: str
+    covered: bool  # not driven, and testing only columns of incident_fields_facets
 
     @classmethod
     def of(cls, query: Node, rights: Visibility) -> _Plan:
@@ -152,11 +158,29 @@ class _Plan:
             where=fts5.compile_where(ranking.rest, rights),
             bare=ranking.drives and isinstance(ranking.rest, MatchAll),
             access=fts5.access_match(rights),
+            covered=not ranking.drives and _tests_only(ranking.rest, _FACET_INDEX_COLUMNS),
         )
 
     @property
     def condition(self) -> str:
         return "incident_words MATCH ?" if self.driven else "1"
+
+
+# The keyword columns that incident_fields_facets holds beside the facet set.
+_FACET_INDEX_COLUMNS = frozenset({"tlp", "organization", "recipients"})
+
+
+def _tests_only(node: Node, columns: frozenset[str]) -> bool:
+    """Whether ``node`` tests nothing but keyword ``columns``."""
+    if isinstance(node, MatchAll):
+        return True
+    if isinstance(node, Term):
+        return node.field in columns
+    if isinstance(node, Not):
+        return _tests_only(node.child, columns)
+    if isinstance(node, And | Or):
+        return all(_tests_only(child, columns) for child in node.children)
+    return False
 
 
 # Between the name and the stamp of a version's file: other files of the data folder
@@ -543,15 +567,17 @@ class EmbeddedStore:
         )
         return [json.loads(found[rowid]) for rowid in rowids]
 
-    def _from(self, plan: _Plan) -> tuple[str, list[Any]]:
-        """The matching rows of ``incident_fields d``: read from the FTS5 match when it
-        drives, else a scan of every incident."""
-        table = _DRIVEN if plan.driven else "incident_fields d"
+    @staticmethod
+    def _from(plan: _Plan, fields: str = "incident_fields d") -> tuple[str, list[Any]]:
+        """The matching rows of ``fields`` (``incident_fields d``, or with a hint): read
+        from the FTS5 match when it drives, else a scan of every incident."""
+        if plan.driven:
+            table = f"incident_words JOIN {fields} ON d.rowid = incident_words.rowid"
+        else:
+            table = fields
         params = [plan.match] if plan.driven else []
-        return f"FROM {table} WHERE {plan.condition} AND {plan.where.where}", [
-            *params,
-            *plan.where.params,
-        ]
+        sql = f"FROM {table} WHERE {plan.condition} AND {plan.where.where}"
+        return sql, [*params, *plan.where.params]
 
     def _count(self, plan: _Plan) -> int:
         if plan.bare:  # FTS5 alone: no row of incident_fields to read
@@ -565,7 +591,10 @@ class EmbeddedStore:
     def _facets(self, plan: _Plan) -> tuple[int, Facets]:
         """The total and every facet's counts in one pass over the matching rows: how many
         match with each set of facet values, added up per value."""
-        rows, params = self._from(plan)
+        # Unless the facet index covers the query, SQLite would walk it for its order and
+        # read each row beside: the table in its own order and a sort are faster.
+        fields = "incident_fields d" if plan.covered else "incident_fields d NOT INDEXED"
+        rows, params = self._from(plan, fields)
         groups = self._query(f"SELECT d.facets, count(*) {rows} GROUP BY d.facets", params)
         counted: dict[str, Counter] = {name: Counter() for name in FACETS}
         total = 0
