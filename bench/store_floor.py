@@ -33,7 +33,7 @@ from shared.envelope import Envelope, decode, encode, new_id, utcnow
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 BATCH = 500  # the registry consumer's poll size
 SEARCH_INCIDENTS = int(os.environ.get("BENCH_SEARCH_INCIDENTS", "100000"))
-SEARCH_ROUNDS = 3
+SEARCH_ROUNDS = 10
 # The ingest's parts, as (file suffix, function) in the profile.
 INGEST_PARTS = {
     "decode, marshmallow validating the report (envelope.decode)": ("shared/envelope.py", "decode"),
@@ -129,15 +129,18 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
     return q[49], q[94]
 
 
-def _timed(fn, queries: list[str]) -> tuple[float, float]:
+def _timed(fn, queries: list[str]) -> dict[str, tuple[float, float]]:
+    """p50/p95 in ms of wall-clock time and of the querying thread's CPU time (which the
+    other processes of a shared machine do not inflate)."""
     fn(queries[0])  # warm the page cache
-    times = []
+    wall, cpu = [], []
     for _ in range(SEARCH_ROUNDS):
         for q in queries:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             fn(q)
-            times.append(time.perf_counter() - started)
-    return _percentiles(times)
+            cpu.append(time.thread_time() - started_cpu)
+            wall.append(time.perf_counter() - started)
+    return {"wall": _percentiles(wall), "cpu": _percentiles(cpu)}
 
 
 def _search(tmp: Path, reports: list[dict]) -> dict:
@@ -186,9 +189,12 @@ def run() -> tuple[str, dict]:
         profiled = len(backlog) / _ingest(Path(tmp), backlog, "profiled")
         profile.disable()
         search = _search(Path(tmp), reports)
-    raw50, raw95 = search["raw_plain"]
-    plain50, plain95 = search["store_plain"]
-    mix50, mix95 = search["store_mix"]
+    raw50, raw95 = search["raw_plain"]["wall"]
+    plain50, plain95 = search["store_plain"]["wall"]
+    mix50, mix95 = search["store_mix"]["wall"]
+    cpu_raw50, cpu_raw95 = search["raw_plain"]["cpu"]
+    cpu_plain50, cpu_plain95 = search["store_plain"]["cpu"]
+    cpu_mix50, cpu_mix95 = search["store_mix"]["cpu"]
     results = {
         "ingest": {
             "reports": len(reports),
@@ -197,7 +203,13 @@ def run() -> tuple[str, dict]:
             "ratio": ingest_rate / raw_rate,
             "load_average": load_average,
         },
-        "search": search | {"plain_p95_ratio": plain95 / raw95, "mix_p95_ratio": mix95 / raw95},
+        "search": search
+        | {
+            "plain_p95_ratio": plain95 / raw95,
+            "mix_p95_ratio": mix95 / raw95,
+            "plain_p95_cpu_ratio": cpu_plain95 / cpu_raw95,
+            "mix_p95_cpu_ratio": cpu_mix95 / cpu_raw95,
+        },
     }
     text = (
         "## Registry ingest and search next to raw SQLite (embedded store)\n\n"
@@ -216,7 +228,16 @@ def run() -> tuple[str, dict]:
         f" {raw50:.2f} / {raw95:.2f} ms | {plain50:.2f} / {plain95:.2f} ms |"
         f" {raw50 / plain50:.2f} / {raw95 / plain95:.2f} |\n"
         f"| search, the mix, p50 / p95 | {raw50:.2f} / {raw95:.2f} ms |"
-        f" {mix50:.2f} / {mix95:.2f} ms | {raw50 / mix50:.2f} / {raw95 / mix95:.2f} |\n\n"
+        f" {mix50:.2f} / {mix95:.2f} ms | {raw50 / mix50:.2f} / {raw95 / mix95:.2f} |\n"
+        f"| the same plain, CPU time of the querying thread | {cpu_raw50:.2f} /"
+        f" {cpu_raw95:.2f} ms | {cpu_plain50:.2f} / {cpu_plain95:.2f} ms |"
+        f" {cpu_raw50 / cpu_plain50:.2f} / {cpu_raw95 / cpu_plain95:.2f} |\n"
+        f"| the same mix, CPU time | {cpu_raw50:.2f} / {cpu_raw95:.2f} ms |"
+        f" {cpu_mix50:.2f} / {cpu_mix95:.2f} ms |"
+        f" {cpu_raw50 / cpu_mix50:.2f} / {cpu_raw95 / cpu_mix95:.2f} |\n\n"
+        "Goals: plain p95 within 1.5x of the floor's (a ratio of at least 0.67), the mix"
+        " within 5x (at least 0.20). Wall-clock figures include waiting for a core on a"
+        " shared machine; CPU time does not.\n\n"
         "Where the ingest's time goes: the same backlog again under cProfile"
         f" ({profiled / len(backlog) * 1000:.2f} ms per report with the profiler's overhead).\n\n"
         + table(profile, INGEST_PARTS, n=len(backlog), total=profiled, unit="report")
