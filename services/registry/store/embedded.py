@@ -368,7 +368,7 @@ class EmbeddedStore:
                     "SELECT 1 FROM incidents WHERE id = ?", (incident_id,)
                 ).fetchone()
                 if exists is None and incident_id not in written:
-                    self._write(conn, incident_id, doc, fields)
+                    self._write(conn, incident_id, doc, fields, new=True)
                     written.append(incident_id)
         return written
 
@@ -388,8 +388,21 @@ class EmbeddedStore:
             self._write(conn, incident_id, doc, fields)
 
     @classmethod
-    def _write(cls, conn: sqlite3.Connection, incident_id: str, doc: str, fields: dict) -> None:
-        row = conn.execute("SELECT rowid FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+    def _write(
+        cls,
+        conn: sqlite3.Connection,
+        incident_id: str,
+        doc: str,
+        fields: dict,
+        *,
+        new: bool = False,
+    ) -> None:
+        """Write the incident, ``new`` when the caller knows it is not stored yet."""
+        row = None
+        if not new:
+            row = conn.execute(
+                "SELECT rowid FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
         if row is None:
             rowid = conn.execute(
                 "INSERT INTO incidents (id, doc) VALUES (?, ?)", (incident_id, doc)
