@@ -91,8 +91,7 @@ _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
 # conditions leave too few of them, the page is ranked over every match instead.
 _CANDIDATES = 64
 _KEYWORD_COLUMNS = ", ".join(f'"{name}"' for name in KEYWORD_FIELDS)
-# Documents migrated to the current tables in one transaction (``ensure`` on a file of an
-# earlier schema).
+# Documents of a file of an earlier schema read at a time while ``ensure`` migrates them.
 _MIGRATION_BATCH = 1000
 
 
@@ -301,24 +300,17 @@ class EmbeddedStore:
     def _migrate(self) -> None:
         """Move the documents of a file of the earlier schema (``incident_docs`` with the
         keyword fields as JSON, ``incident_text`` without access tokens) into the current
-        tables, keeping their rowids."""
-        conn = self._conn()
-        with _errors(f"migrating the registry tables in {self.path}"):
+        tables, keeping their rowids: in one transaction, so that no other writer takes a
+        rowid meanwhile and no reader sees half (readers go on reading the old tables)."""
+        with self._transaction(f"migrating the registry tables in {self.path}") as conn:
             old = conn.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'incident_docs'"
             ).fetchone()
-        if old is None:
-            return
-        while True:
-            with self._transaction(f"migrating incidents in {self.path}") as conn:
-                rows = conn.execute(
-                    "SELECT rowid, doc FROM incident_docs LIMIT ?", (_MIGRATION_BATCH,)
-                ).fetchall()
-                if not rows:
-                    conn.execute("DROP TABLE incident_docs")
-                    conn.execute("DROP TABLE IF EXISTS incident_text")
-                    return
-                for rowid, doc in rows:
+            if old is None:
+                return
+            rows = conn.execute("SELECT rowid, doc FROM incident_docs")
+            while batch := rows.fetchmany(_MIGRATION_BATCH):
+                for rowid, doc in batch:
                     incident = json.loads(doc)
                     with _errors("indexing an incident"):
                         fields = derived(incident)
@@ -327,10 +319,8 @@ class EmbeddedStore:
                         (rowid, incident["id"], doc),
                     )
                     self._write_fields(conn, rowid, incident["id"], fields)
-                conn.execute(
-                    f"DELETE FROM incident_docs WHERE rowid IN ({', '.join('?' * len(rows))})",
-                    [rowid for rowid, _ in rows],
-                )
+            conn.execute("DROP TABLE incident_docs")
+            conn.execute("DROP TABLE IF EXISTS incident_text")
 
     @staticmethod
     def _row(incident: Incident) -> tuple[str, str, dict]:
