@@ -493,7 +493,7 @@ class EmbeddedStore:
         keys = sort_keys(sort, order, query)
         plan = _Plan.of(query, visibility(viewer))
         rows = None
-        if after is None and keys[0].name == "score" and plan.driven:
+        if after is None and keys[0] == SortKey("score", descending=True) and plan.driven:
             rows = self._ranked_in_fts(plan, keys, limit)
         if rows is None:
             rows = self._page(plan, keys, limit, after)

@@ -63,7 +63,11 @@ QUERIES = ["leak", "leak details", "leak severity:high", "leak -country:FR", "le
 
 
 def first_pages(store, query: str, viewer) -> list[tuple[int, list[str], str | None]]:
-    pages = [store.search(parse(query), viewer=viewer, limit=n) for n in (1, 7, 20, 60)]
+    pages = [
+        store.search(parse(query), viewer=viewer, limit=n, order=order)
+        for n in (1, 7, 20, 60)
+        for order in ("desc", "asc")
+    ]
     return [(page.total, [hit["id"] for hit in page.hits], page.cursor) for page in pages]
 
 
