@@ -11,7 +11,7 @@ DATASETS ?= ../shared/datasets
 MODEL := shared/normalize/suggest/harm_domains.npz
 
 .DEFAULT_GOAL := help
-.PHONY: help install model run test test-unit lint format bench duplicates clean helm helm-lint fonts
+.PHONY: help install model run test test-unit resilience lint format bench duplicates clean helm helm-lint fonts
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,11 +46,16 @@ run: install ## Start intake, registry and notifier (embedded profile), print UR
 	@$(MAKE) --no-print-directory model || echo "No harm-domain model (make model): no suggestions."
 	$(PY) -m tools.run
 
+# The long fault tests (marked resilience) run apart, in `make resilience`; the short ones
+# in tests/resilience run here too.
 test: install $(CHROMIUM) helm-lint ## Run every test: unit, contract, end-to-end, browser, chart
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not resilience"
+
+resilience: install ## Fault tests: kills, a broker or store away, poison, revocation (a few minutes)
+	$(PY) -m pytest tests/resilience
 
 test-unit: install $(HELM) ## The quick loop: no test servers, no browser, no service processes
-	$(PY) -m pytest -m "not kafka and not elasticsearch and not e2e and not browser"
+	$(PY) -m pytest -m "not kafka and not elasticsearch and not e2e and not browser and not resilience"
 
 lint: install ## Check style and formatting with ruff
 	$(VENV)/bin/ruff check .

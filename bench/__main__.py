@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     bus_throughput,
+    codec,
     duplicates,
     intake_cost,
     intake_floor,
@@ -39,6 +40,7 @@ def main() -> int:
         rebuild_text,
         report_latency.run(),
         intake_cost.run(),
+        codec.run(),
         normalizer.run(),
         suggestions.run(),
         duplicates.run(),

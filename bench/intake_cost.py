@@ -23,9 +23,13 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "example-report.json"
 # The accept path's parts, as (file suffix, function) in the profile.
 PARTS = {
     "outbox write, fsync'd (Outbox.add)": ("services/intake/outbox.py", "add"),
-    "envelope encode, marshmallow re-validating the report (envelope.encode)": (
+    "envelope encode, re-validating the report (envelope.encode)": (
         "shared/envelope.py",
         "encode",
+    ),
+    "of which the compiled validators (compiled_schema.check)": (
+        "shared/compiled_schema.py",
+        "check",
     ),
     "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
     "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),

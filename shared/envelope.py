@@ -2,13 +2,16 @@
 
 The codec validates on both sides: a producer cannot publish an event its consumers would
 reject, and a consumer turns anything it cannot read into ``InvalidMessage`` (which the
-consumer runner dead-letters) instead of crashing on it.
+consumer runner dead-letters) instead of crashing on it. It validates with validators
+compiled from the marshmallow schemas (``shared.compiled_schema``), which accept what
+the schemas accept at a fraction of the cost of walking them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 from ulid import ULID
 
+from shared.compiled_schema import SchemaError, compile_schema
 from shared.events import PAYLOAD_SCHEMAS
 
 
@@ -52,26 +56,35 @@ class _EnvelopeSchema(Schema):
     payload = fields.Dict(required=True)
 
 
-_ENVELOPE = _EnvelopeSchema()
+_ENVELOPE = compile_schema(_EnvelopeSchema())
+# Compiled on first use: a process reads only a few event types.
+_PAYLOADS: dict[tuple[str, int], Callable[[Any], None]] = {}
+
+
+def _payload_validator(type_: str, version: int) -> Callable[[Any], None]:
+    validator = _PAYLOADS.get((type_, version))
+    if validator is None:
+        schema = PAYLOAD_SCHEMAS.get((type_, version))
+        if schema is None:
+            raise InvalidMessage(f"unknown event type {type_!r} version {version}")
+        validator = _PAYLOADS[type_, version] = compile_schema(schema)
+    return validator
 
 
 def validate_envelope(data: Any) -> None:
-    """Raise ``InvalidMessage`` naming every problem with ``data`` as an envelope."""
+    """Raise ``InvalidMessage`` when ``data`` is not a valid envelope with a valid payload,
+    naming the first problem found: the field's path and what is wrong with it."""
     if not isinstance(data, dict):
         raise InvalidMessage("envelope must be a JSON object")
-    errors = _ENVELOPE.validate(data)
-    if errors:
-        raise InvalidMessage(f"invalid envelope: {json.dumps(errors, sort_keys=True)}")
-    schema = PAYLOAD_SCHEMAS.get((data["type"], data["schema_version"]))
-    if schema is None:
-        raise InvalidMessage(
-            f"unknown event type {data['type']!r} version {data['schema_version']}"
-        )
-    errors = schema.validate(data["payload"])
-    if errors:
-        raise InvalidMessage(
-            f"invalid {data['type']} payload: {json.dumps(errors, sort_keys=True)}"
-        )
+    try:
+        _ENVELOPE(data)
+    except SchemaError as error:
+        raise InvalidMessage(f"invalid envelope: {error}") from None
+    validator = _payload_validator(data["type"], data["schema_version"])
+    try:
+        validator(data["payload"])
+    except SchemaError as error:
+        raise InvalidMessage(f"invalid {data['type']} payload: {error}") from None
 
 
 def encode(envelope: Envelope) -> bytes:

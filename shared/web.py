@@ -1,5 +1,6 @@
 """What every service's HTML pages share: the signed session, CSRF and page headers, and
-how an instant reads (``shown_time``).
+how an instant reads (``shown_time``); the page skeleton every service's pages extend
+(``accord/page.html``) and the stylesheet they start from (``accord.css``).
 
 ``init_pages`` sets up Flask's signed session cookie (which holds the CSRF token and who
 signed in) and Flask-WTF's ``CSRFProtect``, opted in per blueprint (``protect``) so JSON
@@ -15,12 +16,22 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 
 log = logging.getLogger(__name__)
 
 SESSION_LIFETIME = timedelta(hours=8)  # a working day; then people sign in again
+
+
+# The page skeleton, its macros (templates/accord/) and the stylesheet every page starts with.
+_PAGE_PARTS = Blueprint(
+    "accord",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/accord/static",
+)
 
 
 def init_pages(app: Flask) -> None:
@@ -36,6 +47,7 @@ def init_pages(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     CSRFProtect(app)
+    app.register_blueprint(_PAGE_PARTS)
 
 
 def protect() -> None:

@@ -82,5 +82,9 @@ def create_app(
     def openapi():
         return document(settings.notifier_url)
 
-    app.register_blueprint(health_blueprint({"bus": bus.ping, "directory": authenticator.ready}))
+    app.register_blueprint(
+        health_blueprint(
+            {"bus": bus.ping, "directory": authenticator.ready, "state": escalations.state.ready}
+        )
+    )
     return app

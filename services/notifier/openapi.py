@@ -461,6 +461,8 @@ def document(server_url: str) -> dict[str, Any]:
         operations=_feed("One person's shifts on every schedule", "person_id"),
     )
     whoami.document(spec, security=SECURED, unauthorized=_problems(401)["401"])
-    health_paths(spec, ready="The bus answers and the directory is read")
+    health_paths(
+        spec, ready="The bus answers, the directory is read and the state replayed from the bus"
+    )
     metrics.document(spec)
     return spec.to_dict()

@@ -106,7 +106,7 @@ def wire(
     dispatcher = Dispatcher(on_unavailable=timers.wake_after)
     escalations.submit = dispatcher.submit
     escalations.on_change = timers.wake
-    restored = threading.Event()
+    restored = escalations.state.restored
 
     def restore() -> None:
         restore_state(escalations.state, bus, prefix=prefix, events_topic=events_topic)

@@ -24,6 +24,7 @@ from services.notifier.oncall.schemas import from_json
 from services.notifier.policies.engine import DigestItem, Escalation, State
 from shared.bus.interfaces import Record
 from shared.envelope import Envelope, InvalidMessage, decode
+from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,9 @@ class ScheduleRecord:
 class NotifierState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        # Set once the topics are replayed: until then an empty state would say "nothing
+        # pending" about escalations that are (a fault test saw it after a restart).
+        self.restored = threading.Event()
         self.escalations: dict[str, EscalationRecord] = {}
         self.by_incident: dict[str, str] = {}
         self.schedules: dict[str, ScheduleRecord] = {}
@@ -93,6 +97,11 @@ class NotifierState:
         self.risk_reviews: dict[str, dict[str, Any]] = {}  # risk id -> its latest version
         self.incident_owners: dict[str, dict[str, str]] = {}
         self.incident_history: dict[str, dict[str, Any]] = {}  # for the exercise triggers
+
+    def ready(self) -> None:
+        """Raise ``Unavailable`` until the state is restored from the topics (``/readyz``)."""
+        if not self.restored.is_set():
+            raise Unavailable("the notifier's state is not restored from the bus yet")
 
     # --- writing ---------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Browser tests: the intake and registry apps served on free loopback ports, driven by the
-system's headless Chromium through Playwright (never ``playwright install``: see
+"""Browser tests: the intake, registry and notifier apps served on free loopback ports,
+driven by the system's headless Chromium through Playwright (never ``playwright install``: see
 TOOLING.md)."""
 
 from __future__ import annotations
@@ -8,18 +8,27 @@ import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from identities import Identities, on_the_bus
+from notifier_support import EVENTS_TOPIC, PREFIX
 from werkzeug.serving import make_server
 
 from services.intake.app import create_app
 from services.intake.outbox import Outbox
+from services.notifier.app import create_app as create_notifier
+from services.notifier.channels.null import InboxChannel
+from services.notifier.escalations import Escalations
+from services.notifier.links import Links
+from services.notifier.policies.models import load_policy
+from services.notifier.state import NotifierState
 from services.registry.app import create_app as create_registry
 from services.registry.store.embedded import EmbeddedStore
 from shared.bus.embedded import EmbeddedBus
+from shared.clock import TestClock
 from shared.directory.projection import DirectoryProjection, follower
 from shared.settings import Settings
 from shared.topics import all_topics
@@ -131,6 +140,52 @@ def registry(tmp_path: Path) -> Iterator[LiveRegistry]:
         server.server_close()
         producer.close()
         store.close()
+        bus.close()
+
+
+@dataclass
+class LiveNotifier:
+    url: str
+    escalations: Escalations  # on a test clock at Thursday 3 December 2026, 14:00 UTC
+    identities: Identities  # applied straight to the notifier's directory projection
+    bus: EmbeddedBus
+
+
+@pytest.fixture
+def notifier(tmp_path: Path) -> Iterator[LiveNotifier]:
+    """The notifier app in a real HTTP server thread, paging into an inbox; its ack links
+    point at the served URL."""
+    settings = Settings(data_dir=tmp_path, topic_prefix=PREFIX)
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    bus.create_topics(all_topics(settings.topic_prefix))
+    producer = bus.producer()
+    directory = DirectoryProjection()
+    clock = TestClock(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
+    escalations = Escalations(
+        state=NotifierState(),
+        policy=load_policy(),
+        directory=directory,
+        channels={"inbox": InboxChannel()},
+        producer=producer,
+        events_topic=EVENTS_TOPIC,
+        links=Links("links-secret", "http://placeholder", clock),
+        clock=clock,
+    )
+    app = create_notifier(
+        settings, bus=bus, escalations=escalations, directory=directory, producer=producer
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    escalations.links = Links("links-secret", url, clock)
+    thread = threading.Thread(target=server.serve_forever, name="notifier-http", daemon=True)
+    thread.start()
+    try:
+        yield LiveNotifier(url, escalations, Identities(directory), bus)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        producer.close()
         bus.close()
 
 

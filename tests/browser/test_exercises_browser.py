@@ -5,82 +5,28 @@ and the page in another language. Screenshots go to the test's folder (and
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
-from identities import PASSWORD, Identities
-from notifier_support import EVENTS_TOPIC, notifier_events
+from identities import PASSWORD
+from notifier_support import notifier_events
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from services.notifier.app import create_app
-from services.notifier.channels.null import InboxChannel
-from services.notifier.escalations import Escalations
-from services.notifier.links import Links
-from services.notifier.policies.models import load_policy
-from services.notifier.state import NotifierState
 from shared.access import COORDINATOR, ONCALL
-from shared.bus.embedded import EmbeddedBus
-from shared.clock import TestClock
-from shared.directory.projection import DirectoryProjection
-from shared.settings import Settings
-from shared.topics import all_topics
 
 pytestmark = pytest.mark.browser
 EMAIL = "carl@accord.example"
 
 
-@dataclass
-class LiveNotifier:
-    url: str
-    escalations: Escalations
-    coordinator: str
-    bus: EmbeddedBus
-
-
 @pytest.fixture
-def notifier(tmp_path: Path) -> Iterator[LiveNotifier]:
-    settings = Settings(data_dir=tmp_path, topic_prefix="test")
-    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
-    bus.create_topics(all_topics("test"))
-    producer = bus.producer()
-    directory = DirectoryProjection()
-    ids = Identities(directory)
-    coordinator = ids.person("Accord Secretariat", EMAIL, roles=(COORDINATOR,))
+def carl(notifier) -> str:
+    """A coordinator, and Oki (on call, no web password) to invite beside him."""
+    ids = notifier.identities
     ids.person("Accord Secretariat", "oki@accord.example", roles=(ONCALL,), password=None)
-    clock = TestClock(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
-    escalations = Escalations(
-        state=NotifierState(),
-        policy=load_policy(),
-        directory=directory,
-        channels={"inbox": InboxChannel()},
-        producer=producer,
-        events_topic=EVENTS_TOPIC,
-        links=Links("links-secret", "http://placeholder", clock),
-        clock=clock,
-    )
-    app = create_app(
-        settings, bus=bus, escalations=escalations, directory=directory, producer=producer
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, name="notifier-http", daemon=True)
-    thread.start()
-    try:
-        yield LiveNotifier(url, escalations, coordinator, bus)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        producer.close()
-        bus.close()
+    return ids.person("Accord Secretariat", EMAIL, roles=(COORDINATOR,))
 
 
-def test_a_coordinator_proposes_schedules_reschedules_and_cancels(page: Page, notifier, screenshot):
+def test_a_coordinator_proposes_schedules_reschedules_and_cancels(
+    page: Page, notifier, carl, screenshot
+):
     page.goto(notifier.url + "/exercises?lang=en")
     page.fill("#email", EMAIL)
     page.fill("#password", PASSWORD)
@@ -115,7 +61,7 @@ def test_a_coordinator_proposes_schedules_reschedules_and_cancels(page: Page, no
         exercise.id,
         {"went_well": ["Paged at once"], "gaps": ["No Art. 73 owner"],
          "actions": [{"title": "Name an Art. 73 owner", "risk_id": None}]},
-        {"id": notifier.coordinator, "name": "Carl"},
+        {"id": carl, "name": "Carl"},
     )  # fmt: skip
     page.reload()
     expect(

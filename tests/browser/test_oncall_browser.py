@@ -6,83 +6,24 @@ language. Screenshots go to the test's folder (and /tmp/issue-10-*.png for a per
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
-
 import pytest
-from identities import PASSWORD, Identities
-from notifier_support import EVENTS_TOPIC, notifier_events, registered
+from identities import PASSWORD
+from notifier_support import notifier_events, registered
 from playwright.sync_api import Page, expect
-from werkzeug.serving import make_server
 
-from services.notifier.app import create_app
-from services.notifier.channels.null import InboxChannel
-from services.notifier.escalations import Escalations
-from services.notifier.links import Links
-from services.notifier.policies.models import load_policy
-from services.notifier.state import NotifierState
 from shared.access import ONCALL
-from shared.bus.embedded import EmbeddedBus
-from shared.clock import TestClock
-from shared.directory.projection import DirectoryProjection
 from shared.envelope import Envelope
-from shared.settings import Settings
-from shared.topics import all_topics
 
 pytestmark = pytest.mark.browser
 EMAIL = "oki@accord.example"
 
 
-@dataclass
-class LiveNotifier:
-    url: str
-    escalations: Escalations
-    person: str
-    bus: EmbeddedBus
-
-
 @pytest.fixture
-def notifier(tmp_path: Path) -> Iterator[LiveNotifier]:
-    settings = Settings(data_dir=tmp_path, topic_prefix="test")
-    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
-    bus.create_topics(all_topics("test"))
-    producer = bus.producer()
-    directory = DirectoryProjection()
-    ids = Identities(directory)
-    person = ids.person("Accord Secretariat", EMAIL, roles=(ONCALL,))
-    clock = TestClock(datetime(2026, 12, 3, 14, 0, tzinfo=UTC))
-    escalations = Escalations(
-        state=NotifierState(),
-        policy=load_policy(),
-        directory=directory,
-        channels={"inbox": InboxChannel()},
-        producer=producer,
-        events_topic=EVENTS_TOPIC,
-        links=Links("links-secret", "http://placeholder", clock),
-        clock=clock,
-    )
-    app = create_app(
-        settings, bus=bus, escalations=escalations, directory=directory, producer=producer
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    escalations.links = Links("links-secret", url, clock)
-    thread = threading.Thread(target=server.serve_forever, name="notifier-http", daemon=True)
-    thread.start()
-    try:
-        yield LiveNotifier(url, escalations, person, bus)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        producer.close()
-        bus.close()
+def oki(notifier) -> str:
+    return notifier.identities.person("Accord Secretariat", EMAIL, roles=(ONCALL,))
 
 
-def _schedule(notifier: LiveNotifier) -> None:
+def _schedule(notifier, person: str) -> None:
     """Oki is on the primary layer, Tokyo hand-off at 09:00, one person."""
     body = {
         "name": "Secretariat",
@@ -94,7 +35,7 @@ def _schedule(notifier: LiveNotifier) -> None:
                 "handoff_time": "09:00",
                 "handoff_weekday": 1,
                 "starts_on": "2026-11-30",
-                "people": [notifier.person],
+                "people": [person],
             }
         ],
         "overrides": [],
@@ -115,9 +56,9 @@ def _schedule(notifier: LiveNotifier) -> None:
 
 
 def test_an_oncall_person_signs_in_sees_what_is_open_and_acknowledges(
-    page: Page, notifier, screenshot
+    page: Page, notifier, oki, screenshot
 ):
-    _schedule(notifier)
+    _schedule(notifier, oki)
     notifier.escalations([registered("01JD0000000000000000000042", title="Model weights leaked")])
     notifier.escalations.tick()
 
@@ -142,7 +83,7 @@ def test_an_oncall_person_signs_in_sees_what_is_open_and_acknowledges(
     expect(page.get_by_role("status")).to_have_text("Acknowledged: the escalation has stopped.")
     expect(page.locator("#nothing-open")).to_have_text("Nothing is open for you.")
     acks = [e for e in notifier_events(notifier.bus) if e.type == "escalation.acknowledged"]
-    assert [a.payload["by"]["id"] for a in acks] == [notifier.person]
+    assert [a.payload["by"]["id"] for a in acks] == [oki]
     screenshot(page, "oncall-acknowledged", copy_to="/tmp/issue-10-oncall-acknowledged.png")
 
     page.get_by_role("link", name="Français").click()
@@ -150,12 +91,12 @@ def test_an_oncall_person_signs_in_sees_what_is_open_and_acknowledges(
 
 
 def test_the_ack_link_in_a_message_acknowledges_without_signing_in(
-    page: Page, notifier, screenshot
+    page: Page, notifier, oki, screenshot
 ):
     notifier.escalations([registered("01JD0000000000000000000042", title="Agent escaped")])
     notifier.escalations.tick()
     (record,) = notifier.escalations.state.list_escalations()
-    link = notifier.escalations.links.ack_url(record.escalation.id, notifier.person)
+    link = notifier.escalations.links.ack_url(record.escalation.id, oki)
 
     page.goto(link + "?lang=zh")
     expect(page.get_by_role("heading", level=1)).to_have_text("确认此升级")

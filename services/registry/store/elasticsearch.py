@@ -76,6 +76,15 @@ _FIELDS = {
 }
 # Statuses that say this request can never succeed; any other error may pass.
 _REJECTING = {400, 409, 413, 422}
+# Refusals whose status says "never" but which pass: a closed index (400 since
+# Elasticsearch 6) is opened again, so what it refused is retried, not dead-lettered.
+_PASSING = {"index_closed_exception"}
+
+
+def _refusal(status: int, error_type: object) -> type[StoreRejected | StoreUnavailable]:
+    """Whether Elasticsearch's refusal is for good (``StoreRejected``) or for now."""
+    passing = status not in _REJECTING or error_type in _PASSING
+    return StoreUnavailable if passing else StoreRejected
 
 
 @contextmanager
@@ -84,7 +93,7 @@ def _errors(action: str) -> Iterator[None]:
     try:
         yield
     except ApiError as exc:
-        kind = StoreRejected if exc.meta.status in _REJECTING else StoreUnavailable
+        kind = _refusal(exc.meta.status, exc.error)
         raise kind(f"Elasticsearch refused to {action}: {exc}") from exc
     except TransportError as exc:
         raise StoreUnavailable(f"Elasticsearch failed to {action}: {exc}") from exc
@@ -190,8 +199,8 @@ class ElasticsearchStore:
         results = [item[action] for item in response["items"]]
         if response["errors"]:
             failed = [
-                (result["status"], f"{result['_id']} ({result['error']['type']}: "
-                 f"{result['error']['reason']})")
+                (_refusal(result["status"], result["error"]["type"]),
+                 f"{result['_id']} ({result['error']['type']}: {result['error']['reason']})")
                 for result in results
                 if "error" in result and not (existing_ok and result["status"] == 409)
             ]  # fmt: skip
@@ -199,7 +208,7 @@ class ElasticsearchStore:
                 return results
             kind = (
                 StoreRejected
-                if all(status in _REJECTING for status, _ in failed)
+                if all(kind is StoreRejected for kind, _ in failed)
                 else StoreUnavailable
             )
             raise kind(

@@ -29,7 +29,7 @@ FUZZED = [
     ("POST", "/v1/reports/bulk"),
 ]
 # The HTML pages (the form, the status pages, sign-in) and their files.
-PAGES = ("static", "form.", "status_pages.", "directory.")
+PAGES = ("static", "accord.", "form.", "status_pages.", "directory.")
 
 
 def test_the_document_is_valid_openapi_and_every_operation_loads(app):

@@ -40,14 +40,18 @@ def _schedule(people: list[str], **changes) -> dict:
     return body
 
 
-def test_healthz_and_readyz(app, directory, bus):
+def test_healthz_and_readyz(app, directory, bus, escalations):
     client = app.test_client()
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 503  # the directory was never loaded
     directory.load(bus, "test")
+    # Not ready either until its state is replayed: empty, it would say nothing is pending.
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/readyz").get_json()["checks"]["state"] != "ok"
+    escalations.state.restored.set()
     assert client.get("/readyz").get_json() == {
         "status": "ok",
-        "checks": {"bus": "ok", "directory": "ok"},
+        "checks": {"bus": "ok", "directory": "ok", "state": "ok"},
     }
 
 

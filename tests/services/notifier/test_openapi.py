@@ -35,7 +35,7 @@ FUZZED = [
     ("POST", "/v1/exercises/{exercise_id}/cancel"),
     ("POST", "/v1/exercises/{exercise_id}/after-action"),
 ]
-PAGES = ("pages.", "directory.")  # HTML pages, not the API
+PAGES = ("pages.", "accord.", "directory.")  # HTML pages, not the API
 
 
 @pytest.fixture

@@ -384,7 +384,7 @@ def test_the_access_matrix(client):
 NO_INCIDENT_DATA = {
     "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/whoami", "/static/<path:filename>",
     "/", "/sign-in", "/set-password/<token>", "/account/static/<path:filename>",
-    "/pages/static/<path:filename>",
+    "/pages/static/<path:filename>", "/accord/static/<path:filename>",
 }  # fmt: skip
 
 

@@ -57,7 +57,7 @@ def app(request, tmp_path, bus, make_report):
 
 
 # Static files, and the directory's sign-in pages that every service mounts.
-UNDOCUMENTED = ("static", "registry_static.static", "directory.")
+UNDOCUMENTED = ("static", "registry_static.static", "accord.static", "directory.")
 
 
 def test_the_document_is_valid_openapi_3_1_and_every_operation_loads(app):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -149,6 +150,34 @@ def test_an_undecodable_record_is_dead_lettered_and_the_others_are_handled(bus):
     assert dead.payload["reason"].startswith("not JSON")
     assert dead.payload["value"] == "<html>oops</html>"
     assert uncommitted_keys(bus) == []
+
+
+def _invalid(key: str, **report: object) -> bytes:
+    """A JSON envelope from a producer that skipped the codec's checks."""
+    data = json.loads(accepted(key))
+    data["payload"]["report"] |= report
+    return json.dumps(data).encode()
+
+
+def test_an_invalid_payload_is_dead_lettered_naming_the_field_and_the_problem(bus):
+    publish(
+        bus,
+        ("r0", accepted("r0")),
+        ("typed", _invalid("typed", likelihood="3")),  # checked by the compiled types
+        ("tagged", _invalid("tagged", language="!!")),  # by the schema's own callable
+        ("r3", accepted("r3")),
+    )
+    seen: list[str] = []
+
+    run = runner(bus, lambda batch: seen.extend(e.key for e in batch))
+    assert run_until(run, lambda: len(seen) >= 2) is None
+
+    assert seen == ["r0", "r3"]
+    reasons = {r.key: decode(r.value).payload["reason"] for r in bus.replay(DLQ)}
+    assert reasons == {
+        "typed": 'invalid report.accepted payload: "report.likelihood": Expected `int`, got `str`',
+        "tagged": 'invalid report.accepted payload: "report.language": Not a BCP 47 language tag.',
+    }
 
 
 def test_consumed_and_dead_lettered_records_are_counted(bus):

@@ -360,3 +360,18 @@ def test_a_successful_sign_in_forgets_the_failures(app, ids):
     assert sign_in(client).status_code == 303
     assert fail(client, LIMIT) == [422] * LIMIT
     assert sign_in(client).status_code == 429
+
+
+def test_the_page_links_the_shared_stylesheet_then_its_own_and_both_are_served(app):
+    client = app.test_client()
+    links = Page(client.get("/sign-in").get_data(as_text=True)).find("link", rel="stylesheet")
+    assert [link["href"] for link in links] == [
+        "/accord/static/accord.css",
+        "/account/static/account.css",
+    ]
+    for link in links:
+        response = client.get(link["href"])
+        assert response.status_code == 200
+        assert response.mimetype == "text/css"
+        assert b"{" in response.data
+        response.close()

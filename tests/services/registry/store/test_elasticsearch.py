@@ -82,3 +82,21 @@ def test_a_missing_index_is_unavailable_not_a_missing_incident(noida):
             store.get(incident(1, "")["id"], viewer=READER)
     finally:
         store.close()
+
+
+def test_a_closed_index_is_unavailable_for_now_not_a_rejection(store):
+    """A closed index answers 400, but is opened again: what it refused must be retried
+    (a rejection would send every report of the while to the dead letters)."""
+    store.upsert([incident(1, "Before")])
+    store._client.indices.close(index=store.index)
+    for call in (
+        lambda: store.upsert([incident(2, "While closed")]),
+        lambda: store.create([incident(3, "While closed")]),
+        lambda: store.get(incident(1, "")["id"], viewer=READER),
+        lambda: store.search(viewer=READER),
+    ):
+        with pytest.raises(StoreUnavailable):
+            call()
+    store._client.indices.open(index=store.index)
+    store.upsert([incident(2, "After")])
+    assert store.search(viewer=READER).total == 2
