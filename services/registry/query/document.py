@@ -109,11 +109,17 @@ def derived(incident: Mapping[str, Any]) -> dict[str, Any]:
     organization = _list(incident.get("organization_id"))
     display = incident.get("reporting_organization")  # for org: only, never for access
     severity = incident.get("severity")
+    title, description = incident.get("title") or "", incident.get("description") or ""
+    public_title, public_description = redact(title), redact(description)
+    title_terms, description_terms = indexed(title), indexed(description)
     return {
-        "title": indexed(incident.get("title")),
-        "description": indexed(incident.get("description")),
-        "public_title": indexed(redact(incident.get("title") or "")),
-        "public_description": indexed(redact(incident.get("description") or "")),
+        "title": title_terms,
+        "description": description_terms,
+        # Analyzed again only where the public view removed something.
+        "public_title": title_terms if public_title == title else indexed(public_title),
+        "public_description": (
+            description_terms if public_description == description else indexed(public_description)
+        ),
         "tlp": _list(incident.get("tlp")),
         "organization": organization,
         "recipients": _list(incident.get("recipients")),

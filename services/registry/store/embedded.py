@@ -18,14 +18,16 @@ import json
 import os
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.registry.access.rules import visibility
+from services.registry.access.rules import Visibility, visibility
 from services.registry.query import fts5
-from services.registry.query.ast import MatchAll, Node
+from services.registry.query.ast import And, MatchAll, Node, Not, Or, Term
 from services.registry.query.document import KEYWORD_FIELDS, DocumentRejected, derived
 from services.registry.query.facets import FACET_SIZE, FACETS, Facets, bucket
 from services.registry.query.sorting import SortKey, decode_cursor, encode_cursor, sort_keys
@@ -39,32 +41,58 @@ from services.registry.store.interfaces import (
 )
 from shared.access import Viewer
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS incident_docs (
+_SCHEMA = (
+    """
+CREATE TABLE IF NOT EXISTS incidents (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
-    doc TEXT NOT NULL,
-    fields TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS incident_fields (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
     received INTEGER NOT NULL,
     occurred INTEGER,
     occurred_sort INTEGER NOT NULL,
-    severity_rank INTEGER NOT NULL
+    severity_rank INTEGER NOT NULL,
+    facets INTEGER NOT NULL REFERENCES facet_sets (id),
+    """
+    + ",\n    ".join(f'"{name}" TEXT NOT NULL' for name in KEYWORD_FIELDS)
+    + """
 );
-CREATE INDEX IF NOT EXISTS incident_docs_received ON incident_docs (received DESC, id);
+CREATE INDEX IF NOT EXISTS incident_fields_received ON incident_fields (received DESC, id);
+-- Covers the facet and access columns: a count or the facets of a query that filters on
+-- nothing else (the empty query, tlp:) read this narrow index in facet-set order, neither
+-- the table nor a sort.
+CREATE INDEX IF NOT EXISTS incident_fields_facets
+    ON incident_fields (facets, tlp, organization, recipients);
+CREATE TABLE IF NOT EXISTS facet_sets (
+    id INTEGER PRIMARY KEY,
+    fields TEXT NOT NULL UNIQUE
+);
 CREATE TABLE IF NOT EXISTS risks (
     id TEXT PRIMARY KEY,
     doc TEXT NOT NULL,
     next_review TEXT NOT NULL
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS incident_text USING fts5(
-    title, description, public_title, public_description,
+CREATE VIRTUAL TABLE IF NOT EXISTS incident_words USING fts5(
+    title, description, public_title, public_description, access,
     tokenize="unicode61 remove_diacritics 0 categories 'L* M* N* P* S* C*'"
 );
 """
-# Title matches weigh ten times description matches (as in the Elasticsearch store).
-_SCORE = "-bm25(incident_text, 10.0, 1.0, 10.0, 1.0)"
+)
+# Title matches weigh ten times description matches (as in the Elasticsearch store); the
+# access tokens weigh nothing.
+_SCORE = "-bm25(incident_words, 10.0, 1.0, 10.0, 1.0, 0.0)"
 # The sort keys (query/sorting.py) are column names of the scored rows.
 _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
+# The relevance page is ranked in FTS5 alone from this many best matches (at least), and
+# only those are joined to their fields; when the access filter or the query's other
+# conditions leave too few of them, the page is ranked over every match instead.
+_CANDIDATES = 64
+_KEYWORD_COLUMNS = ", ".join(f'"{name}"' for name in KEYWORD_FIELDS)
+# Documents of a file of an earlier schema read at a time while ``ensure`` migrates them.
+_MIGRATION_BATCH = 1000
 
 
 def _json(doc: dict[str, Any]) -> str:
@@ -96,6 +124,62 @@ def _after(keys: list[SortKey], values: list[object]) -> fts5.Sql:
         clauses.append("(" + " AND ".join([*equal, beyond]) + ")")
         params += [*values[:i], values[i]]
     return fts5.Sql("(" + " OR ".join(clauses) + ")", params)
+
+
+# The rows of ``incident_fields d`` that an FTS5 match drives (its parameter: the match).
+_DRIVEN = "incident_words JOIN incident_fields d ON d.rowid = incident_words.rowid"
+# The sort columns after the score (``_SORT_COLUMNS``), as a page's rows carry them.
+_FIELD_COLUMNS = ", ".join(f"d.{name} AS {name}" for name in _SORT_COLUMNS[1:])
+
+
+def _order(keys: list[SortKey]) -> str:
+    return ", ".join(f"{k.name} {'DESC' if k.descending else 'ASC'}" for k in keys)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How a query reads the store (``fts5.Ranking``): ``where`` holds the viewer's access
+    and the rest of the query; ``access`` is the access rule as FTS5 sees it."""
+
+    match: str | None
+    driven: bool
+    where: fts5.Sql
+    bare: bool  # driven, and nothing but the access rule left to test
+    access: str
+    covered: bool  # not driven, and testing only columns of incident_fields_facets
+
+    @classmethod
+    def of(cls, query: Node, rights: Visibility) -> _Plan:
+        ranking = fts5.ranking(query)
+        return cls(
+            match=ranking.match,
+            driven=ranking.drives,
+            where=fts5.compile_where(ranking.rest, rights),
+            bare=ranking.drives and isinstance(ranking.rest, MatchAll),
+            access=fts5.access_match(rights),
+            covered=not ranking.drives and _tests_only(ranking.rest, _FACET_INDEX_COLUMNS),
+        )
+
+    @property
+    def condition(self) -> str:
+        return "incident_words MATCH ?" if self.driven else "1"
+
+
+# The keyword columns that incident_fields_facets holds beside the facet set.
+_FACET_INDEX_COLUMNS = frozenset({"tlp", "organization", "recipients"})
+
+
+def _tests_only(node: Node, columns: frozenset[str]) -> bool:
+    """Whether ``node`` tests nothing but keyword ``columns``."""
+    if isinstance(node, MatchAll):
+        return True
+    if isinstance(node, Term):
+        return node.field in columns
+    if isinstance(node, Not):
+        return _tests_only(node.child, columns)
+    if isinstance(node, And | Or):
+        return all(_tests_only(child, columns) for child in node.children)
+    return False
 
 
 # Between the name and the stamp of a version's file: other files of the data folder
@@ -158,6 +242,7 @@ class EmbeddedStore:
             with self._lock:
                 self._connections.append(conn)
             self._local.conn, self._local.path = conn, path
+            self._local.facet_sets = {}
         return conn
 
     def _forget(self, conn: sqlite3.Connection) -> None:
@@ -168,7 +253,7 @@ class EmbeddedStore:
     def documents(self) -> Iterator[Incident]:
         """Every incident, unfiltered, in id order: for operators (``accord export``), never
         behind an HTTP route."""
-        for (doc,) in self._query("SELECT doc FROM incident_docs ORDER BY id"):
+        for (doc,) in self._query("SELECT doc FROM incidents ORDER BY id"):
             yield json.loads(doc)
 
     def new_version(self, stamp: str) -> EmbeddedStore:
@@ -210,6 +295,32 @@ class EmbeddedStore:
     def ensure(self) -> None:
         with _errors(f"creating the registry tables in {self.path}"):
             self._conn().executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Move the documents of a file of the earlier schema (``incident_docs`` with the
+        keyword fields as JSON, ``incident_text`` without access tokens) into the current
+        tables, keeping their rowids: in one transaction, so that no other writer takes a
+        rowid meanwhile and no reader sees half (readers go on reading the old tables)."""
+        with self._transaction(f"migrating the registry tables in {self.path}") as conn:
+            old = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'incident_docs'"
+            ).fetchone()
+            if old is None:
+                return
+            rows = conn.execute("SELECT rowid, doc FROM incident_docs")
+            while batch := rows.fetchmany(_MIGRATION_BATCH):
+                for rowid, doc in batch:
+                    incident = json.loads(doc)
+                    with _errors("indexing an incident"):
+                        fields = derived(incident)
+                    conn.execute(
+                        "INSERT INTO incidents (rowid, id, doc) VALUES (?, ?, ?)",
+                        (rowid, incident["id"], doc),
+                    )
+                    self._write_fields(conn, rowid, incident["id"], fields)
+            conn.execute("DROP TABLE incident_docs")
+            conn.execute("DROP TABLE IF EXISTS incident_text")
 
     @staticmethod
     def _row(incident: Incident) -> tuple[str, str, dict]:
@@ -244,15 +355,15 @@ class EmbeddedStore:
         with self._transaction(f"adding {len(rows)} incidents to {self.path}") as conn:
             for incident_id, doc, fields in rows:
                 exists = conn.execute(
-                    "SELECT 1 FROM incident_docs WHERE id = ?", (incident_id,)
+                    "SELECT 1 FROM incidents WHERE id = ?", (incident_id,)
                 ).fetchone()
                 if exists is None and incident_id not in written:
-                    self._write(conn, incident_id, doc, fields)
+                    self._write(conn, incident_id, doc, fields, new=True)
                     written.append(incident_id)
         return written
 
     def fetch(self, incident_id: str) -> Stored | None:
-        row = self._query("SELECT doc FROM incident_docs WHERE id = ?", [incident_id]).fetchone()
+        row = self._query("SELECT doc FROM incidents WHERE id = ?", [incident_id]).fetchone()
         # The stored text itself is the revision: any change to the document changes it.
         return Stored(json.loads(row[0]), row[0]) if row else None
 
@@ -260,47 +371,71 @@ class EmbeddedStore:
         incident_id, doc, fields = self._row(incident)
         with self._transaction(f"replacing incident {incident_id} in {self.path}") as conn:
             current = conn.execute(
-                "SELECT doc FROM incident_docs WHERE id = ?", (incident_id,)
+                "SELECT doc FROM incidents WHERE id = ?", (incident_id,)
             ).fetchone()
             if current is None or current[0] != revision:
                 raise Conflict(f"incident {incident_id} changed since it was read")
             self._write(conn, incident_id, doc, fields)
 
-    @staticmethod
-    def _write(conn: sqlite3.Connection, incident_id: str, doc: str, fields: dict) -> None:
-        keywords = json.dumps({name: fields[name] for name in KEYWORD_FIELDS})
-        values = (
-            doc, keywords, fields["received"], fields["occurred"],
-            fields["occurred_sort"], fields["severity_rank"],
-        )  # fmt: skip
-        row = conn.execute(
-            "SELECT rowid FROM incident_docs WHERE id = ?", (incident_id,)
-        ).fetchone()
+    @classmethod
+    def _write(
+        cls,
+        conn: sqlite3.Connection,
+        incident_id: str,
+        doc: str,
+        fields: dict,
+        *,
+        new: bool = False,
+    ) -> None:
+        """Write the incident, ``new`` when the caller knows it is not stored yet."""
+        row = None
+        if not new:
+            row = conn.execute(
+                "SELECT rowid FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
         if row is None:
             rowid = conn.execute(
-                "INSERT INTO incident_docs (id, doc, fields, received, occurred, occurred_sort,"
-                " severity_rank) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (incident_id, *values),
+                "INSERT INTO incidents (id, doc) VALUES (?, ?)", (incident_id, doc)
             ).lastrowid
         else:
             rowid = row[0]
-            conn.execute(
-                "UPDATE incident_docs SET doc = ?, fields = ?, received = ?, occurred = ?,"
-                " occurred_sort = ?, severity_rank = ? WHERE rowid = ?",
-                (*values, rowid),
-            )
-            conn.execute("DELETE FROM incident_text WHERE rowid = ?", (rowid,))
+            conn.execute("UPDATE incidents SET doc = ? WHERE rowid = ?", (doc, rowid))
+            conn.execute("DELETE FROM incident_words WHERE rowid = ?", (rowid,))
+        cls._write_fields(conn, rowid, incident_id, fields)
+
+    @staticmethod
+    def _write_fields(conn: sqlite3.Connection, rowid: int, incident_id: str, fields: dict) -> None:
+        """The incident's rows beside its document: its words in ``incident_words``, and in
+        ``incident_fields`` its keyword columns, its dates and ranks, and its set of facet
+        values (shared by every incident with the same set)."""
         conn.execute(
-            "INSERT INTO incident_text (rowid, title, description, public_title,"
-            " public_description) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO incident_words (rowid, title, description, public_title,"
+            " public_description, access) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 rowid,
                 fields["title"],
                 fields["description"],
                 fields["public_title"],
                 fields["public_description"],
+                fts5.access_tokens(fields),
             ),
         )
+        facet_set = json.dumps([fields[field] for field in FACETS.values()], ensure_ascii=False)
+        (facets,) = conn.execute(
+            "INSERT INTO facet_sets (fields) VALUES (?) ON CONFLICT (fields)"
+            " DO UPDATE SET fields = excluded.fields RETURNING id",
+            (facet_set,),
+        ).fetchone()
+        conn.execute(
+            f"INSERT OR REPLACE INTO incident_fields (rowid, id, received, occurred,"
+            f" occurred_sort, severity_rank, facets, {_KEYWORD_COLUMNS})"
+            f" VALUES ({', '.join('?' * (7 + len(KEYWORD_FIELDS)))})",
+            (
+                rowid, incident_id, fields["received"], fields["occurred"],
+                fields["occurred_sort"], fields["severity_rank"], facets,
+                *(fts5.keywords(fields[name]) for name in KEYWORD_FIELDS),
+            ),
+        )  # fmt: skip
 
     def create_risk(self, risk: dict[str, Any]) -> None:
         with self._transaction(f"adding risk {risk['id']} to {self.path}") as conn:
@@ -338,7 +473,8 @@ class EmbeddedStore:
     def get(self, incident_id: str, *, viewer: Viewer) -> Incident | None:
         access = fts5.visibility_where(visibility(viewer))
         row = self._query(
-            f"SELECT doc FROM incident_docs d WHERE d.id = ? AND {access.where}",
+            "SELECT i.doc FROM incidents i JOIN incident_fields d ON d.rowid = i.rowid"
+            f" WHERE i.id = ? AND {access.where}",
             [incident_id, *access.params],
         ).fetchone()
         return json.loads(row[0]) if row else None
@@ -355,52 +491,142 @@ class EmbeddedStore:
         facets: bool = False,
     ) -> SearchResult:
         keys = sort_keys(sort, order, query)
-        where = fts5.compile_where(query, visibility(viewer))
-        rank = fts5.rank_expression(query)
-        scored = (
-            f"SELECT d.*, coalesce(r.score, 0.0) AS score FROM incident_docs d LEFT JOIN"
-            f" (SELECT rowid, {_SCORE} AS score FROM incident_text WHERE incident_text MATCH ?)"
-            " r ON r.rowid = d.rowid"
-            if rank
-            else "SELECT d.*, 0.0 AS score FROM incident_docs d"
-        )
-        base = f"{scored} WHERE {where.where}"
-        params: list[Any] = ([rank] if rank else []) + where.params
-        total = self._query(f"SELECT count(*) FROM ({base})", params).fetchone()[0]
-        page_sql, page_params = f"SELECT doc, {', '.join(_SORT_COLUMNS)} FROM ({base})", params
-        if after is not None:
-            condition = _after(keys, decode_cursor(after, keys))
-            page_sql += f" WHERE {condition.where}"
-            page_params = params + condition.params
-        direction = {True: "DESC", False: "ASC"}
-        page_sql += " ORDER BY " + ", ".join(f"{k.name} {direction[k.descending]}" for k in keys)
-        rows = self._query(f"{page_sql} LIMIT ?", [*page_params, limit + 1]).fetchall()
+        plan = _Plan.of(query, visibility(viewer))
+        rows = None
+        if after is None and keys[0] == SortKey("score", descending=True) and plan.driven:
+            rows = self._ranked_in_fts(plan, keys, limit)
+        if rows is None:
+            rows = self._page(plan, keys, limit, after)
         cursor = None
         if len(rows) > limit:
             rows = rows[:limit]
             last = dict(zip(_SORT_COLUMNS, rows[-1][1:], strict=True))
             cursor = encode_cursor(keys, [last[k.name] for k in keys])
-        return SearchResult(
-            total=total,
-            hits=[json.loads(row[0]) for row in rows],
-            cursor=cursor,
-            facets=self._facets(where) if facets else {},
-        )
+        if facets:
+            total, counts = self._facets(plan)
+        else:
+            total, counts = self._count(plan), {}
+        return SearchResult(total=total, hits=self._docs([row[0] for row in rows]),
+                            cursor=cursor, facets=counts)  # fmt: skip
 
-    def _facets(self, where: fts5.Sql) -> Facets:
-        counts: Facets = {}
-        for name, field in FACETS.items():
-            rows = self._query(
-                f"SELECT v.value, count(*) AS n FROM incident_docs d,"
-                f" json_each(d.fields, '$.{field}') v WHERE {where.where}"
-                f" GROUP BY v.value ORDER BY n DESC, v.value LIMIT {FACET_SIZE}",
-                where.params,
+    def _ranked_in_fts(self, plan: _Plan, keys: list[SortKey], limit: int) -> list | None:
+        """The first relevance page from the best matches ranked by FTS5 alone, joined to
+        their fields only then; None when those cannot be shown to hold the whole page (too
+        few left after the filters, or a tie with the rest at its end)."""
+        wanted = max(_CANDIDATES, 2 * (limit + 1))
+        candidates = self._query(
+            f"SELECT rowid, {_SCORE} AS score FROM incident_words WHERE incident_words MATCH ?"
+            " ORDER BY score DESC LIMIT ?",
+            [plan.match, wanted],
+        ).fetchall()
+        if not candidates:
+            return []
+        values = ", ".join(["(?, ?)"] * len(candidates))
+        rows = self._query(
+            f"WITH c (rowid, score) AS (VALUES {values}) SELECT d.rowid, c.score,"
+            f" {_FIELD_COLUMNS} FROM c JOIN incident_fields d ON d.rowid = c.rowid"
+            f" WHERE {plan.where.where} ORDER BY {_order(keys)} LIMIT ?",
+            [*(v for candidate in candidates for v in candidate), *plan.where.params, limit + 1],
+        ).fetchall()
+        if len(candidates) < wanted or (len(rows) > limit and rows[-1][1] > candidates[-1][1]):
+            return rows
+        return None
+
+    def _page(self, plan: _Plan, keys: list[SortKey], limit: int, after: str | None) -> list:
+        if plan.driven:
+            table, score = _DRIVEN, _SCORE
+        elif plan.match is not None:  # scored, but incidents without its words match too
+            table = (
+                f"incident_fields d LEFT JOIN (SELECT rowid, {_SCORE} AS score FROM"
+                " incident_words WHERE incident_words MATCH ?) r ON r.rowid = d.rowid"
+            )
+            score = "coalesce(r.score, 0.0)"
+        else:
+            table, score = "incident_fields d", "0.0"
+        # The match's parameter comes first either way: in the join, or in the condition.
+        params: list[Any] = [plan.match] if plan.match is not None else []
+        scored = (
+            f"SELECT d.rowid AS rowid, {score} AS score, {_FIELD_COLUMNS} FROM {table}"
+            f" WHERE {plan.condition} AND {plan.where.where}"
+        )
+        params += plan.where.params
+        sql = f"SELECT * FROM ({scored})"
+        if after is not None:
+            condition = _after(keys, decode_cursor(after, keys))
+            sql += f" WHERE {condition.where}"
+            params += condition.params
+        return self._query(
+            f"{sql} ORDER BY {_order(keys)} LIMIT ?", [*params, limit + 1]
+        ).fetchall()
+
+    def _docs(self, rowids: list[int]) -> list[Incident]:
+        if not rowids:
+            return []
+        found = dict(
+            self._query(
+                f"SELECT rowid, doc FROM incidents WHERE rowid IN ({', '.join('?' * len(rowids))})",
+                rowids,
             ).fetchall()
-            counts[name] = [bucket(value, n) for value, n in rows]
-        return counts
+        )
+        return [json.loads(found[rowid]) for rowid in rowids]
+
+    @staticmethod
+    def _from(plan: _Plan, fields: str = "incident_fields d") -> tuple[str, list[Any]]:
+        """The matching rows of ``fields`` (``incident_fields d``, or with a hint): read
+        from the FTS5 match when it drives, else a scan of every incident."""
+        if plan.driven:
+            table = f"incident_words JOIN {fields} ON d.rowid = incident_words.rowid"
+        else:
+            table = fields
+        params = [plan.match] if plan.driven else []
+        sql = f"FROM {table} WHERE {plan.condition} AND {plan.where.where}"
+        return sql, [*params, *plan.where.params]
+
+    def _count(self, plan: _Plan) -> int:
+        if plan.bare:  # FTS5 alone: no row of incident_fields to read
+            return self._query(
+                "SELECT count(*) FROM incident_words WHERE incident_words MATCH ?",
+                [f"({plan.match}) AND {plan.access}"],
+            ).fetchone()[0]
+        rows, params = self._from(plan)
+        return self._query(f"SELECT count(*) {rows}", params).fetchone()[0]
+
+    def _facets(self, plan: _Plan) -> tuple[int, Facets]:
+        """The total and every facet's counts in one pass over the matching rows: how many
+        match with each set of facet values, added up per value."""
+        # Unless the facet index covers the query, SQLite would walk it for its order and
+        # read each row beside: the table in its own order and a sort are faster.
+        fields = "incident_fields d" if plan.covered else "incident_fields d NOT INDEXED"
+        rows, params = self._from(plan, fields)
+        groups = self._query(f"SELECT d.facets, count(*) {rows} GROUP BY d.facets", params)
+        counted: dict[str, Counter] = {name: Counter() for name in FACETS}
+        total = 0
+        for facet_set, n in groups.fetchall():
+            total += n
+            for name, values in zip(FACETS, self._facet_set(facet_set), strict=True):
+                for value in values:
+                    counted[name][value] += n
+        return total, {
+            name: [
+                bucket(value, n)
+                for value, n in sorted(counts.items(), key=lambda c: (-c[1], c[0]))[:FACET_SIZE]
+            ]
+            for name, counts in counted.items()
+        }
+
+    def _facet_set(self, facet_set: int) -> list[list[str]]:
+        """The facet values of a set, cached per connection (a set never changes)."""
+        self._conn()  # the cache belongs to this thread's connection, to its file
+        cache = self._local.facet_sets
+        if facet_set not in cache:
+            (fields,) = self._query(
+                "SELECT fields FROM facet_sets WHERE id = ?", [facet_set]
+            ).fetchone()
+            cache[facet_set] = json.loads(fields)
+        return cache[facet_set]
 
     def ping(self) -> None:
-        self._query("SELECT count(*) FROM incident_docs").fetchone()
+        self._query("SELECT count(*) FROM incidents").fetchone()
 
     def close(self) -> None:
         self._closed = True

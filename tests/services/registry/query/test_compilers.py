@@ -18,7 +18,7 @@ def test_sql_has_one_placeholder_per_parameter_and_no_values():
     sql = fts5.compile_where(parse(QUERY), visibility(VIEWERS["lab A reporter"]))
     assert sql.where.count("?") == len(sql.params)
     assert "O'Brien" not in sql.where
-    assert "o'brien; drop" in sql.params
+    assert fts5.SEPARATOR + "o'brien; drop" + fts5.SEPARATOR in sql.params  # a keyword column's
     assert '{title description} : "model weight"' in sql.params
     assert '{title description} : "recogni"*' in sql.params
 
@@ -59,3 +59,37 @@ def test_title_weighs_more_than_description_in_elasticsearch():
     should = query["bool"]["must"][0]["bool"]["should"]
     boosts = {next(iter(q["term"])): q["term"][next(iter(q["term"]))]["boost"] for q in should}
     assert boosts["derived.title"] > boosts["derived.description"]
+
+
+def test_a_query_whose_words_must_all_match_is_driven_and_scored_by_their_and():
+    both = fts5.ranking(parse("facial recognition"))
+    assert both.match == '({title description} : "facial") AND ({title description} : "recognit")'
+    assert both.drives and both.rest == parse("")
+    filtered = fts5.ranking(parse("country:US chatbot -kids"))
+    assert filtered.match == '({title description} : "chatbot")'
+    assert filtered.drives and filtered.rest == parse("country:US -kids")
+
+
+def test_other_text_queries_are_scored_by_any_word_and_driven_only_when_one_must_match():
+    either = fts5.ranking(parse("(kids OR scam) -shopper"))
+    assert either.match == '{title description} : "kid" OR {title description} : "scam"'
+    assert either.drives and either.rest == parse("(kids OR scam) -shopper")
+    mixed = fts5.ranking(parse("kids OR severity:high"))
+    assert mixed.match == '{title description} : "kid"' and not mixed.drives
+    none = fts5.ranking(parse("-youtube severity:low"))
+    assert none.match is None and not none.drives
+
+
+def test_the_access_rule_in_fts5_names_levels_organization_and_recipient_in_hex():
+    rule = fts5.access_match(visibility(VIEWERS["lab A reporter"]))
+    hexed = {v: v.encode().hex() for v in ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")}
+    assert rule == (
+        f'access : (("t{hexed["CLEAR"]}" OR "t{hexed["GREEN"]}")'
+        f' OR (("o{b"org-lab-a".hex()}") AND ("t{hexed["AMBER"]}" OR "t{hexed["AMBER+STRICT"]}"))'
+        f' OR (("t{hexed["RED"]}") AND ("r{b"p-a".hex()}")))'
+    )
+    tokens = fts5.access_tokens(
+        {"tlp": ["RED"], "organization": ["org-lab-a"], "recipients": ["p-a", "p b"]}
+    )
+    assert tokens.split() == [f"t{hexed['RED']}", f"o{b'org-lab-a'.hex()}", f"r{b'p-a'.hex()}",
+                              f"r{b'p b'.hex()}"]  # fmt: skip
