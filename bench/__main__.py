@@ -38,15 +38,19 @@ def main() -> int:
     intake_text, intake_results = intake_floor.run()
     store_text, store_results = store_floor.run()
     rebuild_text, rebuild_results = rebuild.run()
+    end_to_end_text, end_to_end_results = end_to_end.run()
+    memory_text, memory_results = memory.run()
+    escalation_text, escalation_results = escalation_latency.run()
+    sustained_text, sustained_results = sustained.run()
     sections = [
         intake_text,
         store_text,
         rebuild_text,
         report_latency.run(),
-        end_to_end.run(),
-        memory.run(),
-        escalation_latency.run(),
-        sustained.run(),
+        end_to_end_text,
+        memory_text,
+        escalation_text,
+        sustained_text,
         intake_cost.run(),
         codec.run(),
         normalizer.run(),
@@ -69,6 +73,10 @@ def main() -> int:
                 "intake": intake_results,
                 "registry": store_results,
                 "rebuild": rebuild_results,
+                "end_to_end": end_to_end_results,
+                "memory": memory_results,
+                "escalation": escalation_results,
+                "sustained": sustained_results,
             },
             indent=2,
         )

@@ -38,10 +38,10 @@ def measure() -> dict:
     }
 
 
-def run() -> str:
+def run() -> tuple[str, dict]:
     r = measure()
     page = r["to_first_page_ms"]
-    return (
+    text = (
         "## Escalation: 202 to the first page (embedded profile)\n\n"
         f"{r['sent']} critical reports at {RATE:.0f} a second (open loop); the default "
         "policy pages the demo on-call person at once; the notifier's signed webhook "
@@ -54,7 +54,8 @@ def run() -> str:
         f"- accepted {r['accepted']} of {r['sent']}; accepted but never paged within "
         f"{WAIT_S:.0f} s: {r['never_paged']}\n"
     )
+    return text, r
 
 
 if __name__ == "__main__":
-    print(run())
+    print(run()[0])

@@ -72,7 +72,7 @@ def measure(how: str, count: int, cache: str, processes: int = 1) -> dict:
     return figures[0]
 
 
-def run() -> str:
+def run() -> tuple[str, dict]:
     average = load_average()
     with tempfile.TemporaryDirectory() as cache:
         measure("mapped", 1, cache)  # unpack once, outside the measurement
@@ -89,7 +89,7 @@ def run() -> str:
         f"| {r['detected']['RssFile']:.0f} MB |\n"
         for (how, _), r in rows.items()
     )
-    return (
+    text = (
         "## Memory: py3langid's model in intake\n\n"
         f"A fresh process imports intake ({base:.0f} MB resident), loads the model, and "
         "detects the language of real reports (AIID and AIAAIC rows, whole). `whole`: "
@@ -109,7 +109,12 @@ def run() -> str:
         )
         + ".\n"
     )
+    figures = {f"{how}, {count} reports": r for (how, count), r in rows.items()}
+    return text, {
+        "one_process": figures,
+        "two_processes_pss_mb": {h: r["pss"] for h, r in pairs.items()},
+    }
 
 
 if __name__ == "__main__":
-    print(run())
+    print(run()[0])

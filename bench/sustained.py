@@ -170,7 +170,7 @@ def measure() -> dict:
     }
 
 
-def run() -> str:
+def run() -> tuple[str, dict]:
     r = measure()
     rows = "".join(
         f"| {name} | {RATES[name]:.0f}/s | "
@@ -185,7 +185,7 @@ def run() -> str:
         if status.startswith("5")
     )
     lost = r["never_registered"] + max(0, r["accepted"] - r["registered"])
-    return (
+    text = (
         "## Sustained load: the three services at once (embedded profile)\n\n"
         f"For {r['seconds']:.0f} s, each action on its own fixed schedule (open loop): a lab "
         f"files reports (one in {CRITICAL_EVERY} critical), the risk owner searches "
@@ -206,7 +206,8 @@ def run() -> str:
         "| service | RSS | PSS | goal | ratio to goal |\n|---|---|---|---|---|\n"
         f"{memory_lines(r['memory_mb'])}"
     )
+    return text, r
 
 
 if __name__ == "__main__":
-    print(run())
+    print(run()[0])
