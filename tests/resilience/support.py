@@ -1,10 +1,12 @@
 """What the fault tests share, on top of the end-to-end helpers: the three services with a
-webhook receiver, and the checks every fault ends with (each accepted report in the
-registry exactly once; each page delivered once, none missing)."""
+webhook receiver, clients calling them from threads while the fault happens, and the
+checks every fault ends with (each accepted report in the registry exactly once; each
+page delivered once, none missing)."""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +17,33 @@ from e2e.helpers import create_api_key, create_oncall_person, eventually, servic
 from servers import Noida
 
 from tools import stack
+
+
+class Clients:
+    """``count`` client threads, each with its own HTTP session, calling ``call`` over and
+    over from the start of the ``with`` block to its end."""
+
+    def __init__(self, count: int) -> None:
+        self._stopping = threading.Event()
+        self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(count)]
+
+    def call(self, session: requests.Session, client: int) -> None:
+        raise NotImplementedError
+
+    def _run(self, client: int) -> None:
+        with requests.Session() as session:
+            while not self._stopping.is_set():
+                self.call(session, client)
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(60)
 
 
 @dataclass

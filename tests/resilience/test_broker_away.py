@@ -10,14 +10,19 @@ held by the test, as a stuck process would."""
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sqlite3
-import threading
 
 import pytest
 import requests
 from e2e.helpers import accord, report
-from resilience.support import assert_each_registered_once, deployed, registered_count
+from resilience.support import (
+    Clients,
+    assert_each_registered_once,
+    deployed,
+    registered_count,
+)
 from servers import start_noida
 from waiting import wait_until
 
@@ -27,48 +32,32 @@ FILERS = 4
 DURING = 60  # reports accepted while the broker is away
 
 
-class Filers:
+class Filers(Clients):
     """Lab clients filing reports from threads until stopped; each 202's id, and any other
     answer."""
 
     def __init__(self, intake: str, key: str) -> None:
+        super().__init__(FILERS)
         self._url = f"{intake}/v1/reports"
         self._headers = {"Authorization": f"Bearer {key}"}
-        self._stopping = threading.Event()
-        self._threads = [threading.Thread(target=self._file, args=(n,)) for n in range(FILERS)]
+        self._numbers = itertools.count()  # next() is atomic under the GIL
         self.accepted: list[str] = []
         self.refused: list[tuple[int, str]] = []
 
-    def _file(self, filer: int) -> None:
-        with requests.Session() as session:
-            n = 0
-            while not self._stopping.is_set():
-                body = report(f"Filed under load {filer}-{n}")
-                answer = session.post(self._url, json=body, headers=self._headers, timeout=30)
-                if answer.status_code == 202:
-                    self.accepted.append(answer.json()["id"])
-                else:
-                    self.refused.append((answer.status_code, answer.text))
-                n += 1
-
-    def __enter__(self) -> Filers:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self._stopping.set()
-        for thread in self._threads:
-            thread.join(60)
+    def call(self, session: requests.Session, client: int) -> None:
+        body = report(f"Filed under load {client}-{next(self._numbers)}")
+        answer = session.post(self._url, json=body, headers=self._headers, timeout=30)
+        if answer.status_code == 202:
+            self.accepted.append(answer.json()["id"])
+        else:
+            self.refused.append((answer.status_code, answer.text))
 
     def accepted_more(self, than: int) -> bool:
         return len(self.accepted) >= than
 
 
 def outbox_depth(env: dict[str, str]) -> int:
-    """What waits in intake's outbox, as ``accord outbox`` tells an operator. (Not from
-    /metrics: with the broker frozen a scrape waits for the consumer-lag gauge's Kafka
-    requests to time out, longer than a scrape may take.)"""
+    """What waits in intake's outbox, as ``accord outbox`` tells an operator."""
     return int(accord(env, "outbox").split()[0])
 
 

@@ -8,14 +8,13 @@ a revocation travels on Kafka is tests/e2e/test_directory.py's."""
 from __future__ import annotations
 
 import itertools
-import threading
 from collections import defaultdict
 
 import pytest
 import requests
 from e2e.helpers import accord, report
 from html_page import Page
-from resilience.support import assert_each_registered_once, deployed
+from resilience.support import Clients, assert_each_registered_once, deployed
 from waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.resilience, pytest.mark.timeout(240)]
@@ -44,49 +43,36 @@ def signed_in(intake: str, password: str) -> requests.Session:
     return browser
 
 
-class Holder:
+class Holder(Clients):
     """The key's holder calling every service from a thread each (intake: filing reports;
     the others: whoami), each call numbered when it starts and when it ends."""
 
     def __init__(self, urls: dict[str, str], key: str) -> None:
+        super().__init__(len(urls))
         self._urls, self._auth = urls, {"Authorization": f"Bearer {key}"}
+        self._services = list(urls)
         self._clock = itertools.count()  # next() is atomic under the GIL
-        self._stopping = threading.Event()
         self.calls: dict[str, list[tuple[int, int, int]]] = defaultdict(list)  # start, end, status
         self.filed: list[str] = []
-        self._threads = [threading.Thread(target=self._call, args=(s,)) for s in urls]
 
-    def _call(self, service: str) -> None:
-        with requests.Session() as session:
-            while not self._stopping.is_set():
-                start = next(self._clock)
-                if service == "intake":
-                    body = report("Filed mid-session")
-                    answer = session.post(
-                        f"{self._urls[service]}/v1/reports", json=body, headers=self._auth,
-                        timeout=30,
-                    )  # fmt: skip
-                    if answer.status_code == 202:
-                        self.filed.append(answer.json()["id"])
-                else:
-                    answer = session.get(f"{self._urls[service]}/v1/whoami", headers=self._auth,
-                                         timeout=30)  # fmt: skip
-                self.calls[service].append((start, next(self._clock), answer.status_code))
+    def call(self, session: requests.Session, client: int) -> None:
+        service = self._services[client]
+        start = next(self._clock)
+        if service == "intake":
+            body = report("Filed mid-session")
+            answer = session.post(
+                f"{self._urls[service]}/v1/reports", json=body, headers=self._auth, timeout=30
+            )
+            if answer.status_code == 202:
+                self.filed.append(answer.json()["id"])
+        else:
+            answer = session.get(f"{self._urls[service]}/v1/whoami", headers=self._auth, timeout=30)
+        self.calls[service].append((start, next(self._clock), answer.status_code))
 
     def refused_by_all(self, times: int) -> bool:
         return all(
             sum(1 for *_, status in self.calls[s] if status == 401) >= times for s in self._urls
         )
-
-    def __enter__(self) -> Holder:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self._stopping.set()
-        for thread in self._threads:
-            thread.join(60)
 
 
 def test_after_revocation_nothing_of_the_holders_works_in_any_service(tmp_path, httpserver):
