@@ -63,25 +63,23 @@ class SignInThrottle:
         the password is checked, in one step with the decision, keeps parallel guesses
         from all slipping through while the hashes are compared."""
         now, key = self._clock.time(), _key(email)
-        with self._lock, self._flock:
+        # The connection's context commits the transaction, or rolls it back on an error.
+        with self._lock, self._flock, self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                if now >= self._next_sweep:
-                    # The e-mails that failed and never came back, once a window.
-                    self._conn.execute("DELETE FROM failures WHERE at <= ?", (now - self._window,))
-                    self._next_sweep = now + self._window
-                failures = [
-                    at
-                    for (at,) in self._conn.execute(
-                        "SELECT at FROM failures WHERE email = ? AND at > ? ORDER BY at",
-                        (key, now - self._window),
-                    )
-                ]
-                wait = retry_after(failures, now, self._limit, self._window)
-                if wait is None:
-                    self._conn.execute("INSERT INTO failures VALUES (?, ?)", (key, now))
-            finally:
-                self._conn.execute("COMMIT")
+            if now >= self._next_sweep:
+                # The e-mails that failed and never came back, once a window.
+                self._conn.execute("DELETE FROM failures WHERE at <= ?", (now - self._window,))
+                self._next_sweep = now + self._window
+            failures = [
+                at
+                for (at,) in self._conn.execute(
+                    "SELECT at FROM failures WHERE email = ? AND at > ? ORDER BY at",
+                    (key, now - self._window),
+                )
+            ]
+            wait = retry_after(failures, now, self._limit, self._window)
+            if wait is None:
+                self._conn.execute("INSERT INTO failures VALUES (?, ?)", (key, now))
         return wait
 
     def succeeded(self, email: str) -> None:
