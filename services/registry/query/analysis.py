@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 _CJK = (
     "\u3040-\u30ff"  # Hiragana, Katakana
@@ -27,7 +27,7 @@ _TOKEN = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>(?:(?![{_CJK}])[^\W_])+)")
 # much faster pattern than ``_TOKEN``, which must stop a word at a CJK character).
 _HAS_CJK = re.compile(rf"[{_CJK}]")
 _WORD = re.compile(r"[^\W_]+")
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 
 
 def fold(text: str) -> str:

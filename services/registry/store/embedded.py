@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from services.registry.access.rules import Visibility, visibility
 from services.registry.query import fts5
 from services.registry.query.ast import And, MatchAll, Node, Not, Or, Term
@@ -91,14 +93,15 @@ _SORT_COLUMNS = ("score", "received", "occurred_sort", "severity_rank", "id")
 # conditions leave too few of them, the page is ranked over every match instead.
 _CANDIDATES = 64
 _KEYWORD_COLUMNS = ", ".join(f'"{name}"' for name in KEYWORD_FIELDS)
-# Documents of a file of an earlier schema read at a time while ``ensure`` migrates them.
-_MIGRATION_BATCH = 1000
+# Rows read at a time: documents of a file of an earlier schema while ``ensure`` migrates
+# them, ids looked up in one query (under SQLite's limit of parameters).
+_BATCH = 1000
 
 
 def _json(doc: dict[str, Any]) -> str:
     try:
-        return json.dumps(doc, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError) as exc:
+        return msgspec.json.encode(doc, order="sorted").decode()
+    except (TypeError, ValueError, msgspec.EncodeError) as exc:
         raise StoreRejected(f"{doc.get('id')} is not JSON: {exc}") from exc
 
 
@@ -309,7 +312,7 @@ class EmbeddedStore:
             if old is None:
                 return
             rows = conn.execute("SELECT rowid, doc FROM incident_docs")
-            while batch := rows.fetchmany(_MIGRATION_BATCH):
+            while batch := rows.fetchmany(_BATCH):
                 for rowid, doc in batch:
                     incident = json.loads(doc)
                     with _errors("indexing an incident"):
@@ -353,14 +356,28 @@ class EmbeddedStore:
         rows = [self._row(incident) for incident in incidents]
         written = []
         with self._transaction(f"adding {len(rows)} incidents to {self.path}") as conn:
+            stored = self._stored(conn, [incident_id for incident_id, _, _ in rows])
             for incident_id, doc, fields in rows:
-                exists = conn.execute(
-                    "SELECT 1 FROM incidents WHERE id = ?", (incident_id,)
-                ).fetchone()
-                if exists is None and incident_id not in written:
+                if incident_id not in stored:
                     self._write(conn, incident_id, doc, fields, new=True)
+                    stored.add(incident_id)
                     written.append(incident_id)
         return written
+
+    @staticmethod
+    def _stored(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are stored: one query per ``_BATCH`` of them."""
+        stored: set[str] = set()
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start : start + _BATCH]
+            stored.update(
+                incident_id
+                for (incident_id,) in conn.execute(
+                    f"SELECT id FROM incidents WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return stored
 
     def fetch(self, incident_id: str) -> Stored | None:
         row = self._query("SELECT doc FROM incidents WHERE id = ?", [incident_id]).fetchone()
@@ -401,6 +418,9 @@ class EmbeddedStore:
             rowid = row[0]
             conn.execute("UPDATE incidents SET doc = ? WHERE rowid = ?", (doc, rowid))
             conn.execute("DELETE FROM incident_words WHERE rowid = ?", (rowid,))
+            # Deleted and inserted again: INSERT OR REPLACE would cost every new row more
+            # than the rest of its write.
+            conn.execute("DELETE FROM incident_fields WHERE rowid = ?", (rowid,))
         cls._write_fields(conn, rowid, incident_id, fields)
 
     @staticmethod
@@ -421,13 +441,15 @@ class EmbeddedStore:
             ),
         )
         facet_set = json.dumps([fields[field] for field in FACETS.values()], ensure_ascii=False)
-        (facets,) = conn.execute(
-            "INSERT INTO facet_sets (fields) VALUES (?) ON CONFLICT (fields)"
-            " DO UPDATE SET fields = excluded.fields RETURNING id",
-            (facet_set,),
-        ).fetchone()
+        # Looked up first: an upsert rewrites the row it finds, for every new incident.
+        known = conn.execute("SELECT id FROM facet_sets WHERE fields = ?", (facet_set,)).fetchone()
+        facets = (
+            known[0]
+            if known
+            else conn.execute("INSERT INTO facet_sets (fields) VALUES (?)", (facet_set,)).lastrowid
+        )
         conn.execute(
-            f"INSERT OR REPLACE INTO incident_fields (rowid, id, received, occurred,"
+            f"INSERT INTO incident_fields (rowid, id, received, occurred,"
             f" occurred_sort, severity_rank, facets, {_KEYWORD_COLUMNS})"
             f" VALUES ({', '.join('?' * (7 + len(KEYWORD_FIELDS)))})",
             (
