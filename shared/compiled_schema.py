@@ -11,7 +11,10 @@ of its cost:
 - every other field (dates, URLs, e-mails, floats, booleans, custom fields and callables
   such as a language-tag check) is checked by calling that marshmallow field's own
   ``deserialize``, and ``@validates_schema`` hooks by calling the hook, once the compiled
-  part has passed (as marshmallow skips them on field errors).
+  part has passed (as marshmallow skips them on field errors). A boolean or a time with an
+  offset is first tested by a shortcut that accepts only what the field would accept
+  (``_shortcut``); what it does not accept still goes to ``deserialize``, for the verdict
+  and the message.
 
 Payloads are only read, never converted: what passes is handed on unchanged.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Literal, Optional
 
 import msgspec
@@ -76,7 +80,7 @@ class _Generator:
         exact = self._exact(field_)
         if exact is None:
             # deserialize does it all, None included.
-            return Any, _Checks(leaf=field_.deserialize)
+            return Any, _Checks(leaf=_leaf(field_))
         kind, checks = exact
         return (Optional[kind] if field_.allow_none else kind), checks  # noqa: UP045
 
@@ -116,6 +120,50 @@ class _Generator:
             meta = _meta(others, base)
             return None if meta is None else (_annotated(base, meta), _Checks())
         return None
+
+
+def _leaf(field_: fields.Field) -> Callable[[Any], Any]:
+    """The check of a field left to marshmallow: its ``deserialize``, after the shortcut."""
+    accepts, deserialize = _shortcut(field_), field_.deserialize
+    if accepts is None:
+        return deserialize
+
+    def leaf(value: Any) -> None:
+        if not accepts(value):
+            deserialize(value)
+
+    return leaf
+
+
+def _shortcut(field_: fields.Field) -> Callable[[Any], bool] | None:
+    """A test passing only values ``field_`` accepts, at a fraction of deserialize's cost:
+    a field class's own ``accepts`` (a custom field's, defined on that very class), else
+    one for marshmallow's booleans and aware times without validators."""
+    kind = type(field_)
+    if field_.validators:
+        return None
+    if "accepts" in vars(kind):
+        return field_.accepts
+    if kind is fields.Boolean and (not field_.truthy or True in field_.truthy):
+        return boolean if not field_.truthy or False in field_.falsy else None
+    if kind is fields.AwareDateTime and field_.format in (None, "iso", "iso8601"):
+        return aware_time
+    return None
+
+
+def boolean(value: Any) -> bool:
+    """true or false."""
+    return value is True or value is False
+
+
+def aware_time(value: Any) -> bool:
+    """An ISO 8601 time with an offset, as ``AwareDateTime`` reads it."""
+    if type(value) is not str:
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
 
 
 def _meta(validators: list, base: type) -> dict | None:

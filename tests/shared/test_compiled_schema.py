@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from marshmallow import Schema, fields
 
 from shared.compiled_schema import SchemaError, compile_schema
 from shared.envelope import _EnvelopeSchema
@@ -80,6 +81,10 @@ VALUES = [
     "2026-11-20T09:15:00",  # naive
     "2026-11-20T09:15:00+01:00",  # not UTC
     "2026-11-20T09:15:00Z",
+    "2026-11-20T09:15:00-00:00",  # UTC all the same
+    "2026-11-20 09:15Z",
+    "20261120T091500Z",  # ISO 8601's basic format
+    "2026-11-20T09:15:00.1234567Z",
     "2026-13-01T00:00:00+00:00",
     "2026-11-20",
     "not a date",
@@ -262,3 +267,22 @@ def test_a_pattern_matches_from_the_start_as_marshmallow_does(prefix):
     envelope = copy.deepcopy(EXAMPLES[0])
     envelope["id"] = prefix + envelope["id"]
     assert _valid(envelope) == (False, False)
+
+
+class _Shortcuts(Schema):
+    """Fields whose values the compiled validator may accept before marshmallow sees them."""
+
+    flag = fields.Boolean()
+    yes_or_no = fields.Boolean(truthy={"yes"}, falsy={"no"})  # True is not one of them
+    at = fields.AwareDateTime()
+    local = fields.AwareDateTime(format="%Y-%m-%d %H:%M%z")  # no shortcut for a format
+    utc = AcceptedReportSchema().fields["received_at"]
+    strict = AcceptedReportSchema().fields["verified"]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("name", ["flag", "yes_or_no", "at", "local", "utc", "strict"])
+def test_a_shortcut_accepts_only_what_the_field_accepts(name, value):
+    schema = _Shortcuts()
+    check = compile_schema(schema)
+    assert _accepts(check, {name: value}) == (not schema.validate({name: value}))
