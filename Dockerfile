@@ -18,10 +18,6 @@ COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
 RUN /opt/accord/bin/pip install .
-# py3langid's model unpacked for memory-mapping (shared/normalize/language_model.py):
-# the root file system is read-only at run time.
-RUN ACCORD_MODEL_CACHE=/opt/accord/models /opt/accord/bin/python -c \
-    "from shared.normalize import language_model; language_model.identifier()"
 
 FROM ${PYTHON_IMAGE}
 # A fixed numeric user, so the chart's runAsUser (10001) and runAsNonRoot agree with it.
@@ -36,8 +32,7 @@ ENV PATH=/opt/accord/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     ACCORD_HOST=0.0.0.0 \
-    ACCORD_DATA_DIR=/var/lib/accord \
-    ACCORD_MODEL_CACHE=/opt/accord/models
+    ACCORD_DATA_DIR=/var/lib/accord
 WORKDIR /opt/accord
 USER 10001:10001
 EXPOSE 8001 8002 8003

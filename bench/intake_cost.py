@@ -29,7 +29,7 @@ PARTS = {
     "rate limit (RateLimiter.hit)": ("services/intake/rate_limit.py", "hit"),
     "the view (submit)": ("services/intake/views.py", "submit"),
     "normalization (normalize)": ("shared/normalize/normalizer.py", "normalize"),
-    "of which language detection (py3langid)": ("shared/normalize/language.py", "detect"),
+    "of which language detection (fastText)": ("shared/normalize/language.py", "detect"),
     "envelope encode, re-validating the report (envelope.encode)": (
         "shared/envelope.py",
         "encode",

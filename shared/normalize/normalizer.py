@@ -28,7 +28,7 @@ from shared.normalize.result import Mapped, Outside, Rejected, Unknown
 from shared.normalize.source import SourceRecord
 from shared.report import SCHEMA_VERSION, ReportInputSchema, ReportV1Schema
 
-NORMALIZER_VERSION = "1.2.0"
+NORMALIZER_VERSION = "1.3.0"  # 1.3: language detected by fastText, not py3langid
 
 # What a lab filing a report must give. Bulk adapters pass less: a source that has no
 # severity leaves it out of the report, flagged as not given, unless a severity rule

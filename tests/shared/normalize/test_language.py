@@ -49,14 +49,20 @@ def test_a_declared_tag_that_is_not_bcp_47_is_unknown(tag):
             "de",
         ),
         ("模型权重在评估期间被复制到未经批准的服务器上", "zh"),
+        ("モデルの重みが未承認のサーバーにコピーされた", "ja"),
+        ("Веса модели были скопированы на неутверждённый сервер", "ru"),  # noqa: RUF001
+        ("Model weights copied\nto an unapproved server\n\nduring an evaluation", "en"),
+        ("Model weights were copied to an unapproved server \ud800", "en"),
     ],
 )
 def test_the_language_of_a_text_is_detected_and_the_rule_says_so(text, expected):
     mapped = detect(text)
     assert mapped.value == expected
-    assert mapped.rule.startswith("language: detected by py3langid")
+    assert mapped.rule.startswith("language: detected by fastText lid.176")
 
 
 @pytest.mark.parametrize("text", ["", "x", "!!!"])
 def test_too_little_text_is_undetermined(text):
-    assert detect(text).value in {"und", "zxx"}
+    mapped = detect(text)
+    assert mapped.value == "und"
+    assert mapped.rule.endswith("(p=0.12)")  # below MIN_CONFIDENCE

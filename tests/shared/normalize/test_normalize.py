@@ -189,7 +189,7 @@ def test_a_declared_language_is_standardized_else_detected(raw_report):
     )
     assert french["language"] == "fr"
     assert decisions(french)["language"]["original"] is None
-    assert decisions(french)["language"]["rule"].startswith("language: detected by py3langid")
+    assert decisions(french)["language"]["rule"].startswith("language: detected by fastText")
 
 
 def test_a_bad_language_tag_is_flagged_and_the_language_detected(raw_report):
@@ -495,7 +495,7 @@ def test_anything_but_an_object_is_rejected_as_a_whole(raw):
 
 
 def test_warm_up_loads_what_the_first_report_would_wait_for():
-    loaders = (language._identifier, countries._keys, dates._iana)
+    loaders = (language._model, countries._keys, dates._iana)
     for loader in loaders:
         loader.cache_clear()
     warm_up()

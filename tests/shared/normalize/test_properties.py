@@ -105,7 +105,7 @@ defaults = st.sampled_from([{}, {"tlp": "GREEN", "event_type": "incident", "time
 
 SETTINGS = settings(
     max_examples=300,
-    deadline=None,  # the first detection loads py3langid's model
+    deadline=None,  # the first detection loads the language model
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
