@@ -17,11 +17,10 @@ from pathlib import Path
 
 from bench.profile import table
 from bench.store_floor import corpus, raw_insert
-from services.registry.consumer import projection_handlers
+from services.registry.consumer import replay_handlers
 from services.registry.rebuild import Rebuilt, rebuild
 from services.registry.store.embedded import EmbeddedStore
 from shared.bus.embedded import EmbeddedBus
-from shared.bus.null import NullProducer
 from shared.envelope import Envelope, encode, new_id
 from shared.topics import REPORTS, all_topics, topic_name
 
@@ -75,8 +74,8 @@ def _rebuild(tmp: Path, bus: EmbeddedBus, name: str) -> Rebuilt:
         return rebuild(
             bus,
             store,
-            lambda version: projection_handlers(
-                version, NullProducer(), prefix=PREFIX, registry_url="http://127.0.0.1:8002"
+            lambda version: replay_handlers(
+                version, prefix=PREFIX, registry_url="http://127.0.0.1:8002"
             ),
             prefix=PREFIX,
             stamp=name,

@@ -25,10 +25,9 @@ from typing import Any, TextIO
 import requests
 
 from services.registry import store as stores
-from services.registry.consumer import projection_handlers
+from services.registry.consumer import replay_handlers
 from services.registry.rebuild import rebuild
 from shared import bus as buses
-from shared.bus.null import NullProducer
 from shared.envelope import utcnow
 from shared.errors import Rejected, Unavailable
 from shared.settings import Settings
@@ -125,9 +124,8 @@ def rebuild_store(_: argparse.Namespace) -> int:
         done = rebuild(
             bus,
             store,
-            # Replaying publishes nothing: the registry's own events are on the bus already.
-            lambda version: projection_handlers(
-                version, NullProducer(), prefix=prefix, registry_url=settings.registry_url
+            lambda version: replay_handlers(
+                version, prefix=prefix, registry_url=settings.registry_url
             ),
             prefix=prefix,
             stamp=f"{utcnow():%Y%m%dt%H%M%S}-{secrets.token_hex(2)}",

@@ -16,6 +16,7 @@ from services.registry.risk_register import RiskRegister, apply_risk_events
 from services.registry.service import Registry
 from services.registry.store.interfaces import Incident, IncidentStore
 from shared.bus.interfaces import Producer
+from shared.bus.null import NullProducer
 from shared.bus.runner import Handler
 from shared.clock import SYSTEM_CLOCK
 from shared.envelope import Envelope, encode, utcnow
@@ -25,7 +26,12 @@ log = logging.getLogger(__name__)
 
 
 def projection_handlers(
-    store: IncidentStore, producer: Producer, *, prefix: str, registry_url: str
+    store: IncidentStore,
+    producer: Producer,
+    *,
+    prefix: str,
+    registry_url: str,
+    publish: bool = True,
 ) -> dict[str, Handler]:
     """The registry's projection: the handler of each logical topic whose records make its
     state, in the order ``accord registry rebuild`` replays them into a new store version
@@ -48,6 +54,7 @@ def projection_handlers(
             producer,
             events_topic=topic_name(prefix, REGISTRY_EVENTS),
             registry_url=registry_url,
+            publish=publish,
         ),
         REGISTRY_EVENTS: lambda envelopes: (
             apply_decisions(store, envelopes),
@@ -60,14 +67,30 @@ def projection_handlers(
     }
 
 
+def replay_handlers(store: IncidentStore, *, prefix: str, registry_url: str) -> dict[str, Handler]:
+    """The projection as ``accord registry rebuild`` replays it: publishing nothing (the
+    registry's own events are on the bus already), not even building the
+    ``incident.registered`` events it would drop."""
+    return projection_handlers(
+        store, NullProducer(), prefix=prefix, registry_url=registry_url, publish=False
+    )
+
+
 class ReportProjection:
     """The handler for the reports topic."""
 
     def __init__(
-        self, store: IncidentStore, producer: Producer, *, events_topic: str, registry_url: str
+        self,
+        store: IncidentStore,
+        producer: Producer,
+        *,
+        events_topic: str,
+        registry_url: str,
+        publish: bool = True,
     ) -> None:
         self._store = store
         self._producer = producer
+        self._publish = publish
         self._events_topic = events_topic
         self._registry_url = registry_url
         self._registry = Registry(
@@ -80,8 +103,9 @@ class ReportProjection:
         for answer in envelopes:
             if answer.type == "report.information_provided":
                 self._registry.record_answer(answer)
-        for incident in incidents:
-            self._publish_registered(incident)
+        if self._publish:
+            for incident in incidents:
+                self._publish_registered(incident)
         self._producer.flush()
         log.info("registered %d incidents", len(incidents))
 

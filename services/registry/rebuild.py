@@ -3,8 +3,8 @@ goes on serving.
 
 1. A new, empty version of the store (a new SQLite file, a new Elasticsearch index).
 2. Every topic the registry consumes, replayed from its first record to its last through
-   the registry's own projection handlers (``consumer.projection_handlers``), with a
-   producer that drops what they publish: their events are on the bus already.
+   the registry's own projection handlers, publishing nothing
+   (``consumer.replay_handlers``): their events are on the bus already.
 3. The new version promoted in one atomic step (the pointer file, the alias).
 4. The records appended since step 2 read its end, replayed into the new version: the
    live consumer wrote those to the old one. The handlers are idempotent, so one the live

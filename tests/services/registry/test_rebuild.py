@@ -15,7 +15,7 @@ from waiting import wait_until
 
 from services.cli import main
 from services.registry import store as stores
-from services.registry.consumer import projection_handlers
+from services.registry.consumer import projection_handlers, replay_handlers
 from services.registry.rebuild import rebuild
 from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
@@ -23,10 +23,10 @@ from services.registry.store.elasticsearch import ElasticsearchStore
 from services.registry.store.embedded import EmbeddedStore
 from services.registry.store.interfaces import IncidentStore
 from shared import bus as buses
-from shared.bus.null import NullProducer
+from shared.bus.embedded import EmbeddedBus
 from shared.bus.runner import service_runner
 from shared.clock import TestClock
-from shared.envelope import Envelope, encode
+from shared.envelope import Envelope, decode, encode
 from shared.settings import Settings
 from shared.topics import CONTRACTS, REGISTRY_EVENTS, REPORTS, all_topics, topic_name
 
@@ -141,9 +141,7 @@ def test_records_that_arrive_during_the_rebuild_are_caught_up(live):
     done = rebuild(
         bus,
         ArrivingMeanwhile(),
-        lambda version: projection_handlers(
-            version, NullProducer(), prefix=PREFIX, registry_url="http://r.test"
-        ),
+        lambda version: replay_handlers(version, prefix=PREFIX, registry_url="http://r.test"),
         prefix=PREFIX,
         stamp="t1",
     )
@@ -213,3 +211,25 @@ def test_promotions_leave_the_data_folders_other_files_alone(tmp_path):
         "registry.vt3.sqlite3",
     ]
     store.close()
+
+
+@pytest.mark.parametrize(("publish", "published"), [(True, 2), (False, 0)])
+def test_a_replay_registers_the_reports_and_publishes_nothing(tmp_path, publish, published):
+    bus = EmbeddedBus(tmp_path / "bus.sqlite3")
+    bus.create_topics(all_topics(PREFIX))
+    store = EmbeddedStore(tmp_path / "registry.sqlite3")
+    store.ensure()
+    producer = bus.producer()
+    handlers = projection_handlers(
+        store, producer, prefix=PREFIX, registry_url="http://r.test", publish=publish
+    )
+    handlers[REPORTS](
+        [decode(encode(Envelope(type="report.accepted", key=r["id"], producer="test",
+                                payload={"report": r}))) for r in (report(1), report(2))]
+    )  # fmt: skip
+    producer.close()
+    assert [i["id"] for i in store.documents()] == [report(1)["id"], report(2)["id"]]
+    events = list(bus.replay(topic_name(PREFIX, REGISTRY_EVENTS)))
+    assert [decode(r.value).type for r in events] == ["incident.registered"] * published
+    store.close()
+    bus.close()
