@@ -1,17 +1,22 @@
 """Prometheus metrics: what every service counts, and ``/metrics`` to read them.
 
-The counters and histograms are process-wide (one process is one service). Gauges that
-are cheaper to compute than to keep current (consumer lag, outbox depth) are computed at
-scrape time by each app's ``gauges`` callable, so a scrape always sees the bus as it is.
+The counters and histograms are process-wide. A service served by several processes
+(intake, shared/prefork.py) calls ``share_between_processes`` first: each process then
+counts in its own file of a shared folder and ``/metrics``, whichever process answers it,
+adds them all up (prometheus_client's multiprocess mode). Gauges that are cheaper to
+compute than to keep current (consumer lag, outbox depth) are computed at scrape time by
+each app's ``gauges`` callable, so a scrape always sees the bus as it is.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
+from pathlib import Path
 
 from apispec import APISpec
 from flask import Flask, Response, g, request
@@ -22,8 +27,10 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    values,
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from shared.bus.interfaces import Bus
@@ -162,12 +169,32 @@ def gauge(name: str, documentation: str, read: Callable[[], float]) -> GaugeSour
     return collect
 
 
+# The folder the processes of this service count in, once share_between_processes ran.
+_shared: Path | None = None
+
+
+def share_between_processes(folder: Path) -> None:
+    """Count in ``folder`` from now on, as every process forked from this one will: call
+    before anything is counted and before forking. The counts of an earlier run there go."""
+    global _shared
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    # prometheus_client reads the folder from its environment variable at each new series.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    values.ValueClass = values.MultiProcessValue()  # the series made from now on
+    _shared = folder
+
+
 class _Scrape(Collector):
     def __init__(self, sources: Sequence[GaugeSource]) -> None:
         self._sources = sources
+        # Every process's counts when they are shared (without this process's own
+        # process_* and gc metrics, which would describe one process of several).
+        self._counted = REGISTRY if _shared is None else MultiProcessCollector(None, _shared)
 
     def collect(self) -> Iterator[Metric]:
-        yield from REGISTRY.collect()
+        yield from self._counted.collect()
         for source in self._sources:
             yield from source()
 

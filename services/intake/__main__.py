@@ -24,7 +24,7 @@ from services.intake.rate_storage import RateCounters, rate_path
 from services.intake.readiness import Readiness
 from services.intake.relay import OutboxRelay
 from shared import bus as buses
-from shared import normalize, prefork
+from shared import metrics, normalize, prefork
 from shared.bus.interfaces import Bus, Producer
 from shared.bus.runner import service_runner
 from shared.directory.cache import DirectoryCache, cache_path
@@ -43,6 +43,8 @@ def main() -> int:
     normalize.warm_up()  # the language model loads now, not during the first request
     if settings.intake_processes == 1:
         return _process(settings, background=True)
+    # /metrics adds up what every process counted, the relay's records included.
+    metrics.share_between_processes(settings.data_dir / "intake-metrics")
     if not settings.secret_key:
         # The form's CSRF tokens and the sign-in sessions must verify in every process.
         settings = dataclasses.replace(settings, secret_key=secrets.token_hex(32))

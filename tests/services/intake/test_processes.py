@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from servers import free_ports
 from waiting import wait_until
 
@@ -151,6 +152,31 @@ def test_the_rate_limit_counts_across_processes(intake):
     answers = [intake.post(intake.key).status_code for _ in range(LIMIT + 5)]
     assert answers == [202] * LIMIT + [429] * 5
     assert len(set(intake.served_by().values())) == 2
+
+
+def _samples(intake: Intake) -> dict[tuple[str, frozenset], float]:
+    """One scrape of /metrics on a new connection (so any process may answer it)."""
+    text = requests.get(f"{intake.url}/metrics", headers={"Connection": "close"}, timeout=10).text
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_add_up_every_process_whichever_answers(intake):
+    for _ in range(LIMIT + 3):
+        intake.post(intake.key)
+    assert len(set(intake.served_by().values())) == 2
+    filed = {"method": "POST", "route": "/v1/reports"}
+    accepted = ("accord_http_requests_total", frozenset((filed | {"status": "202"}).items()))
+    refused = ("accord_http_requests_total", frozenset((filed | {"status": "429"}).items()))
+    # Published by the relay process, which serves no HTTP at all.
+    produced = ("accord_messages_produced_total", frozenset({("topic", "procs.reports")}))
+    wait_until(lambda: _samples(intake).get(produced) == LIMIT, "the relay's count")
+    for _ in range(6):
+        samples = _samples(intake)
+        assert (samples[accepted], samples[refused]) == (LIMIT, 3)
 
 
 def test_a_process_that_dies_takes_intake_down(intake):
