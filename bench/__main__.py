@@ -16,6 +16,7 @@ from bench import (
     bus_throughput,
     codec,
     duplicates,
+    elasticsearch_ingest,
     end_to_end,
     escalation_latency,
     intake_cost,
@@ -37,6 +38,7 @@ def main() -> int:
     # The goals next to their floors come first, while the machine is as quiet as it gets.
     intake_text, intake_results = intake_floor.run()
     store_text, store_results = store_floor.run()
+    elasticsearch_text, elasticsearch_results = elasticsearch_ingest.run()
     rebuild_text, rebuild_results = rebuild.run()
     end_to_end_text, end_to_end_results = end_to_end.run()
     memory_text, memory_results = memory.run()
@@ -45,6 +47,7 @@ def main() -> int:
     sections = [
         intake_text,
         store_text,
+        elasticsearch_text,
         rebuild_text,
         report_latency.run(),
         end_to_end_text,
@@ -72,6 +75,7 @@ def main() -> int:
                 "cores": len(os.sched_getaffinity(0)),
                 "intake": intake_results,
                 "registry": store_results,
+                "registry_elasticsearch": elasticsearch_results,
                 "rebuild": rebuild_results,
                 "end_to_end": end_to_end_results,
                 "memory": memory_results,

@@ -26,6 +26,7 @@ from services.registry.query.document import KEYWORD_FIELDS
 from services.registry.query.fts5 import match_expression
 from services.registry.query.parser import parse
 from services.registry.store.embedded import _KEYWORD_COLUMNS, EmbeddedStore
+from services.registry.store.interfaces import IncidentStore
 from shared.access import Viewer
 from shared.bus.embedded import EmbeddedBus
 from shared.envelope import Envelope, decode, encode, new_id, utcnow
@@ -80,10 +81,21 @@ def corpus() -> list[dict]:
     ]
 
 
-def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
-    store = EmbeddedStore(tmp / f"{name}.sqlite3")
+def accepted(reports: list[dict]) -> list[bytes]:
+    """``reports`` as the reports topic holds them."""
+    return [
+        encode(
+            Envelope(type="report.accepted", key=r["id"], producer="intake", payload={"report": r})
+        )
+        for r in reports
+    ]
+
+
+def ingest(store: IncidentStore, bus_path: Path, backlog: list[bytes]) -> float:
+    """Reports/s of the registry's report handler taking ``backlog`` into ``store`` (which
+    it closes) in batches of ``BATCH``, publishing to an embedded bus at ``bus_path``."""
     store.ensure()
-    bus = EmbeddedBus(tmp / f"{name}-bus.sqlite3")
+    bus = EmbeddedBus(bus_path)
     bus.create_topics({"registry-events": 6})
     producer = bus.producer()
     handler = ReportProjection(
@@ -97,6 +109,10 @@ def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
     bus.close()
     store.close()
     return len(backlog) / seconds
+
+
+def _ingest(tmp: Path, backlog: list[bytes], name: str = "registry") -> float:
+    return ingest(EmbeddedStore(tmp / f"{name}.sqlite3"), tmp / f"{name}-bus.sqlite3", backlog)
 
 
 def raw_insert(tmp: Path, reports: list[dict]) -> float:
@@ -178,12 +194,7 @@ def _search(tmp: Path, reports: list[dict]) -> dict:
 
 def run() -> tuple[str, dict]:
     reports = corpus()
-    backlog = [
-        encode(
-            Envelope(type="report.accepted", key=r["id"], producer="intake", payload={"report": r})
-        )
-        for r in reports
-    ]
+    backlog = accepted(reports)
     with tempfile.TemporaryDirectory() as tmp:
         load_average = os.getloadavg()[0]
         raw_rate = raw_insert(Path(tmp), reports)

@@ -163,15 +163,31 @@ def started(extra_env: dict[str, str] | None = None) -> Iterator[System]:
                 print({name: running.log(name)[-2000:] for name in codes if codes[name]})
 
 
+def _servers():
+    """tests/servers.py: the test servers, started as the tests start them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    import servers
+
+    return servers
+
+
+@contextmanager
+def elasticsearch_server() -> Iterator[str]:
+    """noida-db, the Elasticsearch test server the tests use: its URL."""
+    with tempfile.TemporaryDirectory(prefix="accord-bench-noida-") as tmp:
+        noida = _servers().start_noida(Path(tmp))
+        try:
+            yield noida.elasticsearch_url
+        finally:
+            noida.stop()
+
+
 @contextmanager
 def kafka_broker() -> Iterator[dict[str, str]]:
     """The Tansu Kafka broker the tests use (tests/servers.py): the environment that puts
     the services' bus on it, the store staying embedded."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from servers import start_tansu  # the tests' helper: the same broker, started alike
-
     with tempfile.TemporaryDirectory(prefix="accord-bench-tansu-") as tmp:
-        tansu = start_tansu(Path(tmp))
+        tansu = _servers().start_tansu(Path(tmp))
         try:
             yield {
                 "ACCORD_BUS": "kafka",
