@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -39,3 +41,25 @@ class FileLock:
 def lock_path(database: Path) -> Path:
     """The lock file of ``database``: beside it, named after it."""
     return database.with_name(database.name + ".lock")
+
+
+def open_shared(
+    path: Path,
+    schema: str,
+    *,
+    synchronous: str,
+    migrate: Callable[[sqlite3.Connection], None] = lambda _conn: None,
+) -> tuple[sqlite3.Connection, FileLock]:
+    """A connection to the SQLite file ``path`` that several processes write, and its file
+    lock: WAL switched on, ``migrate`` and ``schema`` run under the lock (a new database's
+    switch to WAL fails at once when another process contends), then ``synchronous`` set.
+    The connection serves every thread of the process, one at a time."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flock = FileLock(lock_path(path))
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    with flock:
+        conn.execute("PRAGMA journal_mode=WAL")
+        migrate(conn)
+        conn.executescript(schema)
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    return conn, flock

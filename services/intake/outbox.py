@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple, Protocol
 
 from shared.errors import Unavailable
-from shared.filelock import FileLock, lock_path
+from shared.filelock import open_shared
 from shared.settings import Settings
 
 _SCHEMA = """
@@ -164,24 +164,22 @@ class _PendingAdd:
     error: Exception | None = None
 
 
+def _scoped_by_organization_id(conn: sqlite3.Connection) -> None:
+    """Before the directory, reports were scoped by the organization's name (``adopt``
+    maps those names to ids)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(reports)")}
+    if "submitted_by" in columns:
+        conn.execute("ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id")
+
+
 class Outbox:
     def __init__(self, path: Path, *, added: Wakeup | None = None) -> None:
         """``added`` is set on every add, so the relay need not poll (a ``Doorbell``
         when the relay runs in another process)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._flock = FileLock(lock_path(path))  # writers, one process at a time
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        with self._flock:  # a new database's switch to WAL fails at once if contended
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            columns = {row[1] for row in self._conn.execute("PRAGMA table_info(reports)")}
-            if "submitted_by" in columns:
-                # Before the directory, reports were scoped by the organization's name
-                # (``adopt`` maps those names to ids).
-                self._conn.execute(
-                    "ALTER TABLE reports RENAME COLUMN submitted_by TO organization_id"
-                )
-            self._conn.executescript(_SCHEMA)
-        self._conn.execute("PRAGMA synchronous=FULL")
+        # Writers take turns on the file lock, one process at a time.
+        self._conn, self._flock = open_shared(
+            path, _SCHEMA, synchronous="FULL", migrate=_scoped_by_organization_id
+        )
         self._lock = threading.Lock()  # the connection, one thread at a time
         self._queue_lock = threading.Lock()
         self._queue: list[_PendingAdd] = []

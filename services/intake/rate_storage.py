@@ -15,12 +15,11 @@ counts its own clients.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from pathlib import Path
 
-from shared.filelock import FileLock, lock_path
+from shared.filelock import open_shared
 from shared.settings import Settings
 
 SWEEP_SECONDS = 10.0
@@ -48,13 +47,8 @@ def rate_path(settings: Settings) -> Path:
 
 class RateCounters:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._flock = FileLock(lock_path(path))  # writers, one process at a time
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        with self._flock:  # a new database's switch to WAL fails at once if contended
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
-        self._conn.execute("PRAGMA synchronous=OFF")
+        # Writers take turns on the file lock, one process at a time.
+        self._conn, self._flock = open_shared(path, _SCHEMA, synchronous="OFF")
         self._lock = threading.Lock()  # the connection, one thread at a time
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from shared.clock import Clock
-from shared.filelock import FileLock, lock_path
+from shared.filelock import open_shared
 
 LIMIT = 5
 WINDOW = 15 * 60.0  # seconds
@@ -45,16 +45,14 @@ class SignInThrottle:
         self._limit = limit
         self._window = window
         self._lock = threading.Lock()  # the connection, one thread at a time
-        # Other processes' writers, taken in turn (see shared/filelock.py).
-        self._flock = FileLock(lock_path(path)) if path else nullcontext()
-        self._conn = sqlite3.connect(
-            path or ":memory:", isolation_level=None, check_same_thread=False
-        )
-        with self._lock, self._flock:
-            if path:
-                self._conn.execute("PRAGMA journal_mode=WAL")
+        self._flock: AbstractContextManager
+        if path:  # other processes' writers, taken in turn (see shared/filelock.py)
+            # A power cut only forgets failures: no syncing.
+            self._conn, self._flock = open_shared(path, _SCHEMA, synchronous="OFF")
+        else:
+            self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             self._conn.executescript(_SCHEMA)
-        self._conn.execute("PRAGMA synchronous=OFF")  # a power cut only forgets failures
+            self._flock = nullcontext()
         self._next_sweep = clock.time() + window
 
     def attempt(self, email: str) -> int | None:
