@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 import cProfile
-import json
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import msgspec
 
 from bench.profile import table
 from services.intake.bulk.survey import DATASETS, DryRun, survey
@@ -126,7 +127,8 @@ def raw_insert(tmp: Path, reports: list[dict]) -> float:
         for report in reports[start : start + BATCH]:
             rowid = conn.execute(
                 "INSERT INTO incidents (id, doc) VALUES (?, ?)",
-                (report["id"], json.dumps(report, ensure_ascii=False)),
+                # The store's own encoder: the floor is not slowed by a slower one.
+                (report["id"], msgspec.json.encode(report).decode()),
             ).lastrowid
             conn.execute(
                 "INSERT INTO incident_fields (rowid, id, received, occurred_sort, severity_rank,"
