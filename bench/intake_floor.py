@@ -1,8 +1,8 @@
 """Intake's POST /v1/reports next to its floor, a bare Flask JSON endpoint served the same
 way (bench/bare_flask.py: as many HTTP processes, the same server), in the same run:
 throughput and latency under closed-loop load (bench/load.py), and each one's memory after
-the load (the proportional set size of all its processes: pages they share, such as the
-language model loaded before the fork, counted once)."""
+the load (the proportional set size of all its processes: pages they share, such as what
+the parent loaded before the fork, counted once)."""
 
 from __future__ import annotations
 
