@@ -16,6 +16,7 @@ from pathlib import Path
 import requests
 
 from bench.load import CONNECTIONS, ROUNDS, SECONDS, THREADS, Load, post
+from bench.system import cpu_seconds, resident
 from shared.directory import demo
 from shared.settings import Settings
 from tools.stack import Stack
@@ -28,31 +29,6 @@ INTAKE_PORT, FLOOR_PORT = 18111, 18112
 PROCESSES = Settings().intake_processes
 
 
-def _tree(pid: int) -> list[int]:
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(p for child in children for p in _tree(int(child)))]
-
-
-def resident_mb(pid: int) -> float:
-    """The proportional set size of ``pid`` and its descendants, in MB."""
-    total_kb = 0
-    for process in _tree(pid):
-        for line in Path(f"/proc/{process}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of ``pid`` and its descendants so far."""
-    ticks = 0
-    for process in _tree(pid):
-        # After the command, which is in parentheses: utime and stime, fields 14 and 15.
-        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 def _measure(url: str, pid: int, *, key: str | None = None) -> tuple[Load, float, float]:
     """The load, then the CPU each request cost all the server's processes (in ms: their
     CPU time over the requests, counted as the median rate times the rounds' length), and
@@ -60,7 +36,7 @@ def _measure(url: str, pid: int, *, key: str | None = None) -> tuple[Load, float
     cpu = cpu_seconds(pid)
     load = post(url, EXAMPLE, key=key)
     cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / (load.rps * SECONDS * ROUNDS)
-    return load, cpu_ms, resident_mb(pid)
+    return load, cpu_ms, resident(pid)[1]
 
 
 def _wait(url: str, process: subprocess.Popen) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import cProfile
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import msgspec
 
 from bench.profile import table
+from bench.stats import p50_p95_ms
 from services.intake.bulk.survey import DATASETS, DryRun, survey
 from services.registry.consumer import ReportProjection
 from services.registry.decisions import registered
@@ -146,11 +146,6 @@ def raw_insert(tmp: Path, reports: list[dict]) -> float:
     return len(reports) / seconds
 
 
-def _percentiles(seconds: list[float]) -> tuple[float, float]:
-    q = statistics.quantiles([s * 1000 for s in seconds], n=100, method="inclusive")
-    return q[49], q[94]
-
-
 def _timed(fn, queries: list[str]) -> dict[str, tuple[float, float]]:
     """p50/p95 in ms of wall-clock time and of the querying thread's CPU time (which the
     other processes of a shared machine do not inflate)."""
@@ -162,7 +157,7 @@ def _timed(fn, queries: list[str]) -> dict[str, tuple[float, float]]:
             fn(q)
             cpu.append(time.thread_time() - started_cpu)
             wall.append(time.perf_counter() - started)
-    return {"wall": _percentiles(wall), "cpu": _percentiles(cpu)}
+    return {"wall": p50_p95_ms(wall), "cpu": p50_p95_ms(cpu)}
 
 
 def _search(tmp: Path, reports: list[dict]) -> dict:

@@ -203,7 +203,7 @@ def kafka_broker() -> Iterator[dict[str, str]]:
 # --- memory ---------------------------------------------------------------------------
 
 
-def _tree(pid: int) -> list[int]:
+def tree(pid: int) -> list[int]:
     """``pid`` and its descendants (a service may serve with worker processes)."""
     pids, i = [pid], 0
     while i < len(pids):
@@ -221,13 +221,23 @@ def _kib(path: Path, label: str) -> int:
 def resident(pid: int) -> tuple[float, float]:
     """RSS and PSS (shared pages divided among their sharers) of ``pid``'s process tree, MB."""
     rss = pss = 0
-    for p in _tree(pid):
+    for p in tree(pid):
         try:
             rss += _kib(Path(f"/proc/{p}/status"), "VmRSS")
             pss += _kib(Path(f"/proc/{p}/smaps_rollup"), "Pss")
         except (FileNotFoundError, ProcessLookupError):
             pass  # a worker ended between listing and reading
     return rss / 1024, pss / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of ``pid`` and its descendants so far."""
+    ticks = 0
+    for process in tree(pid):
+        # After the command, which is in parentheses: utime and stime, fields 14 and 15.
+        fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -112,11 +112,17 @@ def compile_where(node: Node, rights: Visibility) -> Sql:
     return Sql(f"{access.where} AND {where}", access.params + params)
 
 
+def _access_token(prefix: str, value: str) -> str:
+    """One TLP level (``t``), organization (``o``) or recipient (``r``) as an FTS5 token:
+    hex, so that no id is folded or split."""
+    return prefix + value.encode().hex()
+
+
 def access_tokens(fields: dict) -> str:
     """The ``access`` column of an incident's FTS5 row: its TLP levels, organization and
-    recipients as tokens (hex, so that no id is folded or split), for ``access_match``."""
+    recipients as tokens, for ``access_match``."""
     return " ".join(
-        prefix + value.encode().hex()
+        _access_token(prefix, value)
         for prefix, name in (("t", "tlp"), ("o", "organization"), ("r", "recipients"))
         for value in fields[name]
     )
@@ -127,7 +133,7 @@ def access_match(rights: Visibility) -> str:
     ``visibility_where`` says, for a count that FTS5 answers alone."""
 
     def any_of(prefix: str, values: list[str]) -> str:
-        return "(" + " OR ".join(f'"{prefix}{v.encode().hex()}"' for v in values) + ")"
+        return "(" + " OR ".join(f'"{_access_token(prefix, v)}"' for v in values) + ")"
 
     parts = [any_of("t", sorted(rights.levels))]
     if rights.organization_id is not None and rights.own_levels:
