@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 # The public datasets beside the checkout; the harm-domain model is trained on AIID's.
 DATASETS ?= ../shared/datasets
-MODEL := shared/normalize/suggest/harm_domains.npz
+MODEL := shared/normalize/suggest/harm_domains.zip
 
 .DEFAULT_GOAL := help
 .PHONY: help install model run test test-unit resilience lint format bench duplicates clean helm helm-lint fonts

@@ -32,8 +32,8 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     # `accord start SERVICE` becomes a long-lived service: it parses with its own command
-    # only, so the service does not keep every area's command modules in memory (numpy and
-    # the normalizer in the registry and the notifier: 12 to 23 MB a service).
+    # only, so the service does not keep every area's command modules in memory (the
+    # normalizer in the registry and the notifier: 6.5 MB more in the registry).
     modules = ("services.start",) if argv[:1] == ["start"] else COMMAND_MODULES
     args = build_parser(modules).parse_args(argv)
     return int(args.func(args) or 0)

@@ -36,7 +36,7 @@ EXAMPLES = (
 def _no_harm_domain_model(monkeypatch: pytest.MonkeyPatch) -> None:
     """No harm-domain model unless a test asks for ``model_file``, so whether `make model`
     ran does not change what the tests see."""
-    monkeypatch.setattr(suggest, "MODEL_FILE", Path("/nonexistent/harm_domains.npz"))
+    monkeypatch.setattr(suggest, "MODEL_FILE", Path("/nonexistent/harm_domains.zip"))
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def examples() -> list[Example]:
 @pytest.fixture
 def model_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, examples) -> Path:
     """A harm-domain model trained on ``examples``, where intake looks for it."""
-    path = tmp_path / "harm_domains.npz"
+    path = tmp_path / "harm_domains.zip"
     write(fit(examples), path)
     monkeypatch.setattr(suggest, "MODEL_FILE", path)
     return path

@@ -22,7 +22,7 @@ from shared.normalize.suggest.model import Model
 
 log = logging.getLogger(__name__)
 
-MODEL_FILE = Path(__file__).parent / "harm_domains.npz"  # written by `make model`
+MODEL_FILE = Path(__file__).parent / "harm_domains.zip"  # written by `make model`
 SHOWN = 3  # suggestions per level, the most confident first
 LANGUAGES = ("en",)  # what the model was trained on
 
@@ -67,9 +67,7 @@ def choose(model: str, ranked: dict[str, list[tuple[str, float]]]) -> Suggestion
 @cache
 def _load(path: Path) -> Model | None:
     try:
-        # Opened here, not by numpy, which leaks the file when it is not a zip archive.
-        with path.open("rb") as file:
-            return Model.load(file)
+        return Model.load(path)
     except FileNotFoundError:
         log.warning("no harm-domain model at %s (make model): reports get no suggestions", path)
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:

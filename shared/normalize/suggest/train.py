@@ -1,5 +1,5 @@
 """Training the harm-domain model on the AI Incident Database's MIT labels (scikit-learn),
-and writing it as the arrays ``model.Model`` scores with.
+and writing it as the arrays ``model.Model`` scores with (its docstring gives the format).
 
     python -m shared.normalize.suggest.train ../shared/datasets/aiid --out FILE   # make model
 
@@ -14,6 +14,7 @@ import csv
 import hashlib
 import json
 import sys
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from shared.normalize import domains
 from shared.normalize.suggest import MODEL_FILE
 from shared.normalize.suggest.features import analyze
-from shared.normalize.suggest.model import LEVELS
+from shared.normalize.suggest.model import LEVELS, META
 
 # Chosen by 5-fold cross-validation within evaluate.py's training part (never on its
 # held-out part): balanced class weights lift macro-F1 from about 0.49 to 0.63 (the rare
@@ -74,11 +75,11 @@ def name(training: Sequence[Example]) -> str:
 
 
 def fit(training: Sequence[Example]) -> dict[str, Any]:
-    """The model's arrays, as ``model.Model.load`` reads them."""
+    """The model's arrays, as ``write`` stores them: per level, a row of weights per class."""
     vectorizer = TfidfVectorizer(**VECTORIZER)
     features = vectorizer.fit_transform([e.text for e in training])
     arrays: dict[str, Any] = {
-        "name": np.array(name(training)),
+        "name": name(training),
         "terms": vectorizer.get_feature_names_out().astype(str),
         "idf": vectorizer.idf_,
     }
@@ -86,13 +87,24 @@ def fit(training: Sequence[Example]) -> dict[str, Any]:
         classifier = LogisticRegression(**CLASSIFIER)
         classifier.fit(features, [getattr(e, level) for e in training])
         arrays[f"{level}_classes"] = classifier.classes_.astype(str)
-        arrays[f"{level}_coef"] = np.ascontiguousarray(classifier.coef_.T)
+        arrays[f"{level}_coef"] = classifier.coef_
         arrays[f"{level}_intercept"] = classifier.intercept_
     return arrays
 
 
+def _float64(values: np.ndarray) -> bytes:
+    return np.ascontiguousarray(values, dtype="<f8").tobytes()
+
+
 def write(arrays: dict[str, Any], file: Path | IO[bytes]) -> None:
-    np.savez_compressed(file, **arrays)
+    meta = {"name": arrays["name"], "terms": arrays["terms"].tolist()}
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("idf.f64", _float64(arrays["idf"]))
+        for level in LEVELS:
+            meta[f"{level}_classes"] = arrays[f"{level}_classes"].tolist()
+            meta[f"{level}_intercept"] = arrays[f"{level}_intercept"].tolist()
+            archive.writestr(f"{level}_coef.f64", _float64(arrays[f"{level}_coef"]))
+        archive.writestr(META, json.dumps(meta))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,7 +27,7 @@ def test_a_report_without_domains_is_stored_with_suggested_ones(
 def test_intake_starts_and_accepts_reports_when_the_model_cannot_be_read(
     tmp_path, monkeypatch, client, outbox, valid_report
 ):
-    broken = tmp_path / "harm_domains.npz"
+    broken = tmp_path / "harm_domains.zip"
     broken.write_bytes(b"half a model")
     monkeypatch.setattr(suggest, "MODEL_FILE", broken)
     warm_up()  # what python -m services.intake does before it serves

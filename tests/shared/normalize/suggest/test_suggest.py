@@ -97,7 +97,7 @@ def test_without_a_model_reports_go_through_without_suggestions_or_flags():
 
 @pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04truncated"])
 def test_an_unreadable_model_is_no_model(tmp_path, monkeypatch, content):
-    broken = tmp_path / "harm_domains.npz"
+    broken = tmp_path / "harm_domains.zip"
     broken.write_bytes(content)
     monkeypatch.setattr(suggest, "MODEL_FILE", broken)
 
