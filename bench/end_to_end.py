@@ -58,7 +58,7 @@ def measure(seconds: float, env: dict[str, str] | None = None) -> dict:
 def memory_lines(peak: dict[str, tuple[float, float]]) -> str:
     return "".join(
         f"| {name} | {rss:.0f} MB | {pss:.0f} MB | < {MEMORY_GOAL_MB} MB "
-        f"| {rss / MEMORY_GOAL_MB:.2f} |\n"
+        f"| {pss / MEMORY_GOAL_MB:.2f} |\n"
         for name, (rss, pss) in peak.items()
     )
 
@@ -93,8 +93,9 @@ def run() -> tuple[str, dict]:
         f"Embedded profile (the default):\n\n{table}{_figures(embedded)}\n"
         "Resident memory of each service during this load (peak of 1 s samples, all of a "
         "service's processes; RSS counts the pages intake's processes share, what the parent "
-        "loaded before forking them, once in each, PSS divides them among the sharers):\n\n"
-        "| service | RSS | PSS | goal | ratio to goal |\n|---|---|---|---|---|\n"
+        "loaded before forking them, once in each, PSS divides them among the sharers, so"
+        " the goal is read on PSS: the memory the service takes from the machine):\n\n"
+        "| service | RSS | PSS | goal | ratio to goal (PSS) |\n|---|---|---|---|---|\n"
         f"{memory_lines(embedded['memory_mb'])}\n"
         "The bus on Kafka (the Tansu broker from the tests, in memory), the store embedded "
         "(noida-db's Elasticsearch scans every document per search, so its search latency "

@@ -203,7 +203,7 @@ def run() -> tuple[str, dict]:
         f"| 202 to first page under this load, p99 | < {PAGE_GOAL_S * 1000:.0f} ms "
         f"| {r['to_first_page_ms']['p99']:.0f} ms (p50 {r['to_first_page_ms']['p50']:.0f} ms) |\n\n"
         "Resident memory of each service during this load:\n\n"
-        "| service | RSS | PSS | goal | ratio to goal |\n|---|---|---|---|---|\n"
+        "| service | RSS | PSS | goal | ratio to goal (PSS) |\n|---|---|---|---|---|\n"
         f"{memory_lines(r['memory_mb'])}"
     )
     return text, r
