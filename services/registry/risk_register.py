@@ -39,7 +39,8 @@ class RiskRegister:
     def store(self) -> IncidentStore:
         return self.registry.store
 
-    def _check(self, viewer: Viewer) -> None:
+    def check(self, viewer: Viewer) -> None:
+        """Raises ``Forbidden`` for a viewer who may not read or keep the register."""
         if not may_keep_register(viewer):
             raise Forbidden("The risk register is for risk owners and coordinators.")
 
@@ -53,20 +54,22 @@ class RiskRegister:
         return stored is not None and may_read(viewer, stored.doc)
 
     def list(self, viewer: Viewer, *, due: date | None = None) -> list[Risk]:
-        self._check(viewer)
+        self.check(viewer)
         found = self.store.risks(due=due.isoformat() if due else None)
         return [self.shown(viewer, risk) for risk in found]
 
     def read(self, viewer: Viewer, risk_id: str) -> Risk:
-        self._check(viewer)
+        self.check(viewer)
         stored = self.store.fetch_risk(risk_id)
         if stored is None:
             raise NotFound(f"No risk with id {risk_id}.")
         return self.shown(viewer, stored.doc)
 
-    def _validate(self, viewer: Viewer, fields: dict[str, Any]) -> None:
+    def _validate(self, viewer: Viewer, fields: dict[str, Any], linked: Iterable[str] = ()) -> None:
+        """``linked``: the risk's links before the change, kept whoever may read them."""
+        known = set(linked)
         for n, incident_id in enumerate(fields.get("incidents", ())):
-            if not self._readable(viewer, incident_id):
+            if incident_id not in known and not self._readable(viewer, incident_id):
                 raise Invalid(f"incidents/{n}", f"No incident with id {incident_id}.")
         if (fields.get("residual_likelihood") is None) != (fields.get("residual_impact") is None):
             raise Invalid(
@@ -74,7 +77,7 @@ class RiskRegister:
             )
 
     def create(self, viewer: Viewer, fields: dict[str, Any]) -> Risk:
-        self._check(viewer)
+        self.check(viewer)
         self._validate(viewer, fields)
         at = self.registry.clock.now().isoformat()
         risk = risks.created(new_id(), fields, actor=actor(viewer), at=at)
@@ -90,17 +93,19 @@ class RiskRegister:
     def update(
         self, viewer: Viewer, risk_id: str, *, expected_version: int, fields: dict[str, Any]
     ) -> Risk:
-        self._check(viewer)
+        self.check(viewer)
         stored = self.store.fetch_risk(risk_id)
         if stored is None:
             raise NotFound(f"No risk with id {risk_id}.")
         before = stored.doc
         if before["version"] != expected_version:
             raise Stale(before["version"])
+        if "incidents" in fields:
+            fields = {**fields, "incidents": self._links(viewer, before, fields["incidents"])}
         changed = risks.changes(before, fields)
         if not changed:
             return self.shown(viewer, before)
-        self._validate(viewer, {**before, **changed})
+        self._validate(viewer, {**before, **changed}, linked=before["incidents"])
         at = self.registry.clock.now().isoformat()
         after = risks.updated(before, changed, at=at)
         event = self._event("risk.updated", after, viewer, at, changes=changed)
@@ -117,6 +122,14 @@ class RiskRegister:
                 self.store.replace_risk(before, revision=latest.revision)
             raise
         return self.shown(viewer, after)
+
+    def _links(self, viewer: Viewer, before: Risk, given: list[str]) -> list[str]:
+        """The risk's links once ``viewer`` gave ``given``: they change only the links they
+        may read (they were never shown the others, which stay). In the risk's order, new
+        links last."""
+        wanted, linked = set(given), set(before["incidents"])
+        kept = [i for i in before["incidents"] if i in wanted or not self._readable(viewer, i)]
+        return kept + [i for i in given if i not in linked]
 
     def announce_reviews(self, day: date) -> list[str]:
         """Publish ``risk.review_due`` for each risk whose review has come and was not

@@ -199,6 +199,29 @@ def test_a_linked_incident_the_viewer_may_not_read_is_not_shown(setup, bus, make
     assert client.get(f"/v1/risks/{risk['id']}", headers=OWNER).get_json()["incidents"] == []
 
 
+def test_a_change_keeps_the_links_its_author_may_not_read(setup, bus, make_report):
+    client, store, clock = setup
+    strict = registered(make_report(3, organization_id=LAB_A, tlp="AMBER+STRICT"))
+    store.create([strict])
+    register = RiskRegister(Registry(store, LazyProducer(bus).get, EVENTS_TOPIC, clock))
+    lab_a_coordinator = VIEWERS["coordinator"].__class__(
+        person_id="p-x", organization_id=LAB_A, member=True, roles=VIEWERS["coordinator"].roles
+    )
+    risk = register.create(lab_a_coordinator, risks_fields(strict["id"]))
+    # The risk owner sees no link, and sends the links they see with their change.
+    readable = "01JD0000000000000000000002"
+    changed = client.patch(
+        f"/v1/risks/{risk['id']}",
+        json={"title": "Weights copied out", "incidents": [readable]},
+        headers={**OWNER, "If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["incidents"] == [readable]  # as they see it
+    assert store.fetch_risk(risk["id"]).doc["incidents"] == [strict["id"], readable]
+    [_, updated] = events(bus)
+    assert updated.payload["risk"]["incidents"] == [strict["id"], readable]
+
+
 def risks_fields(incident_id: str) -> dict:
     fields = new_risk(incidents=[incident_id])
     return {**fields, "mitigations": fields["mitigations"]}
