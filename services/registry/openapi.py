@@ -354,6 +354,8 @@ def _pages(spec: APISpec) -> None:
     queued = query_args(schemas.DuplicateQueueArgsSchema)
     risk_list = query_args(schemas.RiskListArgsSchema)
     risk_id = path_param("risk_id")
+    risk_page = (303, 403, 404, 503)
+    change = "Change the risk from the form of /risks/{risk_id}/edit"
     pages = {
         "/": _page("Home: sign in, or search", []),
         "/incidents": _page("Search, facet links, cursor pages", search, 303, 400, 422, 503),
@@ -362,15 +364,50 @@ def _pages(spec: APISpec) -> None:
         "/public/dashboard": _page("Charts of TLP:CLEAR incidents", charted, 400, 422, 503),
         "/duplicates": _page("Possible duplicates, for triage", queued, 303, 403, 422, 503),
         "/incidents/{incident_id}/{action}": _decision_form(incident_id),
-        "/risks": _page("The risk register and its matrix", risk_list, 303, 403, 422, 503),
-        "/risks/{risk_id}": _page("One risk", [risk_id], 303, 403, 404, 503),
+        "/risks": {
+            **_page("The risk register and its matrix", risk_list, 303, 403, 422, 503),
+            **_risk_form("Add a risk from the form of /risks/new", [], 403, 422, 503),
+        },
+        "/risks/new": _page("The form that adds a risk", [], 303, 403, 503),
+        "/risks/{risk_id}": {
+            **_page("One risk", [risk_id], *risk_page),
+            **_risk_form(change, [risk_id], 403, 404, 409, 422, 503),
+        },
+        "/risks/{risk_id}/edit": _page("The form that changes a risk", [risk_id], *risk_page),
     }
     for path, operations in pages.items():
         spec.path(path=path, operations=operations)
 
 
+def _form_post(
+    summary: str,
+    parameters: list[dict[str, Any]],
+    form: dict[str, Any],
+    recorded: str,
+    *codes: int,
+) -> dict[str, Any]:
+    """A page's form, posted; it answers 303 once recorded, else the form again."""
+    responses: dict[str, Any] = {
+        "303": {"description": recorded},
+        "400": {"description": "No valid CSRF token, or no version", "content": HTML},
+    }
+    for code in codes:
+        responses[str(code)] = {"description": _PAGE_REASONS[code], "content": HTML}
+    return {
+        "post": {
+            "summary": summary,
+            "parameters": [*parameters, LANG],
+            "requestBody": {
+                "required": True,
+                "content": {"application/x-www-form-urlencoded": {"schema": form}},
+            },
+            "responses": responses,
+        }
+    }
+
+
 def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
-    """A triage form of the incident page; it answers 303 back to the page once recorded."""
+    """A triage form of the incident page."""
     action = {**path_param("action"), "schema": {"type": "string", "enum": list(DECISION_FORMS)}}
     names = ("csrf_token", "version", "to", "rationale", "visibility", "owner", "severity",
              "reason", "question", "original_id")  # fmt: skip
@@ -381,21 +418,29 @@ def _decision_form(incident_id: dict[str, Any]) -> dict[str, Any]:
         "description": "version: the incident's version the page showed (its ETag); the"
         " other fields as in the API's decision of the same name",
     }
-    responses: dict[str, Any] = {
-        "303": {"description": "Recorded: back to the incident page, which says so"},
-        "400": {"description": "No valid CSRF token, or no version", "content": HTML},
+    return _form_post(
+        "A triage decision from the incident page: change the status, set the owner,"
+        " re-rate the severity, ask the reporting lab, or merge into an original",
+        [incident_id, action],
+        form,
+        "Recorded: back to the incident page, which says so",
+        403, 404, 409, 422, 503,
+    )  # fmt: skip
+
+
+def _risk_form(summary: str, parameters: list[dict[str, Any]], *codes: int) -> dict[str, Any]:
+    """The risk register's form (web/risk_form.py): the fields of POST /v1/risks as text."""
+    names = ("csrf_token", "version", *schemas.RiskInputSchema().fields)
+    form = {
+        "type": "object",
+        "required": ["csrf_token"],
+        "properties": {name: {"type": "string"} for name in names if name != "mitigations"},
+        "additionalProperties": {"type": "string"},
+        "description": "The fields of POST /v1/risks as text; version (a change only): the"
+        " risk's version the form was filled on; mitigations as mitigations-<n>-description"
+        " and mitigations-<n>-status from n = 0 (a row without a description is left out);"
+        " incidents: ids separated by commas, spaces or new lines",
     }
-    for code in (403, 404, 409, 422, 503):
-        responses[str(code)] = {"description": _PAGE_REASONS[code], "content": HTML}
-    return {
-        "post": {
-            "summary": "A triage decision from the incident page: change the status, set"
-            " the owner, re-rate the severity, ask the reporting lab, or merge into an original",
-            "parameters": [incident_id, action, LANG],
-            "requestBody": {
-                "required": True,
-                "content": {"application/x-www-form-urlencoded": {"schema": form}},
-            },
-            "responses": responses,
-        }
-    }
+    return _form_post(
+        summary, parameters, form, "Recorded: to the risk's page, which says so", *codes
+    )

@@ -117,3 +117,39 @@ def test_anyone_reads_the_public_dashboard_in_their_language(page: Page, loaded,
     page.get_by_text("以表格显示数据").first.click()  # <details>: no script needed
     expect(page.locator("#by-severity-table")).to_be_visible()
     screenshot(page, "public-dashboard-zh", copy_to=SHOWCASE.format("public-dashboard-zh"))
+
+
+def test_a_risk_owner_adds_a_risk_and_changes_it(page: Page, loaded, screenshot):
+    sign_in(page, loaded, "/risks/new")
+    expect(page.get_by_role("heading", level=1)).to_have_text("A new risk")
+    for selector, typed in (
+        ("#risk-title", "Agents copying their own weights"),
+        ("#risk-description", "An evaluated agent may exfiltrate its checkpoints."),
+        ("#risk-likelihood", "4"),  # a select takes the option its text starts with
+        ("#risk-impact", "5"),
+        ("#mitigations-0-description", "Egress filtering on eval hosts"),
+        ("#risk-next_review", "01312027"),  # the date field's month, day and year
+        ("#risk-incidents", INCIDENTS[3]["id"]),
+    ):
+        tab_to(page, selector)
+        page.keyboard.type(typed)
+    screenshot(page, "risk-form", copy_to=SHOWCASE.format("risk-form"))
+    tab_to(page, "#risk-submit")
+    press_and_load(page)
+    expect(page.locator("#notice")).to_have_text("The risk is recorded: it is at version 1 now.")
+    expect(page.locator("#risk-title")).to_have_text("Agents copying their own weights")
+    expect(page.locator(".facts")).to_contain_text("Extreme: 20 (4 \N{MULTIPLICATION SIGN} 5)")
+    expect(page.locator(".facts")).to_contain_text("2027-01-31")
+    expect(page.locator("#mitigations")).to_contain_text("Planned: Egress filtering")
+
+    tab_to(page, "#edit-risk")
+    press_and_load(page)
+    tab_to(page, "#risk-residual_likelihood")
+    page.keyboard.type("2")
+    tab_to(page, "#risk-residual_impact")
+    page.keyboard.type("5")
+    tab_to(page, "#risk-submit")
+    press_and_load(page)
+    expect(page.locator("#notice")).to_have_text("The risk is recorded: it is at version 2 now.")
+    expect(page.locator(".facts")).to_contain_text("High: 10 (2 \N{MULTIPLICATION SIGN} 5)")
+    screenshot(page, "risk", copy_to=SHOWCASE.format("risk"))

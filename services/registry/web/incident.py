@@ -18,22 +18,27 @@ from typing import Any
 
 from flask import current_app, flash, get_flashed_messages, redirect, request, url_for
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from services.registry import decisions, schemas, service, triage
 from services.registry.access import shown_to
-from services.registry.access.rules import TRIAGE_ROLES
 from services.registry.i18n import translator
 from services.registry.web import timeline
 from services.registry.web.labels import labeller
-from services.registry.web.pages import member, page_blueprint, render
+from services.registry.web.pages import (
+    NOTICE,
+    deciders,
+    form_problems,
+    form_version,
+    member,
+    page_blueprint,
+    render,
+)
 from shared.access import Viewer
-from shared.directory.projection import Directory
 from shared.report import SEVERITIES
 
 bp = page_blueprint("incident_pages", __name__)
 
-NOTICE = "registry"  # the category of flashed messages on these pages
 # Moves the status form does not offer: each has its own action (merge; ask the lab).
 OWN_ACTIONS = frozenset({triage.DUPLICATE, triage.NEEDS_INFORMATION})
 ACTIONS: dict[str, Schema] = {
@@ -49,20 +54,6 @@ def _registry() -> service.Registry:
     return current_app.extensions["accord.registry"]
 
 
-def _owners() -> list[tuple[str, str]]:
-    """The people who may own an incident (risk owners, coordinators): id, name."""
-
-    def owners(directory: Directory) -> list[tuple[str, str]]:
-        found = [
-            (person.id, person.name)
-            for person in directory.people.values()
-            if person.roles & set(TRIAGE_ROLES)
-        ]
-        return sorted(found, key=lambda owner: owner[1].casefold())
-
-    return current_app.extensions["accord.directory"].read(owners)
-
-
 def _actions(viewer: Viewer, incident: dict[str, Any]) -> dict[str, Any] | None:
     """What the triage forms offer on this incident; None for a viewer who may not decide."""
     if not triage.may_decide(viewer):
@@ -71,7 +62,7 @@ def _actions(viewer: Viewer, incident: dict[str, Any]) -> dict[str, Any] | None:
     return {
         "to": [state for state in allowed if state not in OWN_ACTIONS],
         "severities": SEVERITIES,
-        "owners": _owners(),
+        "owners": deciders(),
         "ask": triage.NEEDS_INFORMATION in allowed and bool(incident.get("organization_id")),
         "merge": triage.DUPLICATE in allowed,
     }
@@ -106,20 +97,12 @@ def incident(incident_id: str):
     return _page(member(), incident_id)
 
 
-def _version() -> int:
-    """The version the page showed, from its hidden field; a tampered form is a 400."""
-    value = request.form.get("version", "")
-    if not (value.isascii() and value.isdecimal() and len(value) <= 18):
-        raise BadRequest("The form's version is missing or not a number.")
-    return int(value)
-
-
 def _arguments(action: str, viewer: Viewer) -> dict[str, Any]:
     """The action's fields from the form, loaded by the API's schema."""
     schema = ACTIONS[action]
     args = schema.load({name: request.form[name] for name in schema.fields if name in request.form})
     if action == "assign":
-        names = dict(_owners())
+        names = dict(deciders())
         if args["owner"] not in names:
             raise ValidationError({"owner": [translator()("decision.unknown_owner")]})
         args = {"owner": {"id": args["owner"], "name": names[args["owner"]]}}
@@ -138,32 +121,17 @@ def _decide(action: str, viewer: Viewer, incident_id: str, version: int, args: d
     return call(viewer, incident_id, expected_version=version, **args)
 
 
-REQUIRED = "Missing data for required field."  # marshmallow's words for a blank field
-
-
-def _message(messages: dict[str, Any]) -> str:
-    """The form's problems, each after its field's label."""
-    t = translator()
-    parts = []
-    for name, problems in messages.items():
-        texts = problems if isinstance(problems, list) else [str(problems)]
-        said = " ".join(t("decision.required") if text == REQUIRED else text for text in texts)
-        label = t(f"triage.{name}") if t.has(f"triage.{name}") else name
-        parts.append(f"{label}: {said}")
-    return "; ".join(parts)
-
-
 @bp.post("/incidents/<incident_id>/<any(transition, assign, severity, question, merge):action>")
 def decide(incident_id: str, action: str):
     viewer = member()
     t = translator()
-    version = _version()
+    version = form_version()
     typed = {"action": action, **request.form.to_dict()}
     try:
         args = _arguments(action, viewer)
         changed = _decide(action, viewer, incident_id, version, args)
     except ValidationError as exc:
-        error = t("decision.invalid", detail=_message(exc.messages))
+        error = t("decision.invalid", detail=form_problems(exc.messages, "triage"))
         return _page(viewer, incident_id, 422, form=typed, error=error, invalid=set(exc.messages))
     except service.Invalid as exc:
         error = t("decision.invalid", detail=str(exc))

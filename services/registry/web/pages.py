@@ -8,6 +8,8 @@
 - ``member``: the viewer of a members' page, or ``SignIn`` (raised) for the anonymous.
 - ``render``: a page with its language links and who is signed in.
 - ``error_page``: an HTTP error, or a store that is away, as a page in the reader's language.
+- For the forms: ``deciders`` (who may own an incident or a risk), ``form_version`` (the
+  version a form was filled on), ``form_problems`` (a refusal in words), ``NOTICE``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from services.registry.access.rules import TRIAGE_ROLES
 from services.registry.i18n import CATALOGS, translator
@@ -34,6 +36,8 @@ from shared.i18n import negotiate_language
 
 DIRECTORY = "accord.directory"  # the app's extension: this process's directory projection
 RETRY_AFTER = "5"  # seconds, as the API's 503 says
+NOTICE = "registry"  # the category of the messages flashed after a form is recorded
+REQUIRED = "Missing data for required field."  # marshmallow's words for a blank field
 
 
 def protect():
@@ -113,6 +117,51 @@ def render(template: str, **context: Any) -> str:
         signed_in=signed_in(g.viewer) if "viewer" in g else None,
         **context,
     )
+
+
+def deciders() -> list[tuple[str, str]]:
+    """The people who may own an incident or a risk (risk owners, coordinators): id, name,
+    by name."""
+
+    def found(directory: Directory) -> list[tuple[str, str]]:
+        people = [
+            (person.id, person.name)
+            for person in directory.people.values()
+            if person.roles & set(TRIAGE_ROLES)
+        ]
+        return sorted(people, key=lambda person: person[1].casefold())
+
+    return _directory().read(found)
+
+
+def form_version() -> int:
+    """The version a form was filled on, from its hidden field; a tampered form is a 400."""
+    value = request.form.get("version", "")
+    if not (value.isascii() and value.isdecimal() and len(value) <= 18):
+        raise BadRequest("The form's version is missing or not a number.")
+    return int(value)
+
+
+def form_problems(messages: dict[str, Any], labels: str) -> str:
+    """A form's problems as marshmallow gives them, each after its field's label (the
+    catalogue's ``<labels>.<field>``; a row of a list by its number from 1)."""
+    t = translator()
+
+    def name(field: str) -> str:
+        return t(f"{labels}.{field}") if t.has(f"{labels}.{field}") else field
+
+    def said(problems: Any, where: str) -> list[str]:
+        if isinstance(problems, dict):  # a list's rows, or a row's fields
+            parts = []
+            for key, inner in problems.items():
+                inside = f"{where} {key + 1}" if isinstance(key, int) else f"{where}, {name(key)}"
+                parts += said(inner, inside)
+            return parts
+        texts = problems if isinstance(problems, list) else [str(problems)]
+        words = " ".join(t("decision.required") if text == REQUIRED else text for text in texts)
+        return [f"{where}: {words}"]
+
+    return "; ".join(part for field, inner in messages.items() for part in said(inner, name(field)))
 
 
 def argument_problems(messages: dict[str, Any]) -> str:

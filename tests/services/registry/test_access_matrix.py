@@ -54,6 +54,8 @@ COVERED = {
     "/duplicates": ("queue page",),
     "/risks": ("risks page",),
     "/risks/<risk_id>": ("risks page",),
+    "/risks/new": ("risks page",),
+    "/risks/<risk_id>/edit": ("risks page",),
 }
 Y, N = True, False
 # Which levels each viewer reads on the members' routes (None: anonymous gets 401).
@@ -333,8 +335,10 @@ def _per_incident(client, auth: dict, route: str) -> str | frozenset[str]:
 
 
 def _linked_on_pages(client, auth: dict) -> str | frozenset[str]:
-    """The levels of the incidents the risk links to, as the register's pages show them."""
-    answers = [client.get(path, headers=auth) for path in ("/risks", "/risks/risk-matrix")]
+    """The levels of the incidents the risk links to, as the register's pages show them:
+    links on the register and the risk, ids in the form that changes it."""
+    paths = ("/risks", "/risks/risk-matrix", "/risks/risk-matrix/edit", "/risks/new")
+    answers = [client.get(path, headers=auth) for path in paths]
     codes = {answer.status_code for answer in answers}
     if codes == {303}:
         return "sign in"
@@ -342,9 +346,11 @@ def _linked_on_pages(client, auth: dict) -> str | frozenset[str]:
         return "403"
     assert codes == {200}, codes
     shown = [
-        frozenset(re.findall(r'href="/incidents/([0-9A-Z]+)\?', answer.text)) for answer in answers
+        frozenset(re.findall(r'href="/incidents/([0-9A-Z]+)\?', answer.text))
+        for answer in answers[:2]
     ]
-    assert shown[0] == shown[1]
+    [typed] = re.findall(r'<textarea id="risk-incidents"[^>]*>([^<]*)</textarea>', answers[2].text)
+    assert shown[0] == shown[1] == frozenset(typed.split())
     return frozenset(LEVEL_OF[i] for i in shown[0])
 
 
