@@ -23,6 +23,7 @@ from bench.stats import p50_p95_ms
 from services.intake.bulk.survey import DATASETS, DryRun, survey
 from services.registry.consumer import ReportProjection
 from services.registry.decisions import registered
+from services.registry.journal import Journal
 from services.registry.query.ast import positive_text
 from services.registry.query.document import KEYWORD_FIELDS
 from services.registry.query.fts5 import match_expression
@@ -102,7 +103,11 @@ def ingest(store: IncidentStore, bus_path: Path, backlog: list[bytes]) -> float:
     bus.create_topics({"registry-events": 6})
     producer = bus.producer()
     handler = ReportProjection(
-        store, producer, events_topic="registry-events", registry_url="http://127.0.0.1:8002"
+        store,
+        producer,
+        events_topic="registry-events",
+        registry_url="http://127.0.0.1:8002",
+        journal=Journal.in_memory(),
     )
     started = time.perf_counter()
     for start in range(0, len(backlog), BATCH):

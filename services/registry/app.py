@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.registry import decision_views, risk_views, service_level_views
 from services.registry import web as pages
+from services.registry.journal import Journal, journal_path
 from services.registry.openapi import document
 from services.registry.query.errors import QuerySyntaxError
 from services.registry.query.sorting import BadCursor
@@ -60,11 +61,13 @@ def create_app(
     directory: DirectoryProjection | None = None,
     producer: Producer | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    journal: Journal | None = None,
 ) -> Flask:
     """``directory`` is this process's projection (kept current by its follower; without
     one, an empty directory): it signs people in to the pages and, unless
     ``authenticator`` is given, resolves keys. ``producer`` publishes the passwords people
-    set (without one, a producer of ``bus``). ``clock`` dates the decisions."""
+    set (without one, a producer of ``bus``). ``clock`` dates the decisions. ``journal``
+    holds their events until published (without one, the data directory's)."""
     app = Flask(__name__)
     app.config["ACCORD"] = settings
     app.extensions["accord.store"] = store
@@ -73,6 +76,7 @@ def create_app(
         producer=LazyProducer(bus).get,
         events_topic=topic_name(settings.topic_prefix, REGISTRY_EVENTS),
         clock=clock,
+        journal=journal or Journal(journal_path(settings)),
     )
     app.extensions["accord.registry"] = registry
     app.extensions["accord.risks"] = RiskRegister(registry)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from services.registry.after_action import apply_after_action
+from services.registry.journal import Journal
 from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
 from services.registry.risk_register import RiskRegister, apply_risk_events
 from services.registry.service import Registry
@@ -31,6 +32,7 @@ def projection_handlers(
     *,
     prefix: str,
     registry_url: str,
+    journal: Journal,
     publish: bool = True,
 ) -> dict[str, Handler]:
     """The registry's projection: the handler of each logical topic whose records make its
@@ -46,6 +48,7 @@ def projection_handlers(
             producer=lambda: producer,
             events_topic=topic_name(prefix, REGISTRY_EVENTS),
             clock=SYSTEM_CLOCK,
+            journal=journal,
         )
     )
     return {
@@ -54,6 +57,7 @@ def projection_handlers(
             producer,
             events_topic=topic_name(prefix, REGISTRY_EVENTS),
             registry_url=registry_url,
+            journal=journal,
             publish=publish,
         ),
         REGISTRY_EVENTS: lambda envelopes: (
@@ -72,7 +76,12 @@ def replay_handlers(store: IncidentStore, *, prefix: str, registry_url: str) -> 
     registry's own events are on the bus already), not even building the
     ``incident.registered`` events it would drop."""
     return projection_handlers(
-        store, NullProducer(), prefix=prefix, registry_url=registry_url, publish=False
+        store,
+        NullProducer(),
+        prefix=prefix,
+        registry_url=registry_url,
+        journal=Journal.in_memory(),
+        publish=False,
     )
 
 
@@ -86,6 +95,7 @@ class ReportProjection:
         *,
         events_topic: str,
         registry_url: str,
+        journal: Journal,
         publish: bool = True,
     ) -> None:
         self._store = store
@@ -94,7 +104,11 @@ class ReportProjection:
         self._events_topic = events_topic
         self._registry_url = registry_url
         self._registry = Registry(
-            store=store, producer=lambda: producer, events_topic=events_topic, clock=SYSTEM_CLOCK
+            store=store,
+            producer=lambda: producer,
+            events_topic=events_topic,
+            clock=SYSTEM_CLOCK,
+            journal=journal,
         )
 
     def __call__(self, envelopes: list[Envelope]) -> None:

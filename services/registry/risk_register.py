@@ -4,7 +4,8 @@ Risk owners and coordinators read and keep the register (labs do not read it). E
 change is an event on ``registry-events`` keyed by the risk id (``risk.created``,
 ``risk.updated``, ``risk.review_due``) carrying the whole risk afterwards, so a rebuild
 replays the register (``apply_risk_events``). A change is written with compare-and-set,
-then published; if publishing fails the store is put back.
+then published, through the incidents' write path (``Registry.commit``: journaled, and
+put back if publishing fails).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from services.registry.service import Forbidden, Invalid, NotFound, Registry, St
 from services.registry.store.interfaces import Conflict, IncidentStore
 from shared.access import Viewer
 from shared.envelope import Envelope, encode, new_id
-from shared.errors import Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +81,11 @@ class RiskRegister:
         self._validate(viewer, fields)
         at = self.registry.clock.now().isoformat()
         risk = risks.created(new_id(), fields, actor=actor(viewer), at=at)
-        event = self._event("risk.created", risk, viewer, at)
-        self.store.create_risk(risk)
-        try:
-            self._publish(risk["id"], event)
-        except Unavailable:
-            self.store.delete_risk(risk["id"])
-            raise
+        self.registry.commit(
+            self._event("risk.created", risk, viewer, at),
+            write=lambda: self.store.create_risk(risk),
+            undo=lambda: self.store.delete_risk(risk["id"]),
+        )
         return self.shown(viewer, risk)
 
     def update(
@@ -108,19 +106,21 @@ class RiskRegister:
         self._validate(viewer, {**before, **changed}, linked=before["incidents"])
         at = self.registry.clock.now().isoformat()
         after = risks.updated(before, changed, at=at)
-        event = self._event("risk.updated", after, viewer, at, changes=changed)
-        try:
-            self.store.replace_risk(after, revision=stored.revision)
-        except Conflict:
-            current = self.store.fetch_risk(risk_id)
-            raise Stale((current or stored).doc["version"]) from None
-        try:
-            self._publish(risk_id, event)
-        except Unavailable:
+
+        def undo() -> None:
             latest = self.store.fetch_risk(risk_id)
             if latest is not None and latest.doc == after:
                 self.store.replace_risk(before, revision=latest.revision)
-            raise
+
+        try:
+            self.registry.commit(
+                self._event("risk.updated", after, viewer, at, changes=changed),
+                write=lambda: self.store.replace_risk(after, revision=stored.revision),
+                undo=undo,
+            )
+        except Conflict:
+            current = self.store.fetch_risk(risk_id)
+            raise Stale((current or stored).doc["version"]) from None
         return self.shown(viewer, after)
 
     def _links(self, viewer: Viewer, before: Risk, given: list[str]) -> list[str]:
@@ -153,7 +153,7 @@ class RiskRegister:
                     "at": self.registry.clock.now().isoformat(),
                 },
             )
-            self._publish(risk["id"], encode(event))
+            self.registry.publish(risk["id"], encode(event))
             # Recorded after the event is out: a crash in between announces it again.
             try:
                 self.store.replace_risk(
@@ -164,7 +164,7 @@ class RiskRegister:
             announced.append(risk["id"])
         return announced
 
-    def _event(self, event_type: str, risk: Risk, viewer: Viewer, at: str, **extra) -> bytes:
+    def _event(self, event_type: str, risk: Risk, viewer: Viewer, at: str, **extra) -> Envelope:
         payload = {
             "risk_id": risk["id"],
             "risk": risk,
@@ -173,13 +173,7 @@ class RiskRegister:
             "version": risk["version"],
             **extra,
         }
-        envelope = Envelope(type=event_type, key=risk["id"], producer="registry", payload=payload)
-        return encode(envelope)
-
-    def _publish(self, risk_id: str, value: bytes) -> None:
-        producer = self.registry.producer()
-        producer.send(self.registry.events_topic, key=risk_id, value=value)
-        producer.flush()
+        return Envelope(type=event_type, key=risk["id"], producer="registry", payload=payload)
 
 
 def fold_review_due(risk: Risk, event: Envelope) -> Risk:
@@ -202,7 +196,8 @@ def apply_risk_events(store: IncidentStore, envelopes: Iterable[Envelope]) -> No
         elif stored is None:
             log.warning("%s %s: no risk %s here", event.type, event.id, risk_id)
         elif event.type == "risk.updated":
-            if event.payload["version"] == stored.doc["version"] + 1:
+            # The whole risk: the newest wins, even past a gap or one published late.
+            if event.payload["version"] > stored.doc["version"]:
                 store.replace_risk(event.payload["risk"], revision=stored.revision)
         elif stored.doc.get("review_announced_for") != event.payload["next_review"]:
             store.replace_risk(fold_review_due(stored.doc, event), revision=stored.revision)

@@ -3,8 +3,10 @@
 Each call reads the incident, checks who may decide and that the caller saw the current
 version (``expected_version``, the ETag), lets the pure rules decide (triage.py), makes
 the event, applies it to the store with compare-and-set (decisions.apply, the same fold
-the consumers and a rebuild use), then publishes it. If publishing fails the store is put
-back, so nothing is half-written, and the caller gets ``Unavailable`` (a 503).
+the consumers and a rebuild use), then publishes it (``commit``, which the risk register
+shares). If publishing fails the store is put back, so nothing is half-written, and the
+caller gets ``Unavailable`` (a 503). The event is journaled from before the store write
+until it is published (journal.py), so a crash in between does not lose it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from services.registry import decisions, triage
 from services.registry.access.rules import may_read
+from services.registry.journal import Journal
 from services.registry.projection import CONFLICT_RETRIES
 from services.registry.store.interfaces import (
     Conflict,
@@ -90,6 +93,7 @@ class Registry:
     producer: Callable[[], Producer]
     events_topic: str
     clock: Clock
+    journal: Journal
 
     def _readable(self, viewer: Viewer, incident_id: str) -> Stored:
         stored = self.store.fetch(incident_id)
@@ -135,23 +139,42 @@ class Registry:
                 **fields,
             },
         )
-        value = encode(event)
         changed = decisions.apply(incident, event)
         try:
-            self.store.replace(changed, revision=stored.revision)
+            self.commit(
+                event,
+                write=lambda: self.store.replace(changed, revision=stored.revision),
+                undo=lambda: self._undo(incident, changed),
+            )
         except Conflict:
             current = self.store.fetch(incident_id)
             raise Stale(decisions.version((current or stored).doc)) from None
-        try:
-            self._publish(incident_id, value)
-        except Unavailable:
-            self._undo(incident, changed)
-            raise
         return changed
 
-    def _publish(self, incident_id: str, value: bytes) -> None:
+    def commit(
+        self, event: Envelope, *, write: Callable[[], None], undo: Callable[[], None]
+    ) -> None:
+        """Journal ``event``, ``write`` its change (raising ``Conflict`` when the store
+        refuses it: nothing written), publish it; ``undo`` the write when the bus is away
+        (``Unavailable``, raised again). The journal forgets the event once published or
+        refused; whatever stops this part way leaves it to ``journal.Recovery``."""
+        value = encode(event)
+        self.journal.add(event.id, value, self.clock.now())
+        try:
+            write()
+        except Conflict:
+            self.journal.forget(event.id)
+            raise
+        try:
+            self.publish(event.key, value)
+        except Unavailable:
+            undo()
+            raise
+        self.journal.forget(event.id)
+
+    def publish(self, key: str, value: bytes) -> None:
         producer = self.producer()
-        producer.send(self.events_topic, key=incident_id, value=value)
+        producer.send(self.events_topic, key=key, value=value)
         producer.flush()
 
     def _undo(self, before: Incident, after: Incident) -> None:
@@ -353,4 +376,4 @@ class Registry:
                     type=entry["type"], key=incident["id"], producer=PRODUCER,
                     id=entry["event_id"], payload=payload,
                 )  # fmt: skip
-                self._publish(incident["id"], encode(event))
+                self.publish(incident["id"], encode(event))

@@ -216,16 +216,18 @@ def test_every_pod_runs_hardened(rendered) -> None:
 
 
 def test_every_writable_path_is_an_empty_dir(rendered) -> None:
-    """The root file system is read-only: /tmp everywhere, and intake's ACCORD_DATA_DIR
-    (its outbox and API keys) must be mounted volumes."""
+    """The root file system is read-only: /tmp and ACCORD_DATA_DIR (intake's outbox, the
+    registry's journal, the notifier's lease, every service's directory cache) must be
+    mounted volumes, in every service."""
     data_dir = config_data(rendered)["ACCORD_DATA_DIR"]
     for component in COMPONENTS:
         spec = pod_spec(rendered, component)
-        empty_dirs = {v["name"] for v in spec["volumes"] if "emptyDir" in v}
+        empty_dirs = {v["name"]: v["emptyDir"] for v in spec["volumes"] if "emptyDir" in v}
         mounts = {m["mountPath"]: m["name"] for m in spec["containers"][0]["volumeMounts"]}
         assert mounts["/tmp"] in empty_dirs
-        if component == "intake":
-            assert mounts[data_dir] in empty_dirs
+        assert mounts[data_dir] in empty_dirs, component
+        limit = empty_dirs[mounts[data_dir]]["sizeLimit"]
+        assert limit == ("1Gi" if component == "intake" else "256Mi"), component
 
 
 def test_every_image_is_pinned(rendered) -> None:

@@ -156,10 +156,8 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
-            {{- if eq $c "intake" }}
             - name: data
               mountPath: /var/lib/accord
-            {{- end }}
             {{- if and $k.tls.enabled $k.tls.caSecret }}
             - name: kafka-ca
               mountPath: /etc/accord/kafka-ca
@@ -174,13 +172,12 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: {{ $root.Values.storage.tmpSizeLimit }}
-        {{- if eq $c "intake" }}
-        # ACCORD_DATA_DIR: the outbox (services/intake/outbox.py) and the API keys, SQLite.
-        # An emptyDir survives container restarts, not the pod (docs/operations.md).
+        # ACCORD_DATA_DIR, SQLite files: intake's outbox, the registry's journal of events
+        # not yet published, the notifier's lease, each service's directory cache. An
+        # emptyDir survives container restarts, not the pod (docs/operations.md).
         - name: data
           emptyDir:
-            sizeLimit: {{ $root.Values.storage.intakeDataSizeLimit }}
-        {{- end }}
+            sizeLimit: {{ eq $c "intake" | ternary $root.Values.storage.intakeDataSizeLimit $root.Values.storage.dataSizeLimit }}
         {{- if and $k.tls.enabled $k.tls.caSecret }}
         - name: kafka-ca
           secret:

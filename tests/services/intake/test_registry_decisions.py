@@ -12,6 +12,7 @@ from registry_support import app_client, headers
 from services.intake.consumer import RegistryStatusProjection
 from services.intake.relay import OutboxRelay
 from services.registry.consumer import ReportProjection
+from services.registry.journal import Journal
 from services.registry.store.embedded import EmbeddedStore
 from shared.envelope import decode
 from shared.topics import REGISTRY_EVENTS, REPORTS, topic_name
@@ -28,7 +29,11 @@ def registry(tmp_path, bus):
     store.ensure()
     producer = bus.producer()
     projection = ReportProjection(
-        store, producer, events_topic=EVENTS_TOPIC, registry_url="http://registry.test"
+        store,
+        producer,
+        events_topic=EVENTS_TOPIC,
+        registry_url="http://registry.test",
+        journal=Journal.in_memory(),
     )
     yield projection, app_client(tmp_path, bus, store)
     producer.close()

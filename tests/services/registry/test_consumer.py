@@ -14,6 +14,7 @@ from registry_support import VIEWERS
 from waiting import wait_until
 
 from services.registry.consumer import ReportProjection
+from services.registry.journal import Journal
 from services.registry.query import parse
 from shared.bus.runner import ConsumerRunner
 from shared.envelope import Envelope, decode, encode
@@ -59,7 +60,13 @@ def all_incidents(store) -> list[dict[str, Any]]:
 @pytest.fixture
 def projection(bus, store) -> Iterator[ReportProjection]:
     producer = bus.producer()
-    yield ReportProjection(store, producer, events_topic=EVENTS_TOPIC, registry_url=REGISTRY_URL)
+    yield ReportProjection(
+        store,
+        producer,
+        events_topic=EVENTS_TOPIC,
+        registry_url=REGISTRY_URL,
+        journal=Journal.in_memory(),
+    )
     producer.close()
 
 
@@ -140,7 +147,11 @@ def test_the_runner_projects_published_reports_and_commits_the_offsets(bus, stor
     runner = ConsumerRunner(
         bus.consumer(GROUP, [REPORTS_TOPIC]),
         ReportProjection(
-            store, runner_producer, events_topic=EVENTS_TOPIC, registry_url=REGISTRY_URL
+            store,
+            runner_producer,
+            events_topic=EVENTS_TOPIC,
+            registry_url=REGISTRY_URL,
+            journal=Journal.in_memory(),
         ),
         producer=runner_producer,
         dead_letter_topic=topic_name(PREFIX, DEAD_LETTERS),

@@ -12,6 +12,7 @@ from problems import assert_problem
 from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_store
 
 from services.registry.consumer import ReportProjection
+from services.registry.journal import Journal
 from services.registry.projection import apply_decisions, apply_notifier_events, apply_reports
 from services.registry.query import parse
 from shared.clock import TestClock
@@ -43,7 +44,11 @@ def setup(request, tmp_path, bus, make_report) -> Iterator[tuple]:
     clock = TestClock(START)
     producer = bus.producer()
     projection = ReportProjection(
-        store, producer, events_topic=EVENTS_TOPIC, registry_url="http://registry.test"
+        store,
+        producer,
+        events_topic=EVENTS_TOPIC,
+        registry_url="http://registry.test",
+        journal=Journal.in_memory(),
     )
     report = make_report(1, organization_id=LAB_A, tlp="AMBER")
     projection([accepted(report)])

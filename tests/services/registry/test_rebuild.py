@@ -16,6 +16,7 @@ from waiting import wait_until
 from services.cli import main
 from services.registry import store as stores
 from services.registry.consumer import projection_handlers, replay_handlers
+from services.registry.journal import Journal
 from services.registry.rebuild import rebuild
 from services.registry.risk_register import RiskRegister
 from services.registry.service import LazyProducer, Registry
@@ -71,7 +72,9 @@ def live(settings) -> Iterator[tuple[Any, IncidentStore]]:
     bus.create_topics(all_topics(PREFIX))
     store = stores.connect(settings)
     producer = bus.producer()
-    handlers = projection_handlers(store, producer, prefix=PREFIX, registry_url="http://r.test")
+    handlers = projection_handlers(
+        store, producer, prefix=PREFIX, registry_url="http://r.test", journal=Journal.in_memory()
+    )
     runner = service_runner(bus, producer, handlers[REPORTS], prefix=PREFIX, group="registry",
                             topic=REPORTS, prepare=store.ensure)  # fmt: skip
     thread = threading.Thread(target=runner.run, daemon=True)
@@ -171,7 +174,13 @@ def test_decisions_and_the_risk_register_are_rebuilt_as_they_were(live):
     publish(bus, report(1), report(2))
     caught_up(bus)
     clock = TestClock()
-    registry = Registry(store, LazyProducer(bus).get, topic_name(PREFIX, REGISTRY_EVENTS), clock)
+    registry = Registry(
+        store,
+        LazyProducer(bus).get,
+        topic_name(PREFIX, REGISTRY_EVENTS),
+        clock,
+        Journal.in_memory(),
+    )
     owner = VIEWERS["risk owner"]
     first, second = report(1)["id"], report(2)["id"]
     registry.transition(owner, first, expected_version=1, to="triaged",
@@ -221,7 +230,12 @@ def test_a_replay_registers_the_reports_and_publishes_nothing(tmp_path, publish,
     store.ensure()
     producer = bus.producer()
     handlers = projection_handlers(
-        store, producer, prefix=PREFIX, registry_url="http://r.test", publish=publish
+        store,
+        producer,
+        prefix=PREFIX,
+        registry_url="http://r.test",
+        journal=Journal.in_memory(),
+        publish=publish,
     )
     handlers[REPORTS](
         [decode(encode(Envelope(type="report.accepted", key=r["id"], producer="test",

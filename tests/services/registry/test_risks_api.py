@@ -13,6 +13,7 @@ from registry_support import LAB_A, STORES, VIEWERS, app_client, headers, open_s
 from services.registry import risks
 from services.registry.consumer import projection_handlers
 from services.registry.decisions import registered
+from services.registry.journal import Journal
 from services.registry.risk_register import RiskRegister, apply_risk_events
 from services.registry.service import LazyProducer, Registry
 from shared.clock import TestClock
@@ -190,7 +191,9 @@ def test_a_linked_incident_the_viewer_may_not_read_is_not_shown(setup, bus, make
     refused = create(client, incidents=[strict["id"]])
     assert [e["pointer"] for e in assert_problem(refused, 422)["errors"]] == ["/incidents/0"]
     # Written by someone who could read it (here: straight into the register).
-    register = RiskRegister(Registry(store, LazyProducer(bus).get, EVENTS_TOPIC, clock))
+    register = RiskRegister(
+        Registry(store, LazyProducer(bus).get, EVENTS_TOPIC, clock, Journal.in_memory())
+    )
     lab_a_coordinator = VIEWERS["coordinator"].__class__(
         person_id="p-x", organization_id=LAB_A, member=True, roles=VIEWERS["coordinator"].roles
     )
@@ -203,7 +206,9 @@ def test_a_change_keeps_the_links_its_author_may_not_read(setup, bus, make_repor
     client, store, clock = setup
     strict = registered(make_report(3, organization_id=LAB_A, tlp="AMBER+STRICT"))
     store.create([strict])
-    register = RiskRegister(Registry(store, LazyProducer(bus).get, EVENTS_TOPIC, clock))
+    register = RiskRegister(
+        Registry(store, LazyProducer(bus).get, EVENTS_TOPIC, clock, Journal.in_memory())
+    )
     lab_a_coordinator = VIEWERS["coordinator"].__class__(
         person_id="p-x", organization_id=LAB_A, member=True, roles=VIEWERS["coordinator"].roles
     )
@@ -253,7 +258,11 @@ def test_an_exercises_after_action_actions_become_mitigations_once(setup, bus):
     event = decode(json.dumps({**golden, "payload": payload}).encode())
     producer = bus.producer()
     handle = projection_handlers(
-        store, producer, prefix="test", registry_url="http://registry.test"
+        store,
+        producer,
+        prefix="test",
+        registry_url="http://registry.test",
+        journal=Journal.in_memory(),
     )[NOTIFIER_EVENTS]
     handle([event])
     handle([event])  # redelivered: no second mitigation
