@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shared.clock import SYSTEM_CLOCK, Clock
-from shared.envelope import Envelope, decode
+from shared.envelope import Envelope, InvalidMessage, decode
 from shared.errors import Unavailable
 from shared.settings import Settings
 
@@ -78,13 +78,12 @@ class Journal:
         with self._lock:
             self._conn.execute("DELETE FROM journal WHERE id = ?", (event_id,))
 
-    def before(self, at: datetime) -> list[bytes]:
-        """The events journaled before ``at``, oldest first."""
+    def before(self, at: datetime) -> list[tuple[str, bytes]]:
+        """The events journaled before ``at`` (id, value), oldest first."""
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT value FROM journal WHERE at < ? ORDER BY at, id", (_utc(at),)
+            return self._conn.execute(
+                "SELECT id, value FROM journal WHERE at < ? ORDER BY at, id", (_utc(at),)
             ).fetchall()
-        return [value for (value,) in rows]
 
     def close(self) -> None:
         with self._lock:
@@ -125,10 +124,17 @@ class Recovery:
         """Publish each event whose change the store holds, forget the others; returns how
         many of each. Raises ``Unavailable`` (the rest wait for the next round)."""
         registry = self._registry
+        # everything: up to a grace ahead too, should the clock have gone back since.
         cutoff = self._clock.now() + (GRACE if everything else -GRACE)
         published = forgotten = 0
-        for value in registry.journal.before(cutoff):
-            event = decode(value)
+        for event_id, value in registry.journal.before(cutoff):
+            try:
+                event = decode(value)
+            except InvalidMessage as exc:  # journaled by a version whose events differ
+                log.error("journal: event %s cannot be published, forgotten: %s", event_id, exc)
+                registry.journal.forget(event_id)
+                forgotten += 1
+                continue
             if event.type.startswith("risk."):
                 stored = registry.store.fetch_risk(event.key)
             else:

@@ -160,6 +160,16 @@ def test_a_decision_taken_whole_leaves_nothing_in_the_journal(site, bus, tmp_pat
     assert sorted(e.type for e in published(bus)) == ["incident.transitioned", "risk.created"]
 
 
+def test_an_event_that_no_longer_decodes_is_forgotten(site, bus, tmp_path):
+    store, _, clock, producer = site
+    path = tmp_path / "journal.sqlite3"
+    Journal(path).add("01JD0000000000000000000009", b'{"type": "incident.gone"}', clock.now())
+    restarted = registry(store, clock, producer, path)
+    assert Recovery(restarted, clock=clock).settle(everything=True) == (0, 1)
+    assert Journal(path).before(clock.now() + GRACE) == []
+    assert published(bus) == []
+
+
 def test_holds_reads_the_change_in_the_stored_document():
     decision = Envelope(type="incident.assigned", key="i", producer="registry", payload={})
     assert holds(decision, {"timeline": [{"event_id": decision.id}]})
