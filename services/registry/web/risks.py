@@ -13,7 +13,6 @@ typed and a message saying so. A recorded risk answers 303 to its page, which sa
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Any
 
 from flask import current_app, flash, get_flashed_messages, redirect, request, url_for
@@ -71,24 +70,26 @@ def _today() -> str:
     return register().registry.clock.now().date().isoformat()
 
 
-def _listed(viewer: Viewer, due: date | None) -> list[dict[str, Any]]:
+def _keeper() -> Viewer:
+    """The viewer, who must be one who keeps the register (else the 403 page)."""
+    viewer = member()
     try:
-        return register().list(viewer, due=due)
+        register().check(viewer)
     except service.Forbidden as exc:
         raise Forbidden(str(exc)) from exc
+    return viewer
 
 
 @bp.get("/risks")
 def risk_register():
-    viewer = member()
+    viewer = _keeper()  # a reader who may not keep the register gets the 403 first
     form = {k: v for k, v in request.args.items() if k != "lang"}
     try:
         args = _ARGS.load(form)
     except ValidationError as exc:
-        _listed(viewer, None)  # a reader who may not keep the register gets the 403 first
         error = translator()("search.error.arguments", detail=argument_problems(exc.messages))
         return render("pages/risks.html", form=form, error=error, matrix=risks.matrix()), 422
-    found = _listed(viewer, args["due"])
+    found = register().list(viewer, due=args["due"])
     return render(
         "pages/risks.html",
         form=form,
@@ -130,16 +131,6 @@ def _form(risk: dict[str, Any] | None, shown: dict[str, Any], status: int = 200,
         **context,
     )
     return page, status
-
-
-def _keeper() -> Viewer:
-    """The viewer, who must be one who keeps the register (else the 403 page)."""
-    viewer = member()
-    try:
-        register().check(viewer)
-    except service.Forbidden as exc:
-        raise Forbidden(str(exc)) from exc
-    return viewer
 
 
 @bp.get("/risks/new")
