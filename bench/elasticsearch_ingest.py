@@ -13,20 +13,18 @@ Run alone: ``.venv/bin/python -m bench.elasticsearch_ingest``."""
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from bench import system
-from bench.store_floor import BATCH, accepted, corpus, ingest
+from bench.store_floor import BATCH, INGEST_ROUNDS, accepted, corpus, ingest, ingest_rounds
 from services.registry.decisions import registered
 from services.registry.query.document import derived
 from services.registry.store.elasticsearch import DERIVED, ElasticsearchStore
 
 WARM_UP = 500  # reports into a scratch index first: the server's first writes are slower
-ROUNDS = 3  # the medians are reported
 
 
 def _store(url: str) -> ElasticsearchStore:
@@ -56,26 +54,20 @@ def run() -> tuple[str, dict]:
     with system.elasticsearch_server() as url, tempfile.TemporaryDirectory() as tmp:
         ingest(_store(url), Path(tmp) / "warm-up.sqlite3", backlog[:WARM_UP])
         load_average = os.getloadavg()[0]
-        raw_rates, ingest_rates = [], []
-        for n in range(ROUNDS):  # alternately: the server slows as its indexes add up
-            raw_rates.append(raw_insert(url, reports))
-            ingest_rates.append(ingest(_store(url), Path(tmp) / f"bus-{n}.sqlite3", backlog))
-    raw_rate, ingest_rate = statistics.median(raw_rates), statistics.median(ingest_rates)
-    results = {
-        "reports": len(reports),
-        "raw_docs_per_s": raw_rate,
-        "registry_docs_per_s": ingest_rate,
-        "rounds": {"raw": raw_rates, "registry": ingest_rates},
-        "ratio": ingest_rate / raw_rate,
-        "load_average": load_average,
-    }
+        # Alternately: the server slows as its indexes add up.
+        rates = ingest_rounds(
+            lambda _n: raw_insert(url, reports),
+            lambda n: ingest(_store(url), Path(tmp) / f"bus-{n}.sqlite3", backlog),
+        )
+    raw_rate, ingest_rate = rates["raw_docs_per_s"], rates["registry_docs_per_s"]
+    results = {"reports": len(reports), **rates, "load_average": load_average}
     text = (
         "## Registry ingest on the Elasticsearch store (noida-db)\n\n"
         f"The same {len(reports):,} reports taken by the registry's report handler into the"
         f" Elasticsearch store (batches of {BATCH}, `refresh=wait_for`, as the live consumer"
         " writes them), next to a raw bulk insert of the same documents, their indexed fields"
         " computed beforehand, into an index of the same mappings; medians of"
-        f" {ROUNDS} rounds, each on new indexes. noida-db's own cost per"
+        f" {INGEST_ROUNDS} rounds, each on new indexes. noida-db's own cost per"
         " document is far above a real cluster's: the ratio is what Accord adds on top of a"
         " slow store.\n\n"
         "| measure | floor | Accord | ratio |\n|---|---|---|---|\n"

@@ -14,6 +14,7 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -119,6 +120,23 @@ def ingest(store: IncidentStore, bus_path: Path, backlog: list[bytes]) -> float:
     return len(backlog) / seconds
 
 
+def ingest_rounds(raw: Callable[[int], float], registry: Callable[[int], float]) -> dict:
+    """Reports/s of the raw insert and of the registry's handler, measured alternately
+    ``INGEST_ROUNDS`` times (each given the round's number), as their medians, every
+    round, and the ratio."""
+    raw_rates, registry_rates = [], []
+    for n in range(INGEST_ROUNDS):
+        raw_rates.append(raw(n))
+        registry_rates.append(registry(n))
+    raw_rate, registry_rate = statistics.median(raw_rates), statistics.median(registry_rates)
+    return {
+        "raw_docs_per_s": raw_rate,
+        "registry_docs_per_s": registry_rate,
+        "rounds": {"raw": raw_rates, "registry": registry_rates},
+        "ratio": registry_rate / raw_rate,
+    }
+
+
 def _ingest(tmp: Path, backlog: list[bytes], name: str) -> float:
     return ingest(EmbeddedStore(tmp / f"{name}.sqlite3"), tmp / f"{name}-bus.sqlite3", backlog)
 
@@ -201,11 +219,11 @@ def run() -> tuple[str, dict]:
     backlog = accepted(reports)
     with tempfile.TemporaryDirectory() as tmp:
         load_average = os.getloadavg()[0]
-        raw_rates, ingest_rates = [], []
-        for n in range(INGEST_ROUNDS):  # alternately, each into new files
-            raw_rates.append(raw_insert(Path(tmp), reports, f"raw-{n}"))
-            ingest_rates.append(_ingest(Path(tmp), backlog, f"registry-{n}"))
-        raw_rate, ingest_rate = statistics.median(raw_rates), statistics.median(ingest_rates)
+        rates = ingest_rounds(  # each round into new files
+            lambda n: raw_insert(Path(tmp), reports, f"raw-{n}"),
+            lambda n: _ingest(Path(tmp), backlog, f"registry-{n}"),
+        )
+        raw_rate, ingest_rate = rates["raw_docs_per_s"], rates["registry_docs_per_s"]
         profile = cProfile.Profile()
         profile.enable()
         profiled = len(backlog) / _ingest(Path(tmp), backlog, "profiled")
@@ -218,14 +236,7 @@ def run() -> tuple[str, dict]:
     cpu_plain50, cpu_plain95 = search["store_plain"]["cpu"]
     cpu_mix50, cpu_mix95 = search["store_mix"]["cpu"]
     results = {
-        "ingest": {
-            "reports": len(reports),
-            "raw_docs_per_s": raw_rate,
-            "registry_docs_per_s": ingest_rate,
-            "rounds": {"raw": raw_rates, "registry": ingest_rates},
-            "ratio": ingest_rate / raw_rate,
-            "load_average": load_average,
-        },
+        "ingest": {"reports": len(reports), **rates, "load_average": load_average},
         "search": search
         | {
             "plain_p95_ratio": plain95 / raw95,

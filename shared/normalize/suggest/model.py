@@ -9,7 +9,8 @@ gives the same probabilities as scikit-learn's ``predict_proba``
 (tests/shared/normalize/suggest/test_model.py).
 
 No numpy: a report's few dozen known terms times 28 classes is a small sum, and numpy
-would be the largest import of every intake process (about 15 MB).
+was the largest import of every intake process (a fresh process importing intake: 56 MB
+resident with it, 45 without, bench/memory.py).
 """
 
 from __future__ import annotations
